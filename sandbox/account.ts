@@ -1,0 +1,149 @@
+import type { Clients } from '../shared/aws/clients';
+import { createClients } from '../shared/aws/clients';
+import { SandboxClock } from './clock';
+import { Ec2Model, type Ec2Timings } from './ec2';
+import { awsError, type ServiceName } from './errors';
+import { type FaultRule, Faults, seededRandom } from './faults';
+import { Route53Model } from './route53';
+import { SnsModel } from './sns';
+import { bucketFor, TokenBuckets } from './throttle';
+
+export interface SandboxOptions {
+  /** Sandbox time at creation (default: now). */
+  start?: Date;
+  /** Sandbox ms per real ms (default 1). 20 makes a 5/s bucket refill at 100 real calls/s. */
+  timeScale?: number;
+  /** Enforce AWS's per-API token buckets (default off). */
+  throttling?: boolean;
+  /** Seed of every random choice (faults), so a run repeats exactly. */
+  seed?: number;
+  /** Real latency added to every call, in sandbox ms (scaled like everything else). */
+  latencyMs?: number;
+  timings?: Partial<Ec2Timings & { route53SyncMs: number }>;
+  accountId?: string;
+  region?: string;
+}
+
+/** One API call as the sandbox saw it. */
+export interface CallRecord {
+  service: ServiceName;
+  operation: string;
+  input: Record<string, unknown>;
+  atMs: number;
+  /** AWS error code when the call failed (throttled, injected or modelled). */
+  error?: string;
+}
+
+/** The part of an SDK v3 client the sandbox needs: its middleware stack. */
+interface SdkClient {
+  middlewareStack: { add(middleware: unknown, options: Record<string, unknown>): void };
+}
+
+const READ_ONLY = /^(Describe|List|Get)/;
+
+/**
+ * An in-memory AWS account (EC2, Route 53, SNS) that the real SDK clients talk to. It sits in each
+ * client's middleware stack at the `deserialize` step: the SDK serialises, signs and retries as
+ * always, only the HTTP round trip is replaced. Never imported by Lambda code.
+ *
+ * @example
+ * const sandbox = new SandboxAccount({ throttling: true, timeScale: 20 });
+ * const clients = sandbox.clients();
+ * await clients.ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'] }));
+ */
+export class SandboxAccount {
+  readonly clock: SandboxClock;
+  readonly ec2: Ec2Model;
+  readonly route53: Route53Model;
+  readonly sns: SnsModel;
+  readonly faults: Faults;
+  readonly calls: CallRecord[] = [];
+  readonly accountId: string;
+  readonly region: string;
+  private readonly buckets = new TokenBuckets();
+  private readonly services: Partial<Record<ServiceName, Record<string, (input: never) => unknown>>>;
+
+  constructor(private readonly options: SandboxOptions = {}) {
+    this.accountId = options.accountId ?? '123456789012';
+    this.region = options.region ?? 'us-east-1';
+    this.clock = new SandboxClock((options.start ?? new Date()).getTime(), options.timeScale ?? 1);
+    this.ec2 = new Ec2Model(this.clock, this.accountId, this.region, {
+      snapshotCompleteMs: options.timings?.snapshotCompleteMs ?? 60_000,
+      perVolumeSnapshotGapMs: options.timings?.perVolumeSnapshotGapMs ?? 15_000,
+    });
+    this.route53 = new Route53Model(this.clock, options.timings?.route53SyncMs ?? 60_000);
+    this.sns = new SnsModel(this.clock, this.accountId, this.region);
+    this.faults = new Faults(seededRandom(options.seed ?? 1));
+    this.services = { ec2: this.ec2.operations, route53: this.route53.operations, sns: this.sns.operations };
+  }
+
+  /** Adds an operation model for a service (jobs extend the sandbox with what they use). */
+  serve(service: ServiceName, operations: Record<string, (input: never) => unknown>): void {
+    this.services[service] = { ...this.services[service], ...operations };
+  }
+
+  injectFault(rule: FaultRule): void {
+    this.faults.add(rule);
+  }
+
+  /** Handles one call as AWS would: throttle, injected fault, then the model. */
+  async handle(service: ServiceName, operation: string, input: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const record: CallRecord = { service, operation, input, atMs: this.clock.nowMs() };
+    this.calls.push(record);
+    try {
+      if (this.options.latencyMs) await new Promise((r) => setTimeout(r, this.clock.realMs(this.options.latencyMs!)));
+      const bucket = this.options.throttling ? bucketFor(service, operation, input) : undefined;
+      if (bucket && !this.buckets.take(bucket, this.clock.nowMs())) {
+        throw service === 'route53'
+          ? awsError(service, 'Throttling', 'Rate exceeded', 400)
+          : awsError(service, 'RequestLimitExceeded', 'Request limit exceeded.');
+      }
+      const fault = this.faults.pick(service, operation, input);
+      if (fault) throw awsError(service, fault.code, fault.message ?? `injected fault: ${fault.code}`, fault.httpStatusCode);
+      const op = this.services[service]?.[operation];
+      if (!op) throw awsError(service, 'UnsupportedOperation', `The sandbox does not serve ${service}:${operation}`);
+      return ((await op(input as never)) ?? {}) as Record<string, unknown>;
+    } catch (error) {
+      record.error = (error as Error).name;
+      throw error;
+    }
+  }
+
+  /** Real SDK clients wired to this account. */
+  clients(options: { retryMode?: 'standard' | 'adaptive'; maxAttempts?: number } = {}): Clients {
+    const clients = createClients({
+      region: this.region,
+      credentials: { accessKeyId: 'SANDBOX', secretAccessKey: 'SANDBOX' },
+      ...options,
+    });
+    this.attach(clients.ec2, 'ec2');
+    this.attach(clients.route53, 'route53');
+    this.attach(clients.sns, 'sns');
+    this.attach(clients.ssm, 'ssm');
+    return clients;
+  }
+
+  /** Plugs the account into one client, at `deserialize` with priority `high`. */
+  attach(client: SdkClient, service: ServiceName): void {
+    client.middlewareStack.add(
+      (_next: unknown, context: { commandName?: string }) => async (args: { input?: unknown }) => {
+        const operation = String(context.commandName ?? '').replace(/Command$/, '');
+        const output = await this.handle(service, operation, (args.input ?? {}) as Record<string, unknown>);
+        return {
+          output: { ...output, $metadata: { httpStatusCode: 200, requestId: `sandbox-${this.calls.length}` } },
+          response: { statusCode: 200, headers: {} },
+        };
+      },
+      { step: 'deserialize', priority: 'high', name: 'caretakerSandbox', override: true },
+    );
+  }
+
+  /** Calls that could change something (not Describe/List/Get), for "no mutating call" checks. */
+  mutatingCalls(): CallRecord[] {
+    return this.calls.filter((c) => !READ_ONLY.test(c.operation) && !(c.service === 'sns' && c.operation === 'Publish'));
+  }
+
+  callsOf(operation: string): CallRecord[] {
+    return this.calls.filter((c) => c.operation === operation);
+  }
+}

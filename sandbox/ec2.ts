@@ -1,0 +1,467 @@
+import type {
+  Address,
+  CreateSnapshotRequest,
+  CreateSnapshotsRequest,
+  CreateTagsRequest,
+  DeleteSnapshotRequest,
+  DeleteTagsRequest,
+  DescribeAddressesRequest,
+  DescribeImagesRequest,
+  DescribeInstancesRequest,
+  DescribeInstanceStatusRequest,
+  DescribeSnapshotsRequest,
+  DescribeVolumesRequest,
+  Image,
+  Instance,
+  InstanceStateName,
+  InstanceStatusEvent,
+  Snapshot,
+  SnapshotInfo,
+  Tag,
+  TagSpecification,
+  Volume,
+  AssociateAddressRequest,
+} from '@aws-sdk/client-ec2';
+import type { SandboxClock } from './clock';
+import { fail } from './errors';
+import { applyFilters, type FilterFields, paginate, type Stored } from './query';
+
+/** How long things take in the model, in sandbox milliseconds. */
+export interface Ec2Timings {
+  snapshotCompleteMs: number;
+  /** Minimum gap between two snapshots of one volume (SnapshotCreationPerVolumeRateExceeded). */
+  perVolumeSnapshotGapMs: number;
+}
+
+/** Scheduled events and status checks of an instance, as DescribeInstanceStatus shows them. */
+export interface InstanceHealth {
+  events: InstanceStatusEvent[];
+  systemStatus: 'ok' | 'impaired' | 'initializing' | 'insufficient-data';
+  instanceStatus: 'ok' | 'impaired' | 'initializing' | 'insufficient-data';
+}
+
+const PENDING_LIMIT_DEFAULT = 5;
+const PENDING_LIMIT_HDD = 1; // st1 / sc1
+
+type Op = (input: never) => unknown;
+
+/**
+ * An in-memory EC2 of one account and Region. Resources are stored in SDK shapes so describe
+ * calls return exactly what the real API's deserialiser would.
+ */
+export class Ec2Model {
+  readonly instances = new Map<string, Stored<Instance>>();
+  readonly volumes = new Map<string, Stored<Volume>>();
+  readonly snapshots = new Map<string, Stored<Snapshot>>();
+  readonly images = new Map<string, Stored<Image>>();
+  readonly addresses = new Map<string, Stored<Address>>();
+  readonly health = new Map<string, InstanceHealth>();
+  private seq = 0;
+  private ids = 0;
+
+  constructor(
+    private readonly clock: SandboxClock,
+    readonly accountId: string,
+    readonly region: string,
+    readonly timings: Ec2Timings,
+  ) {}
+
+  /** Operations the sandbox serves, by API name. */
+  readonly operations: Record<string, Op> = {
+    DescribeInstances: (i: DescribeInstancesRequest) => this.describeInstances(i),
+    DescribeVolumes: (i: DescribeVolumesRequest) => this.describeVolumes(i),
+    DescribeSnapshots: (i: DescribeSnapshotsRequest) => this.describeSnapshots(i),
+    DescribeImages: (i: DescribeImagesRequest) => this.describeImages(i),
+    DescribeInstanceStatus: (i: DescribeInstanceStatusRequest) => this.describeInstanceStatus(i),
+    DescribeAddresses: (i: DescribeAddressesRequest) => this.describeAddresses(i),
+    CreateSnapshot: (i: CreateSnapshotRequest) => this.createSnapshot(i),
+    CreateSnapshots: (i: CreateSnapshotsRequest) => this.createSnapshots(i),
+    DeleteSnapshot: (i: DeleteSnapshotRequest) => this.deleteSnapshot(i),
+    CreateTags: (i: CreateTagsRequest) => this.createTags(i),
+    DeleteTags: (i: DeleteTagsRequest) => this.deleteTags(i),
+    AssociateAddress: (i: AssociateAddressRequest) => this.associateAddress(i),
+  };
+
+  // ----- seeding (the fleet builder and tests use these) -----
+
+  newId(prefix: string): string {
+    this.ids++;
+    return `${prefix}-${this.ids.toString(16).padStart(17, '0')}`;
+  }
+
+  store<T>(map: Map<string, Stored<T>>, id: string, data: T): T {
+    map.set(id, { seq: ++this.seq, data });
+    return data;
+  }
+
+  // ----- instances -----
+
+  private instanceFields: FilterFields<Instance> = {
+    'instance-id': (i) => [i.InstanceId],
+    'instance-state-name': (i) => [i.State?.Name],
+    'root-device-type': (i) => [i.RootDeviceType],
+    'instance-type': (i) => [i.InstanceType],
+    'availability-zone': (i) => [i.Placement?.AvailabilityZone],
+    'private-ip-address': (i) => [i.PrivateIpAddress],
+    'ip-address': (i) => [i.PublicIpAddress],
+  };
+
+  requireInstance(id: string): Instance {
+    const found = this.instances.get(id);
+    if (!found) throw fail('ec2', 'InvalidInstanceID.NotFound', `The instance ID '${id}' does not exist`);
+    return found.data;
+  }
+
+  private describeInstances(input: DescribeInstancesRequest) {
+    if (input.InstanceIds?.length && input.MaxResults !== undefined) {
+      throw fail('ec2', 'InvalidParameterCombination', 'The parameter instancesSet cannot be used with the parameter maxResults');
+    }
+    let items = [...this.instances.values()];
+    if (input.InstanceIds?.length) {
+      const missing = input.InstanceIds.filter((id) => !this.instances.has(id));
+      if (missing.length) throw fail('ec2', 'InvalidInstanceID.NotFound', `The instance IDs '${missing.join(', ')}' do not exist`);
+      items = items.filter((i) => input.InstanceIds!.includes(i.data.InstanceId!));
+    }
+    const { page, nextToken } = paginate('ec2', applyFilters(items, input.Filters, this.instanceFields), input, { min: 5, max: 1000 });
+    return {
+      Reservations: page.map((inst) => ({ ReservationId: `r-${inst.InstanceId!.slice(2)}`, OwnerId: this.accountId, Instances: [clone(inst)] })),
+      NextToken: nextToken,
+    };
+  }
+
+  setInstanceState(id: string, name: InstanceStateName): void {
+    const codes: Record<string, number> = { pending: 0, running: 16, 'shutting-down': 32, terminated: 48, stopping: 64, stopped: 80 };
+    this.requireInstance(id).State = { Name: name, Code: codes[name] };
+  }
+
+  // ----- volumes -----
+
+  private volumeFields: FilterFields<Volume> = {
+    'volume-id': (v) => [v.VolumeId],
+    'attachment.instance-id': (v) => (v.Attachments ?? []).map((a) => a.InstanceId),
+    'attachment.device': (v) => (v.Attachments ?? []).map((a) => a.Device),
+    'attachment.status': (v) => (v.Attachments ?? []).map((a) => a.State),
+    status: (v) => [v.State],
+    'volume-type': (v) => [v.VolumeType],
+    'availability-zone': (v) => [v.AvailabilityZone],
+  };
+
+  private describeVolumes(input: DescribeVolumesRequest) {
+    if (input.VolumeIds?.length && input.MaxResults !== undefined) {
+      throw fail('ec2', 'InvalidParameterCombination', 'The parameter volumeSet cannot be used with the parameter maxResults');
+    }
+    let items = [...this.volumes.values()];
+    if (input.VolumeIds?.length) {
+      const missing = input.VolumeIds.filter((id) => !this.volumes.has(id));
+      if (missing.length) throw fail('ec2', 'InvalidVolume.NotFound', `The volume '${missing.join(', ')}' does not exist.`);
+      items = items.filter((v) => input.VolumeIds!.includes(v.data.VolumeId!));
+    }
+    const { page, nextToken } = paginate('ec2', applyFilters(items, input.Filters, this.volumeFields), input, { min: 5, max: 500 });
+    return { Volumes: page.map(clone), NextToken: nextToken };
+  }
+
+  // ----- snapshots -----
+
+  private snapshotFields: FilterFields<Snapshot> = {
+    'snapshot-id': (s) => [s.SnapshotId],
+    'volume-id': (s) => [s.VolumeId],
+    status: (s) => [this.refreshSnapshot(s).State],
+    'owner-id': (s) => [s.OwnerId],
+    'volume-size': (s) => [String(s.VolumeSize)],
+    description: (s) => [s.Description],
+  };
+
+  /** Snapshots complete after `snapshotCompleteMs`; state is worked out when someone looks. */
+  private refreshSnapshot(s: Snapshot): Snapshot {
+    if (s.State === 'pending' && s.StartTime) {
+      const elapsed = this.clock.nowMs() - s.StartTime.getTime();
+      if (elapsed >= this.timings.snapshotCompleteMs) {
+        s.State = 'completed';
+        s.Progress = '100%';
+      } else {
+        s.Progress = `${Math.floor((elapsed / this.timings.snapshotCompleteMs) * 100)}%`;
+      }
+    }
+    return s;
+  }
+
+  private describeSnapshots(input: DescribeSnapshotsRequest) {
+    if (input.SnapshotIds?.length && input.MaxResults !== undefined) {
+      throw fail('ec2', 'InvalidParameterCombination', 'The parameter snapshotSet cannot be used with the parameter maxResults');
+    }
+    let items = [...this.snapshots.values()];
+    if (input.OwnerIds?.length) {
+      const owners = new Set(input.OwnerIds.map((o) => (o === 'self' ? this.accountId : o)));
+      items = items.filter((s) => owners.has(s.data.OwnerId!));
+    }
+    if (input.SnapshotIds?.length) {
+      const missing = input.SnapshotIds.filter((id) => !this.snapshots.has(id));
+      if (missing.length) throw fail('ec2', 'InvalidSnapshot.NotFound', `The snapshot '${missing.join(', ')}' does not exist.`);
+      items = items.filter((s) => input.SnapshotIds!.includes(s.data.SnapshotId!));
+    }
+    const { page, nextToken } = paginate('ec2', applyFilters(items, input.Filters, this.snapshotFields), input, { min: 5, max: 1000 });
+    return { Snapshots: page.map((s) => clone(this.refreshSnapshot(s))), NextToken: nextToken };
+  }
+
+  private checkSnapshotLimits(volume: Volume): void {
+    const now = this.clock.nowMs();
+    const limit = volume.VolumeType === 'st1' || volume.VolumeType === 'sc1' ? PENDING_LIMIT_HDD : PENDING_LIMIT_DEFAULT;
+    let pending = 0;
+    let latest = Number.NEGATIVE_INFINITY;
+    for (const { data } of this.snapshots.values()) {
+      if (data.VolumeId !== volume.VolumeId) continue;
+      if (this.refreshSnapshot(data).State === 'pending') pending++;
+      latest = Math.max(latest, data.StartTime?.getTime() ?? latest);
+    }
+    if (pending >= limit) {
+      throw fail('ec2', 'ConcurrentSnapshotLimitExceeded', `Maximum number of active snapshots (${limit}) for volume ${volume.VolumeId} reached`);
+    }
+    if (now - latest < this.timings.perVolumeSnapshotGapMs) {
+      throw fail(
+        'ec2',
+        'SnapshotCreationPerVolumeRateExceeded',
+        'The rate limit for creating concurrent snapshots of an EBS volume has been exceeded. Wait at least 15 seconds between concurrent volume snapshots.',
+      );
+    }
+  }
+
+  private requireVolume(id: string): Volume {
+    const v = this.volumes.get(id);
+    if (!v) throw fail('ec2', 'InvalidVolume.NotFound', `The volume '${id}' does not exist.`);
+    return v.data;
+  }
+
+  private newSnapshot(volume: Volume, description: string | undefined, tags: Tag[]): Snapshot {
+    const id = this.newId('snap');
+    return this.store(this.snapshots, id, {
+      SnapshotId: id,
+      VolumeId: volume.VolumeId,
+      VolumeSize: volume.Size,
+      State: 'pending',
+      Progress: '0%',
+      StartTime: this.clock.now(),
+      OwnerId: this.accountId,
+      Description: description ?? '',
+      Encrypted: volume.Encrypted ?? false,
+      StorageTier: 'standard',
+      Tags: tags.length ? tags : undefined,
+    });
+  }
+
+  private createSnapshot(input: CreateSnapshotRequest) {
+    const volume = this.requireVolume(input.VolumeId ?? '');
+    this.checkSnapshotLimits(volume);
+    const snap = this.newSnapshot(volume, input.Description, tagsFor(input.TagSpecifications, 'snapshot'));
+    return clone(snap);
+  }
+
+  private createSnapshots(input: CreateSnapshotsRequest) {
+    const spec = input.InstanceSpecification;
+    if (!spec?.InstanceId) throw fail('ec2', 'MissingParameter', 'The request must contain the parameter InstanceSpecification.InstanceId');
+    const instance = this.requireInstance(spec.InstanceId);
+    if (instance.State?.Name === 'terminated') {
+      throw fail('ec2', 'IncorrectState', `The instance '${spec.InstanceId}' is not in a state from which it can be snapshotted.`);
+    }
+    const excluded = new Set(spec.ExcludeDataVolumeIds ?? []);
+    const volumes = (instance.BlockDeviceMappings ?? [])
+      .filter((m) => m.Ebs?.VolumeId)
+      .filter((m) => !(spec.ExcludeBootVolume && m.DeviceName === instance.RootDeviceName))
+      .filter((m) => !excluded.has(m.Ebs!.VolumeId!))
+      .map((m) => this.requireVolume(m.Ebs!.VolumeId!));
+    if (volumes.length === 0) throw fail('ec2', 'InvalidParameterValue', 'No volumes to snapshot: every volume of the instance is excluded.');
+    volumes.forEach((v) => this.checkSnapshotLimits(v));
+    const requested = tagsFor(input.TagSpecifications, 'snapshot');
+    const snapshots: SnapshotInfo[] = volumes.map((v) => {
+      const copied = input.CopyTagsFromSource === 'volume' ? (v.Tags ?? []).filter((t) => !t.Key?.startsWith('aws:')) : [];
+      const merged = new Map<string, string>();
+      for (const t of [...copied, ...requested]) merged.set(t.Key ?? '', t.Value ?? '');
+      const s = this.newSnapshot(v, input.Description, [...merged].map(([Key, Value]) => ({ Key, Value })));
+      return {
+        SnapshotId: s.SnapshotId,
+        VolumeId: s.VolumeId,
+        VolumeSize: s.VolumeSize,
+        State: s.State,
+        Progress: s.Progress,
+        StartTime: s.StartTime,
+        OwnerId: s.OwnerId,
+        Description: s.Description,
+        Encrypted: s.Encrypted,
+        Tags: clone(s.Tags),
+      };
+    });
+    return { Snapshots: snapshots };
+  }
+
+  private deleteSnapshot(input: DeleteSnapshotRequest) {
+    const id = input.SnapshotId ?? '';
+    if (!this.snapshots.has(id)) throw fail('ec2', 'InvalidSnapshot.NotFound', `The snapshot '${id}' does not exist.`);
+    for (const { data: image } of this.images.values()) {
+      if (image.State === 'deregistered') continue;
+      if ((image.BlockDeviceMappings ?? []).some((m) => m.Ebs?.SnapshotId === id)) {
+        throw fail('ec2', 'InvalidSnapshot.InUse', `The snapshot ${id} is currently in use by ${image.ImageId}`);
+      }
+    }
+    this.snapshots.delete(id);
+    return {};
+  }
+
+  // ----- images -----
+
+  private imageFields: FilterFields<Image> = {
+    'image-id': (i) => [i.ImageId],
+    'block-device-mapping.snapshot-id': (i) => (i.BlockDeviceMappings ?? []).map((m) => m.Ebs?.SnapshotId),
+    state: (i) => [i.State],
+    name: (i) => [i.Name],
+  };
+
+  private describeImages(input: DescribeImagesRequest) {
+    let items = [...this.images.values()];
+    if (input.Owners?.length) {
+      const owners = new Set(input.Owners.map((o) => (o === 'self' ? this.accountId : o)));
+      items = items.filter((i) => owners.has(i.data.OwnerId!));
+    }
+    if (input.ImageIds?.length) {
+      const missing = input.ImageIds.filter((id) => !this.images.has(id));
+      if (missing.length) throw fail('ec2', 'InvalidAMIID.NotFound', `The image id '[${missing.join(', ')}]' does not exist`);
+      items = items.filter((i) => input.ImageIds!.includes(i.data.ImageId!));
+    }
+    const { page, nextToken } = paginate('ec2', applyFilters(items, input.Filters, this.imageFields), input, { min: 5, max: 1000 });
+    return { Images: page.map(clone), NextToken: nextToken };
+  }
+
+  // ----- tags -----
+
+  /** The resource a tag call names, found by its id prefix. */
+  private tagged(id: string): { Tags?: Tag[] } {
+    const prefix = id.split('-')[0];
+    const maps: Record<string, Map<string, Stored<{ Tags?: Tag[] }>>> = {
+      i: this.instances,
+      vol: this.volumes,
+      snap: this.snapshots,
+      ami: this.images,
+      eipalloc: this.addresses,
+    };
+    const found = maps[prefix ?? '']?.get(id);
+    if (!found) {
+      const kind = { i: 'InvalidInstanceID', vol: 'InvalidVolume', snap: 'InvalidSnapshot', ami: 'InvalidAMIID' }[prefix ?? ''];
+      throw fail('ec2', kind ? `${kind}.NotFound` : 'InvalidID', `The ID '${id}' does not exist`);
+    }
+    return found.data;
+  }
+
+  private createTags(input: CreateTagsRequest) {
+    const targets = (input.Resources ?? []).map((id) => this.tagged(id));
+    for (const target of targets) {
+      const tags = new Map((target.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+      for (const t of input.Tags ?? []) tags.set(t.Key ?? '', t.Value ?? '');
+      target.Tags = [...tags].map(([Key, Value]) => ({ Key, Value }));
+    }
+    return {};
+  }
+
+  private deleteTags(input: DeleteTagsRequest) {
+    const targets = (input.Resources ?? []).map((id) => this.tagged(id));
+    for (const target of targets) {
+      target.Tags = (target.Tags ?? []).filter(
+        (t) => !(input.Tags ?? []).some((d) => d.Key === t.Key && (d.Value === undefined || d.Value === t.Value)),
+      );
+    }
+    return {};
+  }
+
+  // ----- instance status -----
+
+  private statusFields: FilterFields<Instance & { health: InstanceHealth }> = {
+    'event.code': (i) => i.health.events.map((e) => e.Code),
+    'system-status.status': (i) => [i.health.systemStatus],
+    'instance-status.status': (i) => [i.health.instanceStatus],
+    'instance-state-name': (i) => [i.State?.Name],
+  };
+
+  healthOf(id: string): InstanceHealth {
+    let h = this.health.get(id);
+    if (!h) {
+      h = { events: [], systemStatus: 'ok', instanceStatus: 'ok' };
+      this.health.set(id, h);
+    }
+    return h;
+  }
+
+  private describeInstanceStatus(input: DescribeInstanceStatusRequest) {
+    if (input.InstanceIds?.length) input.InstanceIds.forEach((id) => this.requireInstance(id));
+    const items = [...this.instances.values()]
+      .filter((i) => !input.InstanceIds?.length || input.InstanceIds.includes(i.data.InstanceId!))
+      .filter((i) => input.IncludeAllInstances || i.data.State?.Name === 'running')
+      .map((i) => ({ seq: i.seq, data: { ...i.data, health: this.healthOf(i.data.InstanceId!) } }));
+    const { page, nextToken } = paginate('ec2', applyFilters(items, input.Filters, this.statusFields), input, { min: 5, max: 1000 });
+    return {
+      InstanceStatuses: page.map((i) => {
+        const running = i.State?.Name === 'running';
+        return {
+          InstanceId: i.InstanceId,
+          AvailabilityZone: i.Placement?.AvailabilityZone,
+          InstanceState: clone(i.State),
+          Events: clone(i.health.events),
+          SystemStatus: { Status: running ? i.health.systemStatus : 'not-applicable', Details: [{ Name: 'reachability', Status: running && i.health.systemStatus === 'impaired' ? 'failed' : 'passed' }] },
+          InstanceStatus: { Status: running ? i.health.instanceStatus : 'not-applicable' },
+        };
+      }),
+      NextToken: nextToken,
+    };
+  }
+
+  // ----- Elastic IPs -----
+
+  private addressFields: FilterFields<Address> = {
+    'allocation-id': (a) => [a.AllocationId],
+    'association-id': (a) => [a.AssociationId],
+    'instance-id': (a) => [a.InstanceId],
+    'public-ip': (a) => [a.PublicIp],
+    domain: (a) => [a.Domain],
+  };
+
+  private describeAddresses(input: DescribeAddressesRequest) {
+    let items = [...this.addresses.values()];
+    if (input.AllocationIds?.length) {
+      const missing = input.AllocationIds.filter((id) => !this.addresses.has(id));
+      if (missing.length) throw fail('ec2', 'InvalidAllocationID.NotFound', `The allocation IDs '${missing.join(', ')}' do not exist`);
+      items = items.filter((a) => input.AllocationIds!.includes(a.data.AllocationId!));
+    }
+    if (input.PublicIps?.length) items = items.filter((a) => input.PublicIps!.includes(a.data.PublicIp!));
+    return { Addresses: applyFilters(items, input.Filters, this.addressFields).map((a) => clone(a.data)) };
+  }
+
+  private associateAddress(input: AssociateAddressRequest) {
+    const found = [...this.addresses.values()].find(
+      (a) => (input.AllocationId && a.data.AllocationId === input.AllocationId) || (input.PublicIp && a.data.PublicIp === input.PublicIp),
+    );
+    if (!found) throw fail('ec2', 'InvalidAllocationID.NotFound', `The allocation ID '${input.AllocationId ?? input.PublicIp}' does not exist`);
+    const instance = this.requireInstance(input.InstanceId ?? '');
+    if (instance.State?.Name !== 'running' && instance.State?.Name !== 'stopped') {
+      throw fail('ec2', 'IncorrectInstanceState', `The instance '${instance.InstanceId}' is not in a valid state for this operation.`);
+    }
+    const address = found.data;
+    if (address.InstanceId && address.InstanceId !== instance.InstanceId && input.AllowReassociation !== true) {
+      throw fail('ec2', 'Resource.AlreadyAssociated', `resource ${address.AllocationId} is already associated with associate-id ${address.AssociationId}`);
+    }
+    if (address.InstanceId && address.InstanceId !== instance.InstanceId) {
+      const previous = this.instances.get(address.InstanceId)?.data;
+      if (previous) previous.PublicIpAddress = undefined;
+    }
+    address.InstanceId = instance.InstanceId;
+    address.PrivateIpAddress = instance.PrivateIpAddress;
+    address.AssociationId = this.newId('eipassoc');
+    instance.PublicIpAddress = address.PublicIp;
+    return { AssociationId: address.AssociationId };
+  }
+}
+
+/** The tags of a TagSpecifications list for one resource type. */
+function tagsFor(specs: TagSpecification[] | undefined, type: string): Tag[] {
+  return (specs ?? []).filter((s) => s.ResourceType === type).flatMap((s) => s.Tags ?? []);
+}
+
+/** Outputs are copies: a caller mutating a result must not change the account. */
+export function clone<T>(value: T): T {
+  return value === undefined ? value : structuredClone(value);
+}

@@ -1,0 +1,118 @@
+import { readFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { type FieldProblem, InputError } from '../engine/errors';
+import { type Config, configSchema } from './schema';
+
+/** Default location, relative to the working directory (Lambda: the package root, /var/task). */
+export const DEFAULT_CONFIG_FILE = 'caretaker.config.yml';
+
+/** Reads and validates a config file; throws {@link InputError} naming every bad field. */
+export async function loadConfig(file = DEFAULT_CONFIG_FILE): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new InputError(`config ${file}`, [{ path: '', message: `cannot read the file (${(error as Error).message})` }]);
+  }
+  return parseConfigText(text, file);
+}
+
+export function parseConfigText(text: string, source = 'config'): Config {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new InputError(
+      source,
+      doc.errors.map((e) => ({ path: e.linePos ? `line ${e.linePos[0].line}` : '', message: e.message.split('\n')[0] ?? e.message })),
+    );
+  }
+  return parseConfig(doc.toJS() ?? {}, source);
+}
+
+export function parseConfig(value: unknown, source = 'config'): Config {
+  const parsed = configSchema.safeParse(value);
+  if (!parsed.success) throw new InputError(source, zodProblems(parsed.error));
+  return parsed.data;
+}
+
+/** Turns zod issues into `path: message` lines; unknown keys get their own path and a suggestion. */
+export function zodProblems(error: z.ZodError): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  for (const issue of error.issues) {
+    const path = formatPath(issue.path);
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        const known = knownKeysAt(issue.path);
+        const hint = closest(key, known);
+        problems.push({
+          path: path ? `${path}.${key}` : key,
+          message: `unknown key${hint ? ` (did you mean '${hint}'?)` : ''}`,
+        });
+      }
+    } else {
+      problems.push({ path, message: issue.message });
+    }
+  }
+  return problems;
+}
+
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out;
+}
+
+/** The keys the schema accepts at `path`, found by walking the schema (zod 4 definitions). */
+function knownKeysAt(path: ReadonlyArray<PropertyKey>): string[] {
+  let node: unknown = configSchema;
+  const unwrap = (n: unknown): unknown => {
+    for (;;) {
+      const def = (n as { _zod?: { def?: Record<string, unknown> } })?._zod?.def;
+      if (!def) return n;
+      if (def.innerType) n = def.innerType;
+      else if (def.type === 'pipe') n = def.in;
+      else return n;
+    }
+  };
+  for (const part of path) {
+    const def = (unwrap(node) as { _zod: { def: Record<string, unknown> } })._zod.def;
+    if (def.type === 'object') node = (def.shape as Record<string, unknown>)[String(part)];
+    else if (def.type === 'array') node = def.element;
+    else if (def.type === 'record') node = def.valueType;
+    else return [];
+    if (!node) return [];
+  }
+  const def = (unwrap(node) as { _zod?: { def?: Record<string, unknown> } })._zod?.def;
+  return def?.type === 'object' ? Object.keys(def.shape as object) : [];
+}
+
+/** The known key within edit distance 2 of a typo, if any. */
+export function closest(typo: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const c of candidates) {
+    const d = editDistance(typo.toLowerCase(), c.toLowerCase());
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
+}

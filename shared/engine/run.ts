@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { errorCode, errorMessage } from '../aws/errors';
+import { applyDecisions, type WorkerResult } from './apply';
+import { BlastRadiusError } from './errors';
+import type { Decision, ItemResult, JobContext, JobName, RunReport } from './types';
+
+/** The describe → plan → apply contract of GUIDE §1, for jobs whose plan fits in memory. */
+export interface JobDefinition<State, P> {
+  job: JobName;
+  /** Reads the account (read-only calls only). */
+  describe(ctx: JobContext): Promise<State>;
+  /** Pure: state + policy + now → decisions. */
+  plan(state: State, now: Date): Array<Decision<P>>;
+  /** Carries out one non-skip decision. */
+  apply(decision: Decision<P>, ctx: JobContext): Promise<WorkerResult>;
+  /** Blast-radius cap on the number of non-skip decisions. */
+  cap: { name: string; limit: number };
+  concurrency: number;
+  /** Extra summary lines computed from the finished report (totals, per-rule counts, ...). */
+  summarize?(report: RunReport, state: State): string[];
+}
+
+export function newRunId(job: JobName, now: Date): string {
+  return `${job}-${now.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`;
+}
+
+export function isActionable(decision: Pick<Decision, 'action'>): boolean {
+  return decision.action !== 'skip';
+}
+
+/** Skips are results too: the report lists every target once. */
+export function skipResult(decision: Pick<Decision, 'target' | 'action' | 'reason'>): ItemResult {
+  return { id: decision.target, action: 'skip', outcome: 'skipped', reason: decision.reason };
+}
+
+/** Enforces a blast-radius cap on a plan; throws {@link BlastRadiusError} when it is exceeded. */
+export function enforceCap(planned: number, cap: { name: string; limit: number }): void {
+  if (planned > cap.limit) throw new BlastRadiusError(cap.name, cap.limit, planned);
+}
+
+export function emptyReport(job: JobName, ctx: Pick<JobContext, 'runId' | 'dryRun' | 'now'>): RunReport {
+  return {
+    job,
+    runId: ctx.runId,
+    dryRun: ctx.dryRun,
+    startedAt: ctx.now.toISOString(),
+    finishedAt: ctx.now.toISOString(),
+    plan: [],
+    results: [],
+    remaining: 0,
+    notes: [],
+  };
+}
+
+/**
+ * Runs one job through describe → plan → cap → apply. A describe failure or an exceeded cap ends
+ * the run with `report.error` set and nothing applied; a failed item never stops the others.
+ *
+ * @example
+ * const report = await runJob(snapshotJob(policy), ctx);
+ * await publishReport(ctx.alerts, report);
+ */
+export async function runJob<State, P>(def: JobDefinition<State, P>, ctx: JobContext): Promise<RunReport> {
+  const report = emptyReport(def.job, ctx);
+  let state: State;
+  try {
+    state = await def.describe(ctx);
+  } catch (error) {
+    report.error = { code: errorCode(error), message: `describe failed: ${errorMessage(error)}` };
+    return finish(report);
+  }
+  const decisions = def.plan(state, ctx.now);
+  report.plan = decisions.map(({ target, action, reason }) => ({ target, action, reason }));
+  const actionable = decisions.filter(isActionable);
+  report.results.push(...decisions.filter((d) => !isActionable(d)).map(skipResult));
+  try {
+    enforceCap(actionable.length, def.cap);
+  } catch (error) {
+    if (!(error instanceof BlastRadiusError)) throw error;
+    report.error = { code: error.name, message: error.message };
+    report.results = [];
+    return finish(report);
+  }
+  if (!ctx.dryRun && actionable.length > 0) {
+    ctx.progress?.(`${def.job}: applying ${actionable.length} action(s)`);
+    const { results, notStarted } = await applyDecisions(actionable, (d) => def.apply(d, ctx), {
+      concurrency: def.concurrency,
+      deadline: ctx.deadline,
+      safetyMarginMs: 10_000,
+      onResult: (_r, done) => {
+        if (done % 50 === 0) ctx.progress?.(`${def.job}: ${done}/${actionable.length}`);
+      },
+    });
+    report.results.push(...results);
+    report.remaining = notStarted.length;
+  }
+  report.notes.push(...(def.summarize?.(report, state) ?? []));
+  return finish(report);
+}
+
+function finish(report: RunReport): RunReport {
+  report.finishedAt = new Date().toISOString();
+  return report;
+}
+
+/** A run failed when it refused to act or any item failed. */
+export function runFailed(report: RunReport): boolean {
+  return report.error !== undefined || report.results.some((r) => r.outcome === 'failed');
+}

@@ -1,0 +1,74 @@
+import type { Clients } from '../aws/clients';
+import type { AlertSink } from '../alerts/sink';
+import type { Logger } from '../log';
+
+/** The four jobs of the suite; also the `job` field of every report. */
+export type JobName = 'snapshot' | 'prune' | 'degraded' | 'failover';
+
+/** What the planner decided for one target, and why. `action: 'skip'` decisions are never applied. */
+export interface Decision<P = unknown> {
+  target: string;
+  action: string;
+  reason: string;
+  payload: P;
+}
+
+export type Outcome = 'done' | 'skipped' | 'failed';
+
+/** One result per item of a run. */
+export interface ItemResult {
+  id: string;
+  action: string;
+  outcome: Outcome;
+  reason: string;
+  errorCode?: string;
+  /** Extra facts worth showing in the summary (snapshot ids, new instance id, ...). */
+  details?: Record<string, string | number | boolean>;
+}
+
+/** What a run did, in full; the SNS summary and the CLI output are made from it. */
+export interface RunReport {
+  job: JobName;
+  runId: string;
+  dryRun: boolean;
+  startedAt: string;
+  finishedAt: string;
+  /** Every decision of the plan (skips included); in a dry run this is what is reported. */
+  plan: Array<Omit<Decision, 'payload'>>;
+  /** One per applied decision (empty in a dry run) plus skips, which are results too. */
+  results: ItemResult[];
+  /** Decisions not started because the time budget ran out; the next run picks them up. */
+  remaining: number;
+  /** Free-form lines for the summary: totals, fallbacks, warnings. */
+  notes: string[];
+  /** Set when the run refused to act (blast-radius cap) or could not describe the account. */
+  error?: { code: string; message: string };
+}
+
+/** Time budget of the invocation (Lambda's `getRemainingTimeInMillis`, or unlimited on the CLI). */
+export interface Deadline {
+  remainingMs(): number;
+}
+
+/** What every job gets from its caller: clients and the clock are inputs, never made inside. */
+export interface JobContext {
+  clients: Clients;
+  /** The run's reference time: planners compare against this, never against the wall clock. */
+  now: Date;
+  dryRun: boolean;
+  alerts: AlertSink;
+  log: Logger;
+  deadline: Deadline;
+  /** Waits; the sandbox passes one that advances its virtual clock instead. */
+  sleep(ms: number): Promise<void>;
+  /** Called while long runs make progress (the CLI shows it). */
+  progress?(message: string): void;
+  /** Identifies this run in logs, tags and client tokens. */
+  runId: string;
+}
+
+export const unlimitedDeadline: Deadline = { remainingMs: () => Number.POSITIVE_INFINITY };
+
+export function realSleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,91 @@
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { alertOnError } from '../alerts/alert-on-error';
+import { publishReport } from '../alerts/publish-report';
+import { type AlertSink, snsAlertSink } from '../alerts/sink';
+import { type Clients, createClients } from '../aws/clients';
+import { loadConfig, zodProblems } from '../config/load';
+import type { Config } from '../config/schema';
+import { InputError, JobFailedError } from '../engine/errors';
+import { newRunId, runFailed } from '../engine/run';
+import { type JobContext, type JobName, realSleep, type RunReport } from '../engine/types';
+import { lambdaLogger, type Logger } from '../log';
+
+/**
+ * Everything a handler takes from its environment. Lambda gets {@link lambdaDeps}; the demo and
+ * tests pass the sandbox's. Nothing here is built at import time.
+ */
+export interface HandlerDeps {
+  clients(): Clients;
+  config(): Promise<Config>;
+  alerts(clients: Clients): AlertSink;
+  now(): Date;
+  sleep(ms: number): Promise<void>;
+  log: Logger;
+}
+
+/** Deps of a deployed function: real clients, the packaged config file, SNS topic from the env. */
+export function lambdaDeps(service: string): HandlerDeps {
+  let clients: Clients | undefined;
+  let config: Promise<Config> | undefined;
+  return {
+    clients: () => (clients ??= createClients({ retryMode: 'adaptive', maxAttempts: 8 })),
+    // A rejected load is not cached: a fixed config file needs no cold start to be picked up.
+    config: () => (config ??= loadConfig(process.env.CARETAKER_CONFIG).catch((e) => ((config = undefined), Promise.reject(e)))),
+    alerts: (c) => {
+      const topic = process.env.ALERT_TOPIC_ARN;
+      if (!topic) throw new InputError('environment', [{ path: 'ALERT_TOPIC_ARN', message: 'not set' }]);
+      return snsAlertSink(c.sns, topic);
+    },
+    now: () => new Date(),
+    sleep: realSleep,
+    log: lambdaLogger(service),
+  };
+}
+
+export interface HandlerSpec<E> {
+  /** The function's name in serverless.yml (`snapshot-volumes`), for logs and alerts. */
+  name: string;
+  job: JobName;
+  /** Schema of the event; a mismatch is an {@link InputError} naming the field. */
+  event: z.ZodType<E>;
+  /** Runs the job; `dryRun` in the context is already resolved from event and config. */
+  run(event: E, ctx: JobContext, config: Config, lambda: Context): Promise<RunReport>;
+  /** Dry run requested by the event, if any. */
+  dryRun?(event: E): boolean | undefined;
+}
+
+export type CaretakerHandler = (event: unknown, context: Context) => Promise<RunReport>;
+
+/**
+ * Wires a job into a Lambda handler: validate the event and config (bad input → alert, no AWS
+ * call), build the context, run, send the one summary, fail the invocation if any item failed.
+ */
+export function defineHandler<E>(spec: HandlerSpec<E>, deps: HandlerDeps): CaretakerHandler {
+  const base = async (raw: unknown, context: Context): Promise<RunReport> => {
+    const parsed = spec.event.safeParse(raw);
+    if (!parsed.success) throw new InputError(`${spec.name} event`, zodProblems(parsed.error));
+    const event = parsed.data;
+    const config = await deps.config();
+    const clients = deps.clients();
+    const now = deps.now();
+    const alerts = deps.alerts(clients);
+    const ctx: JobContext = {
+      clients,
+      now,
+      dryRun: spec.dryRun?.(event) ?? false,
+      alerts,
+      log: deps.log,
+      deadline: { remainingMs: () => context.getRemainingTimeInMillis() },
+      sleep: deps.sleep,
+      runId: newRunId(spec.job, now),
+    };
+    const report = await spec.run(event, ctx, config, context);
+    deps.log.info('run finished', { report: { ...report, plan: report.plan.length, results: report.results } });
+    await publishReport(alerts, report, config.alerts.subjectPrefix);
+    if (runFailed(report)) throw new JobFailedError(spec.name, report.results.filter((r) => r.outcome === 'failed').length);
+    return report;
+  };
+  return middy(base).use(alertOnError({ sink: () => deps.alerts(deps.clients()) })) as unknown as CaretakerHandler;
+}

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { instanceId, positiveInt, scheduleExpression, tagMatch, tagSet } from '../config/fields';
+import { retainSchema } from '../prune/config';
+
+export const snapshotPolicySchema = z.strictObject({
+  /** Names the policy in tags (`caretaker:policy`), schedules and events. */
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, {
+    error: 'expected lowercase letters, digits and dashes (at most 40), starting with a letter or digit',
+  }),
+  schedule: scheduleExpression,
+  /** Which instances: any tag match OR any listed id. */
+  selector: z
+    .strictObject({
+      tags: tagMatch.default({}),
+      instanceIds: z.array(instanceId).default([]),
+    })
+    .refine((s) => Object.keys(s.tags).length > 0 || s.instanceIds.length > 0, {
+      error: 'a selector needs tags or instanceIds, or it would match nothing',
+    }),
+  excludeBootVolume: z.boolean().default(false),
+  /** Volumes carrying any of these tags are left out. */
+  excludeVolumeTags: tagMatch.default({}),
+  /** Written on every snapshot of the policy. */
+  extraTags: tagSet.default({}),
+  consistency: z.enum(['crash', 'application']).default('crash'),
+  /** Blast-radius cap on instances snapshotted per run. */
+  maxInstancesPerRun: positiveInt.default(500),
+  /** How the prune job treats this policy's snapshots; without it, they are never pruned. */
+  retain: retainSchema.optional(),
+});
+
+export type SnapshotPolicy = z.infer<typeof snapshotPolicySchema>;
+
+export const snapshotSchema = z.strictObject({
+  policies: z.array(snapshotPolicySchema).default([]),
+});

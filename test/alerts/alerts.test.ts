@@ -1,0 +1,77 @@
+import type { Context } from 'aws-lambda';
+import middy from '@middy/core';
+import { describe, expect, it } from 'vitest';
+import { alertOnError } from '../../shared/alerts/alert-on-error';
+import { formatReport, reportSubject } from '../../shared/alerts/format';
+import { cleanSubject, fitBody, memoryAlertSink, SNS_MESSAGE_MAX_BYTES } from '../../shared/alerts/sink';
+import { InputError, JobFailedError } from '../../shared/engine/errors';
+import type { RunReport } from '../../shared/engine/types';
+
+const lambdaContext = { functionName: 'caretaker-dev-prune-snapshots', awsRequestId: 'req-123', getRemainingTimeInMillis: () => 1000 } as unknown as Context;
+
+const report = (over: Partial<RunReport> = {}): RunReport => ({
+  job: 'prune',
+  runId: 'prune-1',
+  dryRun: false,
+  startedAt: '2026-01-01T00:00:00.000Z',
+  finishedAt: '2026-01-01T00:01:00.000Z',
+  plan: [],
+  results: [
+    { id: 'snap-1', action: 'delete', outcome: 'done', reason: 'older than 7 days' },
+    { id: 'snap-2', action: 'delete', outcome: 'failed', errorCode: 'RequestLimitExceeded', reason: 'throttled' },
+    { id: 'snap-3', action: 'skip', outcome: 'skipped', reason: 'held by ami-1' },
+  ],
+  remaining: 0,
+  notes: [],
+  ...over,
+});
+
+describe('run summary', () => {
+  it('puts failures first with their error codes and keeps the subject under 100 chars', () => {
+    const body = formatReport(report());
+    expect(body.indexOf('Failed (1)')).toBeLessThan(body.indexOf('Done (1)'));
+    expect(body).toContain('delete snap-2 [RequestLimitExceeded]: throttled');
+    expect(reportSubject(report())).toBe('[caretaker] Prune FAILED 1, done 1');
+    expect(cleanSubject(`x\n${'y'.repeat(300)}é`).length).toBe(100);
+  });
+
+  it('shows the plan in a dry run', () => {
+    const body = formatReport(report({ dryRun: true, results: [], plan: [{ target: 'snap-9', action: 'delete', reason: 'older than 7 days' }] }));
+    expect(body).toContain('DRY RUN');
+    expect(body).toContain('delete           snap-9: older than 7 days');
+  });
+
+  it('cuts a huge body under the SNS limit at a line boundary and says so', () => {
+    const huge = Array.from({ length: 20_000 }, (_, i) => `line ${i} ${'x'.repeat(40)}`).join('\n');
+    const fitted = fitBody(huge);
+    expect(Buffer.byteLength(fitted)).toBeLessThan(SNS_MESSAGE_MAX_BYTES);
+    expect(fitted).toMatch(/more line\(s\) cut to fit SNS's 256 KiB limit/);
+  });
+});
+
+describe('alertOnError', () => {
+  it('alerts once with function name and request id, then rethrows', async () => {
+    const sink = memoryAlertSink();
+    const handler = middy(async () => {
+      throw new InputError('prune event', [{ path: 'dryRun', message: 'expected boolean' }]);
+    }).use(alertOnError({ sink: () => sink }));
+    await expect(handler({}, lambdaContext)).rejects.toThrow(InputError);
+    expect(sink.alerts).toHaveLength(1);
+    expect(sink.alerts[0]!.subject).toBe('[caretaker] caretaker-dev-prune-snapshots: bad input InputError');
+    expect(sink.alerts[0]!.body).toContain('Request id: req-123');
+    expect(sink.alerts[0]!.body).toContain('dryRun: expected boolean');
+  });
+
+  it('does not alert a second time for a run that already sent its summary', async () => {
+    const sink = memoryAlertSink();
+    const handler = middy(async () => {
+      throw new JobFailedError('prune-snapshots', 2);
+    }).use(alertOnError({ sink: () => sink }));
+    await expect(handler({}, lambdaContext)).rejects.toThrow(JobFailedError);
+    expect(sink.alerts).toHaveLength(0);
+  });
+
+  it('rejects unknown options, so a typo fails loudly', () => {
+    expect(() => alertOnError({ sink: () => memoryAlertSink(), subjectPrefx: 'x' } as never)).toThrow(/subjectPrefx/);
+  });
+});
