@@ -6,6 +6,7 @@ import { awsError, type ServiceName } from './errors';
 import { type FaultRule, Faults, seededRandom } from './faults';
 import { Route53Model } from './route53';
 import { SnsModel } from './sns';
+import { SsmModel } from './ssm';
 import { bucketFor, TokenBuckets } from './throttle';
 
 export interface SandboxOptions {
@@ -19,7 +20,7 @@ export interface SandboxOptions {
   seed?: number;
   /** Real latency added to every call, in sandbox ms (scaled like everything else). */
   latencyMs?: number;
-  timings?: Partial<Ec2Timings & { route53SyncMs: number }>;
+  timings?: Partial<Ec2Timings & { route53SyncMs: number; ssmCommandMs: number }>;
   accountId?: string;
   region?: string;
 }
@@ -42,7 +43,7 @@ interface SdkClient {
 const READ_ONLY = /^(Describe|List|Get)/;
 
 /**
- * An in-memory AWS account (EC2, Route 53, SNS) that the real SDK clients talk to. It sits in each
+ * An in-memory AWS account (EC2, Route 53, SNS, SSM Run Command) that the real SDK clients talk to. It sits in each
  * client's middleware stack at the `deserialize` step: the SDK serialises, signs and retries as
  * always, only the HTTP round trip is replaced. Never imported by Lambda code.
  *
@@ -56,6 +57,7 @@ export class SandboxAccount {
   readonly ec2: Ec2Model;
   readonly route53: Route53Model;
   readonly sns: SnsModel;
+  readonly ssm: SsmModel;
   readonly faults: Faults;
   readonly calls: CallRecord[] = [];
   readonly accountId: string;
@@ -73,8 +75,9 @@ export class SandboxAccount {
     });
     this.route53 = new Route53Model(this.clock, options.timings?.route53SyncMs ?? 60_000);
     this.sns = new SnsModel(this.clock, this.accountId, this.region);
+    this.ssm = new SsmModel(this.clock, options.timings?.ssmCommandMs ?? 2_000);
     this.faults = new Faults(seededRandom(options.seed ?? 1));
-    this.services = { ec2: this.ec2.operations, route53: this.route53.operations, sns: this.sns.operations };
+    this.services = { ec2: this.ec2.operations, route53: this.route53.operations, sns: this.sns.operations, ssm: this.ssm.operations };
   }
 
   /** Adds an operation model for a service (jobs extend the sandbox with what they use). */

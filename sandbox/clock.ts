@@ -30,6 +30,15 @@ export class SandboxClock {
     await new Promise((resolve) => setImmediate(resolve));
   };
 
+  /**
+   * A `sleep` that really waits, `ms / scale` real ms: for benchmarks, where the token buckets
+   * must see real (scaled) time pass. With a frozen clock (scale 0) it advances instead.
+   */
+  readonly scaledSleep = async (ms: number): Promise<void> => {
+    if (this.scale <= 0) return this.sleep(ms);
+    await new Promise((resolve) => setTimeout(resolve, ms / this.scale));
+  };
+
   /** Real milliseconds that correspond to `virtualMs` of sandbox time. */
   realMs(virtualMs: number): number {
     return this.scale > 0 ? virtualMs / this.scale : 0;

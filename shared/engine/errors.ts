@@ -44,8 +44,8 @@ export class JobFailedError extends CaretakerError {
   readonly alerted = true;
   constructor(
     readonly job: string,
-    readonly failed: number,
+    readonly why: string,
   ) {
-    super(`${job}: ${failed} item(s) failed; see the run summary`);
+    super(`${job}: ${why}; see the run summary`);
   }
 }

@@ -59,8 +59,10 @@ export interface JobContext {
   alerts: AlertSink;
   log: Logger;
   deadline: Deadline;
-  /** Waits; the sandbox passes one that advances its virtual clock instead. */
+  /** Waits; the sandbox passes one on its own clock. */
   sleep(ms: number): Promise<void>;
+  /** The clock `sleep` runs on, for pacing in apply (rate limits, waits); never used by planners. */
+  nowMs(): number;
   /** Called while long runs make progress (the CLI shows it). */
   progress?(message: string): void;
   /** Identifies this run in logs, tags and client tokens. */

@@ -22,6 +22,7 @@ export interface HandlerDeps {
   alerts(clients: Clients): AlertSink;
   now(): Date;
   sleep(ms: number): Promise<void>;
+  nowMs(): number;
   log: Logger;
 }
 
@@ -40,6 +41,7 @@ export function lambdaDeps(service: string): HandlerDeps {
     },
     now: () => new Date(),
     sleep: realSleep,
+    nowMs: Date.now,
     log: lambdaLogger(service),
   };
 }
@@ -79,12 +81,13 @@ export function defineHandler<E>(spec: HandlerSpec<E>, deps: HandlerDeps): Caret
       log: deps.log,
       deadline: { remainingMs: () => context.getRemainingTimeInMillis() },
       sleep: deps.sleep,
+      nowMs: deps.nowMs,
       runId: newRunId(spec.job, now),
     };
     const report = await spec.run(event, ctx, config, context);
     deps.log.info('run finished', { report: { ...report, plan: report.plan.length, results: report.results } });
     await publishReport(alerts, report, config.alerts.subjectPrefix);
-    if (runFailed(report)) throw new JobFailedError(spec.name, report.results.filter((r) => r.outcome === 'failed').length);
+    if (runFailed(report)) throw new JobFailedError(spec.name, report.error?.message ?? `${report.results.filter((r) => r.outcome === 'failed').length} item(s) failed`);
     return report;
   };
   return middy(base).use(alertOnError({ sink: () => deps.alerts(deps.clients()) })) as unknown as CaretakerHandler;

@@ -65,7 +65,7 @@ describe('alertOnError', () => {
   it('does not alert a second time for a run that already sent its summary', async () => {
     const sink = memoryAlertSink();
     const handler = middy(async () => {
-      throw new JobFailedError('prune-snapshots', 2);
+      throw new JobFailedError('prune-snapshots', '2 item(s) failed');
     }).use(alertOnError({ sink: () => sink }));
     await expect(handler({}, lambdaContext)).rejects.toThrow(JobFailedError);
     expect(sink.alerts).toHaveLength(0);

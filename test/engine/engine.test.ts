@@ -22,6 +22,7 @@ function context(overrides: Partial<JobContext> = {}): JobContext {
     log: silentLogger,
     deadline: { remainingMs: () => Infinity },
     sleep: sandbox.clock.sleep,
+    nowMs: () => sandbox.clock.nowMs(),
     runId: 'test-run',
     ...overrides,
   };

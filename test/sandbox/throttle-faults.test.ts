@@ -76,7 +76,7 @@ describe('Sandbox fault injection', () => {
   it('names an operation it does not serve', async () => {
     const sandbox = new SandboxAccount({ timeScale: 0 });
     const { ssm } = sandbox.clients();
-    const { DescribeDocumentCommand } = await import('@aws-sdk/client-ssm');
-    await expect(ssm.send(new DescribeDocumentCommand({ Name: 'x' }))).rejects.toMatchObject({ name: 'UnsupportedOperation' });
+    const { ListDocumentsCommand } = await import('@aws-sdk/client-ssm');
+    await expect(ssm.send(new ListDocumentsCommand({}))).rejects.toMatchObject({ name: 'UnsupportedOperation' });
   });
 });

@@ -1,0 +1,48 @@
+/**
+ * Client-side pacing that mirrors an AWS token bucket (e.g. DeleteSnapshot: 100 burst, 5/s), so a
+ * bulk job keeps the bucket busy instead of emptying it and collecting `RequestLimitExceeded`.
+ * The rate backs off multiplicatively when AWS throttles anyway (other tools share the bucket)
+ * and creeps back up on success (AIMD).
+ */
+export class RateLimiter {
+  private tokens: number;
+  private last: number;
+  private rate: number;
+
+  constructor(
+    private readonly spec: { capacity: number; refillPerSecond: number },
+    private readonly clock: { nowMs(): number; sleep(ms: number): Promise<void> },
+  ) {
+    this.tokens = spec.capacity;
+    this.rate = spec.refillPerSecond;
+    this.last = clock.nowMs();
+  }
+
+  /** Current steady rate, calls per second. */
+  get currentRate(): number {
+    return this.rate;
+  }
+
+  async acquire(): Promise<void> {
+    for (;;) {
+      const now = this.clock.nowMs();
+      this.tokens = Math.min(this.spec.capacity, this.tokens + ((now - this.last) / 1000) * this.rate);
+      this.last = now;
+      if (this.tokens >= 1) {
+        this.tokens -= 1;
+        return;
+      }
+      await this.clock.sleep(Math.max(1, ((1 - this.tokens) / this.rate) * 1000));
+    }
+  }
+
+  /** AWS throttled us: drop what is left of the burst and slow down. */
+  throttled(): void {
+    this.tokens = 0;
+    this.rate = Math.max(this.spec.refillPerSecond / 10, this.rate * 0.7);
+  }
+
+  succeeded(): void {
+    this.rate = Math.min(this.spec.refillPerSecond, this.rate + this.spec.refillPerSecond * 0.02);
+  }
+}
