@@ -1,42 +1,99 @@
 import { z } from 'zod';
-import { nonNegativeInt, positiveInt, timeZone } from '../config/fields';
+import { nonNegativeInt, positiveInt, scheduleExpression, tagMatch, timeZone, volumeId } from '../config/fields';
+
+/** Tags the snapshot job writes and the prune job reads. */
+export const MANAGED_TAG = 'caretaker:managed';
+export const POLICY_TAG = 'caretaker:policy';
+/** Any snapshot carrying this tag (with any value but `false`) is never deleted. */
+export const KEEP_TAG = 'caretaker:keep';
+
+/** The retention fields, shared by `snapshot.policies[].retain` and `prune.volumes[]`. */
+const retainFields = {
+  /** The seed tool's rule: delete what is older than N days (unless another rule keeps it). */
+  olderThanDays: positiveInt.optional(),
+  /** Keep the newest N. */
+  keepLast: positiveInt.optional(),
+  /** Grandfather-father-son: the newest snapshot in each of the last N hours/days/ISO weeks/months/years. */
+  hourly: positiveInt.optional(),
+  daily: positiveInt.optional(),
+  weekly: positiveInt.optional(),
+  monthly: positiveInt.optional(),
+  yearly: positiveInt.optional(),
+  /** Never go below this many snapshots per volume: the newest `minKeep` always survive. */
+  minKeep: positiveInt.default(1),
+  /** Time zone that decides where an hour, day, ISO week, month and year start. */
+  timeZone: timeZone.default('UTC'),
+};
+
+const RULE_KEYS = ['olderThanDays', 'keepLast', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const;
+
+/**
+ * A retention with no rule would keep only `minKeep` snapshots of every volume: almost certainly
+ * a mistake (e.g. `keepLast: 0` meant "keep nothing extra"), so it is refused, not guessed.
+ */
+function requireARule(r: Partial<Record<(typeof RULE_KEYS)[number], number | undefined>>, ctx: z.RefinementCtx): void {
+  if (RULE_KEYS.some((k) => r[k] !== undefined)) return;
+  ctx.addIssue({
+    code: 'custom',
+    message: `set at least one of ${RULE_KEYS.join(', ')}: with none, only minKeep snapshots per volume would survive`,
+  });
+}
 
 /**
  * Retention of one snapshot policy, evaluated per source volume. A snapshot survives if any rule
- * keeps it; `minKeep` newest snapshots of a volume always survive.
+ * keeps it; the newest `minKeep` snapshots of a volume always survive.
  */
-export const retainSchema = z
-  .strictObject({
-    /** The seed tool's rule: delete what is older than N days (unless another rule keeps it). */
-    olderThanDays: positiveInt.optional(),
-    /** Keep the newest N. */
-    keepLast: positiveInt.optional(),
-    /** Grandfather-father-son: the newest snapshot in each of the last N hours/days/ISO weeks/months/years. */
-    hourly: positiveInt.optional(),
-    daily: positiveInt.optional(),
-    weekly: positiveInt.optional(),
-    monthly: positiveInt.optional(),
-    yearly: positiveInt.optional(),
-    /** Never go below this many snapshots per volume. */
-    minKeep: positiveInt.default(1),
-    /** Time zone that decides where a day, week, month starts. */
-    timeZone: timeZone.default('UTC'),
-  })
-  .refine(
-    (r) =>
-      [r.olderThanDays, r.keepLast, r.hourly, r.daily, r.weekly, r.monthly, r.yearly].some((v) => v !== undefined),
-    { error: 'set at least one of olderThanDays, keepLast, hourly, daily, weekly, monthly, yearly' },
-  );
+export const retainSchema = z.strictObject(retainFields).superRefine(requireARule);
 
 export type Retain = z.infer<typeof retainSchema>;
 
-export const pruneSchema = z.strictObject({
-  /** When the prune function runs. */
-  schedule: z.string().default('rate(1 day)'),
-  /** Blast-radius cap: a plan with more deletions than this is an alert, not an action. */
-  maxDeletesPerRun: positiveInt.default(1000),
-  /** Never delete a snapshot younger than this, whatever the rules say. */
-  minAgeHours: nonNegativeInt.default(24),
-});
+/** The seed tool's `-v vol-… -o 7`: retention for every caretaker snapshot of one volume. */
+export const volumeRuleSchema = z.strictObject({ volumeId, ...retainFields }).superRefine(requireARule);
+
+export type VolumeRule = z.infer<typeof volumeRuleSchema>;
+
+export const pruneSchema = z
+  .strictObject({
+    /** When the prune function runs. */
+    schedule: scheduleExpression.default('rate(1 day)'),
+    /** Blast-radius cap: a plan with more deletions than this is an alert, not an action. */
+    maxDeletesPerRun: positiveInt.default(1000),
+    /** Never delete a snapshot younger than this, whatever the rules say. */
+    minAgeHours: nonNegativeInt.default(24),
+    /** Volumes pruned by their own rule, whichever policy (if any) made their snapshots. */
+    volumes: z.array(volumeRuleSchema).default([]),
+    /**
+     * Snapshots caretaker did not make are left alone (and reported) unless selected here: by
+     * snapshot tag, or every snapshot of a listed volume. Only volumes in `volumes` have a rule
+     * that can apply to them.
+     */
+    includeUnmanaged: z
+      .strictObject({
+        tags: tagMatch.default({}),
+        volumeIds: z.array(volumeId).default([]),
+      })
+      .refine((s) => Object.keys(s.tags).length > 0 || s.volumeIds.length > 0, {
+        error: 'includeUnmanaged needs tags or volumeIds; leave it out to prune caretaker snapshots only',
+      })
+      .optional(),
+  })
+  .superRefine((prune, ctx) => {
+    const seen = new Map<string, number>();
+    prune.volumes.forEach((v, i) => {
+      const first = seen.get(v.volumeId);
+      if (first !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['volumes', i, 'volumeId'], message: `duplicate volume ${v.volumeId} (also at prune.volumes[${first}])` });
+      }
+      seen.set(v.volumeId, i);
+    });
+    prune.includeUnmanaged?.volumeIds.forEach((id, i) => {
+      if (seen.has(id)) return;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['includeUnmanaged', 'volumeIds', i],
+        message: `${id} has no rule in prune.volumes, so its unmanaged snapshots would have no retention; add it there`,
+      });
+    });
+  });
 
 export type PruneConfig = z.infer<typeof pruneSchema>;

@@ -1,0 +1,149 @@
+import { type EC2Client, type Filter, paginateDescribeSnapshots, type Snapshot } from '@aws-sdk/client-ec2';
+import { KEEP_TAG, MANAGED_TAG, POLICY_TAG, type PruneConfig, type Retain, type VolumeRule } from './config';
+import type { SnapshotRow } from './plan-retention';
+
+/** What the prune job looks at: policies with a `retain`, listed volumes, and the unmanaged selector. */
+export interface PruneScope {
+  policies: ReadonlyArray<{ name: string; retain: Retain }>;
+  volumes: readonly VolumeRule[];
+  includeUnmanaged?: PruneConfig['includeUnmanaged'];
+}
+
+/** One source volume under one retention: the unit the planner works on. */
+export interface SnapshotGroup {
+  /** `policy daily` or `volume vol-…`: whose rule applies. */
+  scope: string;
+  volumeId: string;
+  retain: Retain;
+  rows: SnapshotRow[];
+}
+
+/** What the describe step hands the planner: groups, plus foreign snapshots it left alone. */
+export interface PruneState {
+  groups: Map<string, SnapshotGroup>;
+  /** Unmanaged snapshots of listed volumes that `includeUnmanaged` did not select: reported, never touched. */
+  foreign: SnapshotRow[];
+  /** Snapshots seen per listed volume (to tell a typo from a deleted volume). */
+  seenPerVolume: Map<string, number>;
+  pages: number;
+}
+
+/** EC2 accepts at most 200 values per filter. */
+const FILTER_VALUES_MAX = 200;
+
+/**
+ * Streams the snapshots prune may look at, page by page (`OwnerIds: ['self']`, filtered,
+ * `MaxResults: 1000`): caretaker's snapshots of policies that have a retention, and every snapshot
+ * of the listed volumes. Never an unfiltered DescribeSnapshots (that would list public ones too).
+ */
+export async function* describeSnapshotPages(ec2: EC2Client, scope: PruneScope, pageSize = 1000): AsyncGenerator<SnapshotPage> {
+  const queries: Array<{ stream: SnapshotPage['stream']; Filters: Filter[] }> = [
+    ...chunks(scope.policies.map((p) => p.name)).map((names) => ({
+      stream: 'policy' as const,
+      Filters: [
+        { Name: `tag:${MANAGED_TAG}`, Values: ['true'] },
+        { Name: `tag:${POLICY_TAG}`, Values: names },
+      ],
+    })),
+    ...chunks(scope.volumes.map((v) => v.volumeId)).map((ids) => ({ stream: 'volume' as const, Filters: [{ Name: 'volume-id', Values: ids }] })),
+  ];
+  for (const { stream, Filters } of queries) {
+    for await (const page of paginateDescribeSnapshots({ client: ec2, pageSize }, { OwnerIds: ['self'], Filters, MaxResults: pageSize })) {
+      yield { stream, snapshots: page.Snapshots ?? [] };
+    }
+  }
+}
+
+/** One DescribeSnapshots page and which query produced it. */
+export interface SnapshotPage {
+  stream: 'policy' | 'volume';
+  snapshots: Snapshot[];
+}
+
+/**
+ * Reads every page into compact rows grouped by (retention, source volume). Only the few fields
+ * the planner needs are kept, so 100,000 snapshots take a few MB, not the SDK objects' hundreds.
+ */
+export async function collectSnapshotGroups(pages: AsyncIterable<SnapshotPage>, scope: PruneScope): Promise<PruneState> {
+  const state: PruneState = { groups: new Map(), foreign: [], seenPerVolume: new Map(), pages: 0 };
+  const classify = snapshotClassifier(scope);
+  for await (const page of pages) {
+    state.pages++;
+    for (const snapshot of page.snapshots) {
+      const c = classify(snapshot, page.stream);
+      if (c.kind === 'elsewhere') continue;
+      const row = toRow(snapshot, c.kind === 'candidate' && c.unmanaged);
+      if (c.fromVolumeRule) state.seenPerVolume.set(row.volumeId, (state.seenPerVolume.get(row.volumeId) ?? 0) + 1);
+      if (c.kind === 'foreign') {
+        state.foreign.push(row);
+        continue;
+      }
+      const key = `${c.scope}|${row.volumeId}`;
+      let group = state.groups.get(key);
+      if (!group) state.groups.set(key, (group = { scope: c.scope, volumeId: row.volumeId, retain: c.retain, rows: [] }));
+      group.rows.push(row);
+    }
+  }
+  return state;
+}
+
+type Classification =
+  | { kind: 'candidate'; scope: string; retain: Retain; unmanaged: boolean; fromVolumeRule: boolean }
+  | { kind: 'foreign'; fromVolumeRule: true }
+  | { kind: 'elsewhere'; fromVolumeRule: boolean };
+
+/**
+ * Decides which retention a snapshot falls under. A caretaker snapshot of a policy with `retain`
+ * follows its policy (even on a listed volume, where the volume listing sees it a second time);
+ * other snapshots of a listed volume follow the volume's rule; unmanaged ones only when selected.
+ */
+export function snapshotClassifier(scope: PruneScope): (snapshot: Snapshot, stream: SnapshotPage['stream']) => Classification {
+  const policies = new Map(scope.policies.map((p) => [p.name, p.retain]));
+  const volumes = new Map(scope.volumes.map((v) => [v.volumeId, v]));
+  const unmanagedVolumes = new Set(scope.includeUnmanaged?.volumeIds ?? []);
+  const unmanagedTags = Object.entries(scope.includeUnmanaged?.tags ?? {});
+  return (snapshot, stream) => {
+    const tags = snapshot.Tags ?? [];
+    const tag = (key: string) => tags.find((t) => t.Key === key)?.Value;
+    const volumeId = snapshot.VolumeId ?? '';
+    const managed = tag(MANAGED_TAG) === 'true';
+    const policy = managed ? tag(POLICY_TAG) : undefined;
+    const listed = volumes.get(volumeId);
+    const policyRetain = policy !== undefined ? policies.get(policy) : undefined;
+    if (policyRetain) {
+      // The volume listing sees it too: count it there, plan it once, under its policy.
+      if (stream === 'volume') return { kind: 'elsewhere', fromVolumeRule: true };
+      return { kind: 'candidate', scope: `policy ${policy}`, retain: policyRetain, unmanaged: false, fromVolumeRule: false };
+    }
+    if (!listed || stream !== 'volume') return { kind: 'elsewhere', fromVolumeRule: false };
+    if (managed) return { kind: 'candidate', scope: `volume ${volumeId}`, retain: listed, unmanaged: false, fromVolumeRule: true };
+    const selected =
+      unmanagedVolumes.has(volumeId) ||
+      unmanagedTags.some(([key, values]) => {
+        const value = tag(key);
+        return value !== undefined && (values.length === 0 || values.includes(value));
+      });
+    if (!selected) return { kind: 'foreign', fromVolumeRule: true };
+    return { kind: 'candidate', scope: `volume ${volumeId}`, retain: listed, unmanaged: true, fromVolumeRule: true };
+  };
+}
+
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += FILTER_VALUES_MAX) out.push(items.slice(i, i + FILTER_VALUES_MAX));
+  return out;
+}
+
+function toRow(s: Snapshot, unmanaged: boolean): SnapshotRow {
+  const keep = s.Tags?.find((t) => t.Key === KEEP_TAG);
+  return {
+    id: s.SnapshotId ?? '',
+    volumeId: s.VolumeId ?? '',
+    startMs: s.StartTime?.getTime() ?? 0,
+    state: s.State ?? 'unknown',
+    sizeGiB: s.VolumeSize ?? 0,
+    keepTag: keep !== undefined && keep.Value?.toLowerCase() !== 'false',
+    unmanaged,
+  };
+}

@@ -1,0 +1,122 @@
+import type { Config } from '../config/schema';
+import { errorCode, errorMessage } from '../aws/errors';
+import { applyDecisions } from '../engine/apply';
+import { BlastRadiusError, InputError } from '../engine/errors';
+import { RateLimiter } from '../engine/rate-limit';
+import { emptyReport, enforceCap, skipResult } from '../engine/run';
+import type { JobContext, RunReport } from '../engine/types';
+import { snapshotDeleter } from './apply-deletions';
+import type { VolumeRule } from './config';
+import { describeAmiSnapshotIds } from './describe-ami-snapshots';
+import { checkListedVolumes } from './describe-listed-volumes';
+import { collectSnapshotGroups, describeSnapshotPages, type PruneScope, type PruneState } from './describe-snapshots';
+import { DELETE_ACTION, planRetention, type PruneDecision } from './plan-retention';
+import { FOREIGN_REASON, summarizePrune } from './summarize-prune';
+
+/** DeleteSnapshot's AWS token bucket (GUIDE §3). */
+export const DELETE_SNAPSHOT_BUCKET = { capacity: 100, refillPerSecond: 5 } as const;
+
+export interface PruneOptions {
+  /**
+   * Prune only these volumes with these rules, ignoring policies and `prune.volumes` (the CLI's
+   * `--volume vol-… --older-than 7d`, the seed tool's behaviour).
+   */
+  volumes?: VolumeRule[];
+  /** Deletions in flight at once (default 8: enough to keep 5/s busy at AWS's latency). */
+  concurrency?: number;
+  /** Stop starting deletions when less than this is left of the time budget (default 30 s). */
+  safetyMarginMs?: number;
+  /** Client-side pacing (default: DeleteSnapshot's bucket, 100 burst, 5/s). */
+  rate?: { capacity: number; refillPerSecond: number };
+}
+
+/**
+ * Prunes snapshots: stream DescribeSnapshots pages into per-volume groups, read the AMIs' snapshots
+ * once, plan each volume purely (which rule condemns each deletion, which keeps each survivor),
+ * refuse an over-large plan, then delete oldest first at the bucket's rate until done or the
+ * time budget runs low. What is left is reported and the next run picks it up: it re-reads the
+ * account, so nothing is deleted twice and nothing is lost.
+ *
+ * @example
+ * const report = await runPrune(ctx, config);                   // scheduled run
+ * const one = await runPrune({ ...ctx, dryRun: true }, config, {
+ *   volumes: [{ volumeId: 'vol-0123456789abcdef0', olderThanDays: 7, minKeep: 1, timeZone: 'UTC' }],
+ * });                                                            // caretaker prune --volume … --older-than 7d --dry-run
+ */
+export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' | 'prune'>, options: PruneOptions = {}): Promise<RunReport> {
+  const report = emptyReport('prune', ctx);
+  const scope = pruneScope(config, options);
+  const listed = scope.volumes.map((v, i) => ({ volumeId: v.volumeId, path: options.volumes ? '--volume' : `prune.volumes[${i}].volumeId` }));
+  if (scope.policies.length === 0 && scope.volumes.length === 0) {
+    report.notes.push('Nothing to prune: no snapshot policy has a retain section and prune.volumes is empty.');
+    return finish(report, ctx);
+  }
+
+  let state: PruneState;
+  let amiSnapshotIds: Set<string>;
+  try {
+    state = await collectSnapshotGroups(describeSnapshotPages(ctx.clients.ec2, scope), scope);
+    await checkListedVolumes(ctx.clients.ec2, listed, state.seenPerVolume);
+    amiSnapshotIds = await describeAmiSnapshotIds(ctx.clients.ec2);
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    report.error = { code: errorCode(error), message: `describe failed: ${errorMessage(error)}` };
+    return finish(report, ctx);
+  }
+
+  const decisions: PruneDecision[] = [];
+  const volumes = new Set<string>();
+  for (const group of state.groups.values()) {
+    volumes.add(group.volumeId);
+    decisions.push(...planRetention(group.rows, group.retain, { now: ctx.now, minAgeHours: config.prune.minAgeHours, amiSnapshotIds }));
+  }
+  for (const row of state.foreign) volumes.add(row.volumeId);
+  const facts = { pages: state.pages, volumes: volumes.size, amiSnapshots: amiSnapshotIds.size, foreign: state.foreign.length };
+  const foreign = state.foreign.map((row) => ({ target: row.id, action: 'skip', reason: FOREIGN_REASON }));
+  state.groups.clear();
+
+  report.plan = [...decisions.map(({ target, action, reason }) => ({ target, action, reason })), ...foreign];
+  // Oldest first: a run cut short by its time budget has removed the most expired snapshots.
+  const deletions = decisions.filter((d) => d.action === DELETE_ACTION).sort((a, b) => a.payload.startMs - b.payload.startMs);
+  try {
+    enforceCap(deletions.length, { name: 'maxDeletesPerRun', limit: config.prune.maxDeletesPerRun });
+  } catch (error) {
+    if (!(error instanceof BlastRadiusError)) throw error;
+    report.error = { code: error.name, message: error.message };
+    report.notes.push(...summarizePrune(report, decisions, facts));
+    return finish(report, ctx);
+  }
+  report.results.push(...decisions.filter((d) => d.action !== DELETE_ACTION).map(skipResult), ...foreign.map(skipResult));
+
+  if (!ctx.dryRun && deletions.length > 0) {
+    ctx.progress?.(`prune: deleting ${deletions.length} snapshot(s)`);
+    const limiter = new RateLimiter(options.rate ?? DELETE_SNAPSHOT_BUCKET, { nowMs: ctx.nowMs, sleep: ctx.sleep });
+    const { results, notStarted } = await applyDecisions(deletions, snapshotDeleter(ctx.clients.ec2, limiter, ctx.sleep), {
+      concurrency: options.concurrency ?? 8,
+      deadline: ctx.deadline,
+      safetyMarginMs: options.safetyMarginMs ?? 30_000,
+      onResult: (_r, done) => {
+        if (done % 500 === 0) ctx.progress?.(`prune: ${done}/${deletions.length}`);
+      },
+    });
+    report.results.push(...results);
+    report.remaining = notStarted.length;
+  }
+  report.notes.push(...summarizePrune(report, decisions, facts));
+  return finish(report, ctx);
+}
+
+/** Which policies and volumes this run prunes. */
+export function pruneScope(config: Pick<Config, 'snapshot' | 'prune'>, options: PruneOptions): PruneScope {
+  if (options.volumes) return { policies: [], volumes: options.volumes, includeUnmanaged: config.prune.includeUnmanaged };
+  return {
+    policies: config.snapshot.policies.flatMap((p) => (p.retain ? [{ name: p.name, retain: p.retain }] : [])),
+    volumes: config.prune.volumes,
+    includeUnmanaged: config.prune.includeUnmanaged,
+  };
+}
+
+function finish(report: RunReport, ctx: Pick<JobContext, 'nowMs'>): RunReport {
+  report.finishedAt = new Date(ctx.nowMs()).toISOString();
+  return report;
+}
