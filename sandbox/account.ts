@@ -4,6 +4,7 @@ import { SandboxClock } from './clock';
 import { Ec2Model, type Ec2Timings } from './ec2';
 import { awsError, type ServiceName } from './errors';
 import { type FaultRule, Faults, seededRandom } from './faults';
+import { sandboxRetryStrategy } from './retry';
 import { Route53Model } from './route53';
 import { SnsModel } from './sns';
 import { SsmModel } from './ssm';
@@ -63,6 +64,8 @@ export class SandboxAccount {
   readonly accountId: string;
   readonly region: string;
   private readonly buckets = new TokenBuckets();
+  /** Jitter of sandbox-clock retries: seeded apart from faults, so adding retries never shifts fault picks. */
+  private readonly retryRandom: () => number;
   private readonly services: Partial<Record<ServiceName, Record<string, (input: never) => unknown>>>;
 
   constructor(private readonly options: SandboxOptions = {}) {
@@ -77,6 +80,7 @@ export class SandboxAccount {
     this.sns = new SnsModel(this.clock, this.accountId, this.region);
     this.ssm = new SsmModel(this.clock, options.timings?.ssmCommandMs ?? 2_000);
     this.faults = new Faults(seededRandom(options.seed ?? 1));
+    this.retryRandom = seededRandom((options.seed ?? 1) + 0x5eed);
     this.services = { ec2: this.ec2.operations, route53: this.route53.operations, sns: this.sns.operations, ssm: this.ssm.operations };
   }
 
@@ -112,17 +116,26 @@ export class SandboxAccount {
     }
   }
 
-  /** Real SDK clients wired to this account. */
-  clients(options: { retryMode?: 'standard' | 'adaptive'; maxAttempts?: number } = {}): Clients {
+  /**
+   * Real SDK clients wired to this account. With `retryOnSandboxClock`, the SDK's standard retry
+   * strategy backs off in sandbox time (see `SandboxBackoff`), so retries under a scaled or frozen
+   * clock wait as long, in AWS seconds, as they would against AWS.
+   */
+  clients(options: { retryMode?: 'standard' | 'adaptive'; maxAttempts?: number; retryOnSandboxClock?: boolean } = {}): Clients {
+    const { retryOnSandboxClock, ...sdk } = options;
     const clients = createClients({
       region: this.region,
       credentials: { accessKeyId: 'SANDBOX', secretAccessKey: 'SANDBOX' },
-      ...options,
+      ...sdk,
     });
-    this.attach(clients.ec2, 'ec2');
-    this.attach(clients.route53, 'route53');
-    this.attach(clients.sns, 'sns');
-    this.attach(clients.ssm, 'ssm');
+    for (const [service, client] of Object.entries(clients) as Array<[ServiceName, Clients[keyof Clients]]>) {
+      this.attach(client, service);
+      if (retryOnSandboxClock) {
+        const strategy = sandboxRetryStrategy(this.clock, this.retryRandom, sdk.maxAttempts ?? 6);
+        // The retry middleware asks the resolved config for its strategy on every call.
+        (client.config as { retryStrategy: () => Promise<unknown> }).retryStrategy = async () => strategy;
+      }
+    }
     return clients;
   }
 
