@@ -8,6 +8,7 @@ export class RateLimiter {
   private tokens: number;
   private last: number;
   private rate: number;
+  private lastDecrease = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly spec: { capacity: number; refillPerSecond: number },
@@ -36,9 +37,16 @@ export class RateLimiter {
     }
   }
 
-  /** AWS throttled us: drop what is left of the burst and slow down. */
+  /**
+   * AWS throttled us: drop what is left of the burst and slow down. Throttles within one second
+   * are one congestion signal (the calls in flight were all sent before we slowed down), so the
+   * rate drops once for them, not once per worker, as TCP halves once per round trip.
+   */
   throttled(): void {
     this.tokens = 0;
+    const now = this.clock.nowMs();
+    if (now - this.lastDecrease < 1000) return;
+    this.lastDecrease = now;
     this.rate = Math.max(this.spec.refillPerSecond / 10, this.rate * 0.7);
   }
 

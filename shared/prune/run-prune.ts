@@ -16,6 +16,13 @@ import { FOREIGN_REASON, summarizePrune } from './summarize-prune';
 /** DeleteSnapshot's AWS token bucket (GUIDE §3). */
 export const DELETE_SNAPSHOT_BUCKET = { capacity: 100, refillPerSecond: 5 } as const;
 
+/**
+ * Our pacing: AWS's bucket less a few tokens of headroom. The limiter counts a token when a call
+ * leaves, AWS when it arrives; without headroom the limiter runs ahead by (latency × rate) tokens
+ * and each burst ends in a handful of RequestLimitExceeded (measured in bench/prune.ts).
+ */
+export const DELETE_PACING = { capacity: DELETE_SNAPSHOT_BUCKET.capacity - 5, refillPerSecond: DELETE_SNAPSHOT_BUCKET.refillPerSecond } as const;
+
 export interface PruneOptions {
   /**
    * Prune only these volumes with these rules, ignoring policies and `prune.volumes` (the CLI's
@@ -26,7 +33,7 @@ export interface PruneOptions {
   concurrency?: number;
   /** Stop starting deletions when less than this is left of the time budget (default 30 s). */
   safetyMarginMs?: number;
-  /** Client-side pacing (default: DeleteSnapshot's bucket, 100 burst, 5/s). */
+  /** Client-side pacing (default {@link DELETE_PACING}: 95 burst, 5/s). */
   rate?: { capacity: number; refillPerSecond: number };
 }
 
@@ -90,7 +97,7 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
 
   if (!ctx.dryRun && deletions.length > 0) {
     ctx.progress?.(`prune: deleting ${deletions.length} snapshot(s)`);
-    const limiter = new RateLimiter(options.rate ?? DELETE_SNAPSHOT_BUCKET, { nowMs: ctx.nowMs, sleep: ctx.sleep });
+    const limiter = new RateLimiter(options.rate ?? DELETE_PACING, { nowMs: ctx.nowMs, sleep: ctx.sleep });
     const { results, notStarted } = await applyDecisions(deletions, snapshotDeleter(ctx.clients.ec2, limiter, ctx.sleep), {
       concurrency: options.concurrency ?? 8,
       deadline: ctx.deadline,

@@ -1,0 +1,200 @@
+import { fileURLToPath } from 'node:url';
+import { DeleteSnapshotCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { parseConfig } from '../shared/config/load';
+import { DELETE_SNAPSHOT_BUCKET, runPrune } from '../shared/prune/run-prune';
+import { SandboxAccount } from '../sandbox/account';
+import { FleetBuilder } from '../sandbox/fleet';
+import { benchClients, benchContext, ratioToLimit, table, withPeakRss, writeResult } from './lib';
+
+const VOLUMES = 10_000;
+const PER_VOLUME = 10;
+/**
+ * 1 real ms = 150 sandbox ms: DeleteSnapshot's 5/s refill plays at 750 calls per real second,
+ * so the ~10,000 AWS-seconds that 50,000 deletions need take ~67 real seconds. Faster scales
+ * measure the machine: at 250 a 2-core box falls behind and GC pauses are magnified into
+ * seconds of AWS time between a call leaving and arriving.
+ */
+const TIME_SCALE = 150;
+/** The baselines run for this much AWS time each (they would need hours for the whole backlog). */
+const BASELINE_WINDOW_MS = 1_000_000;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+interface Seeded {
+  sandbox: SandboxAccount;
+  /** Snapshots the policy condemns: older than 5 days, not AMI-held, not tagged caretaker:keep. */
+  expired: Set<string>;
+  total: number;
+}
+
+/** 100,000 caretaker snapshots over 10,000 volumes, one a day for 10 days each: half expired. */
+function account(): Seeded {
+  const sandbox = new SandboxAccount({ throttling: true, timeScale: TIME_SCALE, seed: 4, start: new Date('2026-11-22T12:00:00Z') });
+  const fleet = new FleetBuilder(sandbox);
+  const expired = new Set<string>();
+  const held: string[] = [];
+  for (let v = 0; v < VOLUMES; v++) {
+    const volume = fleet.volume({ sizeGiB: 8 + (v % 5) * 8 });
+    for (let d = 1; d <= PER_VOLUME; d++) {
+      const keep = v % 97 === 0 && d === 9;
+      // Half a day off the whole day, so `olderThanDays: 5` splits each volume's ten 5 / 5.
+      const id = fleet.snapshot(volume, (d - 0.5) * DAY + (v % 60) * 60_000, {
+        'caretaker:managed': 'true',
+        'caretaker:policy': 'daily',
+        'caretaker:slot': new Date(Date.parse('2026-11-22T03:00:00Z') - d * DAY).toISOString(),
+        'caretaker:instance': `i-${(v + 1).toString(16).padStart(17, '0')}`,
+        ...(keep ? { 'caretaker:keep': 'true' } : {}),
+      }).SnapshotId!;
+      if (v % 89 === 0 && d === 8) held.push(id);
+      else if (d > 5 && !keep) expired.add(id);
+    }
+  }
+  for (let i = 0; i < held.length; i += 4) fleet.image(held.slice(i, i + 4), `golden-${i}`);
+  return { sandbox, expired, total: VOLUMES * PER_VOLUME };
+}
+
+const config = parseConfig({
+  snapshot: { policies: [{ name: 'daily', schedule: 'rate(1 day)', selector: { tags: { 'caretaker:snapshot': ['daily'] } }, retain: { olderThanDays: 5 } }] },
+  prune: { maxDeletesPerRun: 100_000, minAgeHours: 24 },
+});
+
+/** Successful DeleteSnapshot calls, throttled ones, and the window from first call to last success. */
+function deleteWindow(sandbox: SandboxAccount) {
+  const calls = sandbox.callsOf('DeleteSnapshot');
+  const ok = calls.filter((c) => !c.error);
+  const first = calls[0]?.atMs ?? 0;
+  const last = ok[ok.length - 1]?.atMs ?? first;
+  return { ok: ok.length, throttled: calls.filter((c) => c.error === 'RequestLimitExceeded').length, windowMs: last - first };
+}
+
+/** Deletes the expired snapshots with `workers` loops and the SDK's retries only, for a window of AWS time. */
+async function baseline(seeded: Seeded, workers: number): Promise<{ failed: number }> {
+  const { ec2 } = benchClients(seeded.sandbox);
+  const queue = [...seeded.expired];
+  const end = seeded.sandbox.clock.nowMs() + BASELINE_WINDOW_MS;
+  let failed = 0;
+  const worker = async (client: EC2Client) => {
+    for (let id = queue.shift(); id && seeded.sandbox.clock.nowMs() < end; id = queue.shift()) {
+      await client.send(new DeleteSnapshotCommand({ SnapshotId: id })).catch(() => failed++);
+    }
+  };
+  await Promise.all(Array.from({ length: workers }, () => worker(ec2)));
+  return { failed };
+}
+
+/** Heap cap of the measured run: what a 256 MB Lambda function could give it at most. */
+const HEAP_CAP_MB = 256;
+const CHILD_FLAG = '--prune-bench-child';
+
+/** Our run, measured: wrongly deleted snapshots, throttling, and memory under a Lambda-sized heap cap. */
+async function measureOurs() {
+  const ours = account();
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const baselineRss = process.memoryUsage().rss;
+  const ctx = { ...benchContext(ours.sandbox), now: ours.sandbox.clock.now() };
+  const { result: report, peakRssMb } = await withPeakRss(() => runPrune(ctx, config));
+  const o = deleteWindow(ours.sandbox);
+  const remainingIds = new Set(ours.sandbox.ec2.snapshots.keys());
+  const expiredDeleted = [...ours.expired].filter((id) => !remainingIds.has(id)).length;
+  return {
+    ...o,
+    expired: ours.expired.size,
+    wronglyDeleted: ours.total - remainingIds.size - expiredDeleted,
+    expiredLeft: ours.expired.size - expiredDeleted,
+    failedItems: report.results.filter((r) => r.outcome === 'failed').length,
+    remaining: report.remaining,
+    peakRssMb,
+    baselineRssMb: Math.round((baselineRss / 1024 / 1024) * 10) / 10,
+  };
+}
+
+/**
+ * Runs {@link measureOurs} in a child process with a 256 MB heap cap, so peak RSS is what the job
+ * needs rather than what V8's lazy collection lets a big machine's heap grow to. The child's RSS
+ * includes the sandbox (which holds all 100,000 snapshots, as AWS would) and tsx: `baselineRssMb`
+ * is the child before the run starts, `jobRssMb` what the run added on top.
+ */
+async function measureOursInChild(): Promise<Awaited<ReturnType<typeof measureOurs>>> {
+  const { spawn } = await import('node:child_process');
+  const file = fileURLToPath(import.meta.url);
+  const child = spawn(process.execPath, [`--max-old-space-size=${HEAP_CAP_MB}`, '--expose-gc', '--import', 'tsx', file, CHILD_FLAG], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const last = out.trim().split('\n').pop() ?? '';
+  if (code !== 0 || !last.startsWith('{')) throw new Error(`prune bench child failed (exit ${code}): ${out.slice(-2000)}`);
+  return JSON.parse(last);
+}
+
+export async function benchPrune() {
+  const o = await measureOursInChild();
+
+  const serial = account();
+  const naive = await baseline(serial, 1);
+  const n = deleteWindow(serial.sandbox);
+  serial.sandbox.calls.length = 0;
+
+  const pair = account();
+  const two = await baseline(pair, 2);
+  const t = deleteWindow(pair.sandbox);
+
+  const result = {
+    job: 'prune',
+    snapshots: VOLUMES * PER_VOLUME,
+    volumes: VOLUMES,
+    expired: o.expired,
+    timeScale: TIME_SCALE,
+    ratioToLimit: ratioToLimit(o.ok, o.windowMs, DELETE_SNAPSHOT_BUCKET),
+    naiveRatioToLimit: ratioToLimit(n.ok, n.windowMs, DELETE_SNAPSHOT_BUCKET),
+    twoWorkerRatioToLimit: ratioToLimit(t.ok, t.windowMs, DELETE_SNAPSHOT_BUCKET),
+    deletionsPerSecond: rate(o.ok, o.windowMs),
+    naiveDeletionsPerSecond: rate(n.ok, n.windowMs),
+    twoWorkerDeletionsPerSecond: rate(t.ok, t.windowMs),
+    throttledCalls: o.throttled,
+    naiveThrottledCalls: n.throttled,
+    twoWorkerThrottledCalls: t.throttled,
+    failedItems: o.failedItems,
+    naiveFailedItems: naive.failed,
+    twoWorkerFailedItems: two.failed,
+    wronglyDeleted: o.wronglyDeleted,
+    expiredLeft: o.expiredLeft,
+    remaining: o.remaining,
+    awsSeconds: Math.round(o.windowMs / 1000),
+    baselineWindowAwsSeconds: BASELINE_WINDOW_MS / 1000,
+    peakRssMb: o.peakRssMb,
+    baselineRssMb: o.baselineRssMb,
+    jobRssMb: Math.round((o.peakRssMb - o.baselineRssMb) * 10) / 10,
+    heapCapMb: HEAP_CAP_MB,
+  };
+  console.log(
+    table([
+      { approach: 'caretaker (paced, 8 in flight)', ratioToLimit: result.ratioToLimit, 'deletes/s': result.deletionsPerSecond, throttled: o.throttled, failed: o.failedItems, awsSeconds: result.awsSeconds },
+      { approach: 'naive serial loop', ratioToLimit: result.naiveRatioToLimit, 'deletes/s': result.naiveDeletionsPerSecond, throttled: n.throttled, failed: naive.failed, awsSeconds: Math.round(n.windowMs / 1000) },
+      { approach: 'fixed 2 workers (SDK retries)', ratioToLimit: result.twoWorkerRatioToLimit, 'deletes/s': result.twoWorkerDeletionsPerSecond, throttled: t.throttled, failed: two.failed, awsSeconds: Math.round(t.windowMs / 1000) },
+    ]),
+  );
+  console.log(
+    `wrongly deleted: ${result.wronglyDeleted}, expired left: ${result.expiredLeft}; peak RSS ${result.peakRssMb} MB under a ${HEAP_CAP_MB} MB heap cap ` +
+      `(${result.baselineRssMb} MB before the run: node, tsx, SDK and the sandbox's 100,000 snapshots; the run added ${result.jobRssMb} MB)`,
+  );
+  await writeResult('prune', result);
+  return result;
+}
+
+function rate(calls: number, windowMs: number): number {
+  return windowMs > 0 ? Math.round((calls / (windowMs / 1000)) * 100) / 100 : 0;
+}
+
+if (process.argv.includes(CHILD_FLAG)) {
+  measureOurs().then(
+    (r) => console.log(JSON.stringify(r)),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
