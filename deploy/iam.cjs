@@ -76,8 +76,36 @@ function snapshotStatements(config) {
   return statements;
 }
 
+/**
+ * prune-snapshots: read snapshots, AMIs and volumes; delete only snapshots tagged
+ * caretaker:managed=true, unless the config opts into unmanaged ones (prune.includeUnmanaged).
+ */
+function pruneStatements(config) {
+  const snapshots = sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*');
+  const includeUnmanaged = Boolean((config.prune || {}).includeUnmanaged);
+  return [
+    {
+      Sid: 'DescribeSnapshotsImagesVolumes',
+      Effect: 'Allow',
+      // Describe* calls support no resource-level permissions.
+      Action: ['ec2:DescribeSnapshots', 'ec2:DescribeImages', 'ec2:DescribeVolumes'],
+      Resource: '*',
+    },
+    includeUnmanaged
+      ? { Sid: 'DeleteSnapshotsIncludingUnmanaged', Effect: 'Allow', Action: ['ec2:DeleteSnapshot'], Resource: snapshots }
+      : {
+          Sid: 'DeleteOnlyManagedSnapshots',
+          Effect: 'Allow',
+          Action: ['ec2:DeleteSnapshot'],
+          Resource: snapshots,
+          Condition: { StringEquals: { 'aws:ResourceTag/caretaker:managed': 'true' } },
+        },
+  ];
+}
+
 const FUNCTIONS = {
   'snapshot-volumes': { logicalId: 'SnapshotVolumesRole', statements: snapshotStatements },
+  'prune-snapshots': { logicalId: 'PruneSnapshotsRole', statements: pruneStatements },
 };
 
 /** `resources` fragment: a role per function, named `<Function>Role` in serverless.yml. */
@@ -108,4 +136,4 @@ function roles({ resolveVariable }) {
   });
 }
 
-module.exports = { roles, snapshotStatements };
+module.exports = { roles, snapshotStatements, pruneStatements };

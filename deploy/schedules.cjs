@@ -24,4 +24,18 @@ function snapshotSchedules() {
   }));
 }
 
-module.exports = { snapshotSchedules, readConfig };
+/** The prune job's one schedule (`prune.schedule`, default daily); the input carries the scheduled time. */
+function pruneSchedules() {
+  const prune = readConfig().prune || {};
+  return [
+    {
+      schedule: {
+        rate: [prune.schedule || 'rate(1 day)'],
+        description: 'EC2 Caretaker snapshot pruning',
+        inputTransformer: { inputPathsMap: { time: '$.time' }, inputTemplate: '{"time":<time>}' },
+      },
+    },
+  ];
+}
+
+module.exports = { snapshotSchedules, pruneSchedules, readConfig };

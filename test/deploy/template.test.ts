@@ -34,7 +34,7 @@ beforeAll(() => {
 describe('packaged CloudFormation template', () => {
   it('has every function on nodejs22.x arm64 with its own role', () => {
     const fns = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-    expect(fns.map((f) => f.Properties.FunctionName).sort()).toEqual(['ec2-caretaker-test-snapshot-volumes']);
+    expect(fns.map((f) => f.Properties.FunctionName).sort()).toEqual(['ec2-caretaker-test-prune-snapshots', 'ec2-caretaker-test-snapshot-volumes']);
     for (const f of fns) {
       expect(f.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
       expect(f.Properties.Role['Fn::GetAtt'][0]).toMatch(/Role$/);
@@ -42,10 +42,11 @@ describe('packaged CloudFormation template', () => {
     expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
   });
 
-  it('schedules every snapshot policy of the config, passing the policy and the scheduled time', () => {
+  it('schedules every snapshot policy of the config, passing the policy and the scheduled time, and the prune job', () => {
     const rules = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule');
     expect(rules.map((r) => [r.Properties.ScheduleExpression, r.Properties.Targets[0].InputTransformer])).toEqual([
       ['cron(0 3 * * ? *)', { InputPathsMap: { time: '$.time' }, InputTemplate: '{"policy":"daily","time":<time>}' }],
+      ['rate(1 day)', { InputPathsMap: { time: '$.time' }, InputTemplate: '{"time":<time>}' }],
     ]);
   });
 
@@ -98,6 +99,22 @@ describe('packaged CloudFormation template', () => {
         Condition: { StringEquals: { 'ec2:CreateAction': ['CreateSnapshots'] } },
       },
     ]);
+  });
+
+  it('prune-snapshots may delete only managed snapshots (the shipped config selects no unmanaged ones)', () => {
+    expect(statementsOf('PruneSnapshotsRole').slice(4)).toEqual([
+      { Sid: 'DescribeSnapshotsImagesVolumes', Effect: 'Allow', Action: ['ec2:DescribeSnapshots', 'ec2:DescribeImages', 'ec2:DescribeVolumes'], Resource: '*' },
+      {
+        Sid: 'DeleteOnlyManagedSnapshots',
+        Effect: 'Allow',
+        Action: ['ec2:DeleteSnapshot'],
+        Resource: sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*'),
+        Condition: { StringEquals: { 'aws:ResourceTag/caretaker:managed': 'true' } },
+      },
+    ]);
+    expect(statementsOf('PruneSnapshotsRole')[0]!.Resource).toEqual(
+      sub('arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/ec2-caretaker-test-prune-snapshots:*'),
+    );
   });
 
   it('has no wildcard action, and Resource "*" only for calls without resource-level permissions', () => {
