@@ -1,3 +1,4 @@
+import { makeHandler as pruneHandler } from '../functions/prune-snapshots';
 import { makeHandler as snapshotHandler } from '../functions/snapshot-volumes';
 import type { CaretakerHandler } from '../shared/lambda/handler';
 import type { RunReport } from '../shared/engine/types';
@@ -48,6 +49,20 @@ export async function runDemo(): Promise<number> {
       functionName: 'caretaker-demo-snapshot-volumes',
       handler: snapshotHandler(deps),
       event: { policy: 'db-consistent', time: '2026-11-22T02:30:00Z' },
+    },
+    {
+      title: 'Prune: dry run of the daily retention',
+      explain: 'Lists every snapshot it would delete with the rule that condemned it, and every survivor with the rule that keeps it.',
+      functionName: 'caretaker-demo-prune-snapshots',
+      handler: pruneHandler(deps),
+      event: { dryRun: true },
+    },
+    {
+      title: 'Prune: the daily schedule fires',
+      explain: 'Deletes, paced to the DeleteSnapshot bucket, what no rule keeps; the AMI snapshot, the caretaker:keep one and today\'s are kept.',
+      functionName: 'caretaker-demo-prune-snapshots',
+      handler: pruneHandler(deps),
+      event: { time: '2026-11-22T04:00:00Z' },
     },
   ];
 

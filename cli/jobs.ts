@@ -1,7 +1,9 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { Config } from '../shared/config/schema';
 import type { JobContext, JobName, RunReport } from '../shared/engine/types';
+import { runPrune } from '../shared/prune/run-prune';
 import { runSnapshot } from '../shared/snapshot/run-snapshot';
+import { pruneOptionsFromFlags } from './prune-flags';
 import { InputError } from '../shared/engine/errors';
 
 /** One job subcommand: its own flags, and the call into the shared job function. */
@@ -25,5 +27,12 @@ export const JOB_COMMANDS: Record<string, JobCommand> = {
       }
       return runSnapshot(ctx, config, { policy: flags.policy });
     },
+  },
+  prune: {
+    job: 'prune',
+    summary: "delete snapshots no retention rule keeps (each policy's retain, prune.volumes), or one volume's older than N days",
+    usage: 'caretaker prune [--dry-run] [--volume vol-… --older-than 7d] [--config FILE] [--sandbox]',
+    options: { volume: { type: 'string', multiple: true }, 'older-than': { type: 'string' } },
+    run: (ctx, config, flags) => runPrune(ctx, config, pruneOptionsFromFlags(flags)),
   },
 };

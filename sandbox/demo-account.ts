@@ -2,6 +2,7 @@ import { parseConfig } from '../shared/config/load';
 import type { Config } from '../shared/config/schema';
 import { SandboxAccount } from './account';
 import { FleetBuilder } from './fleet';
+import type { Instance } from '@aws-sdk/client-ec2';
 
 /** The built-in sandbox account the demo and `--sandbox` runs use: a small, realistic fleet. */
 export interface DemoAccount {
@@ -49,7 +50,7 @@ export function buildDemoAccount(start = new Date('2026-11-22T03:00:00Z')): Demo
     inventory.push(`${i.InstanceId} ${label}`);
     return i;
   };
-  add('web-1: 2 volumes, daily snapshots', { name: 'web-1', tags: { 'caretaker:snapshot': 'daily' }, volumes: [{}, { sizeGiB: 50 }] });
+  const web1 = add('web-1: 2 volumes, daily snapshots', { name: 'web-1', tags: { 'caretaker:snapshot': 'daily' }, volumes: [{}, { sizeGiB: 50 }] });
   add('web-2: 3 volumes (scratch volume opted out)', {
     name: 'web-2',
     tags: { 'caretaker:snapshot': 'daily' },
@@ -62,5 +63,35 @@ export function buildDemoAccount(start = new Date('2026-11-22T03:00:00Z')): Demo
   });
   add('batch-1: stopped, still snapshotted', { name: 'batch-1', tags: { 'caretaker:snapshot': 'daily' }, state: 'stopped' });
   add('scratch-1: no snapshot tag, left alone', { name: 'scratch-1' });
+  inventory.push(...seedSnapshotHistory(sandbox, fleet, web1));
   return { sandbox, fleet, config: parseConfig(DEMO_CONFIG, 'demo config'), topicArn, inventory };
+}
+
+const DAY = 86_400_000;
+
+/**
+ * 60 days of web-1's daily snapshots, as the snapshot job would have left them, for the prune
+ * steps: one is baked into an AMI, one is tagged caretaker:keep, the rest follow `retain`.
+ */
+function seedSnapshotHistory(sandbox: SandboxAccount, fleet: FleetBuilder, instance: Instance): string[] {
+  const volumes = (instance.BlockDeviceMappings ?? []).map((m) => sandbox.ec2.volumes.get(m.Ebs!.VolumeId!)!.data);
+  const slot = (days: number) => new Date(sandbox.clock.nowMs() - days * DAY).toISOString();
+  const ids = new Map<string, string>();
+  for (const volume of volumes) {
+    for (let days = 1; days <= 60; days++) {
+      const snapshot = fleet.snapshot(volume, days * DAY, {
+        'caretaker:managed': 'true',
+        'caretaker:policy': 'daily',
+        'caretaker:slot': slot(days),
+        'caretaker:instance': instance.InstanceId!,
+        ...(days === 40 && volume === volumes[1] ? { 'caretaker:keep': 'legal hold' } : {}),
+      });
+      ids.set(`${volume.VolumeId}/${days}`, snapshot.SnapshotId!);
+    }
+  }
+  const golden = fleet.image([ids.get(`${volumes[0]!.VolumeId}/45`)!], 'web-golden');
+  return [
+    `${volumes.length * 60} daily snapshots of web-1 from the last 60 days (policy daily: retain daily 7, weekly 4, monthly 6)`,
+    `${golden.ImageId} web-golden: an AMI built from one 45-day-old snapshot; one 40-day-old snapshot tagged caretaker:keep`,
+  ];
 }

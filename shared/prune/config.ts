@@ -1,12 +1,6 @@
 import { z } from 'zod';
 import { nonNegativeInt, positiveInt, scheduleExpression, tagMatch, timeZone, volumeId } from '../config/fields';
 
-/** Tags the snapshot job writes and the prune job reads. */
-export const MANAGED_TAG = 'caretaker:managed';
-export const POLICY_TAG = 'caretaker:policy';
-/** Any snapshot carrying this tag (with any value but `false`) is never deleted. */
-export const KEEP_TAG = 'caretaker:keep';
-
 /** The retention fields, shared by `snapshot.policies[].retain` and `prune.volumes[]`. */
 const retainFields = {
   /** The seed tool's rule: delete what is older than N days (unless another rule keeps it). */

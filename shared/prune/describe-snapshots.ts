@@ -1,5 +1,6 @@
 import { type EC2Client, type Filter, paginateDescribeSnapshots, type Snapshot } from '@aws-sdk/client-ec2';
-import { KEEP_TAG, MANAGED_TAG, POLICY_TAG, type PruneConfig, type Retain, type VolumeRule } from './config';
+import { TAG } from '../tags';
+import type { PruneConfig, Retain, VolumeRule } from './config';
 import type { SnapshotRow } from './plan-retention';
 
 /** What the prune job looks at: policies with a `retain`, listed volumes, and the unmanaged selector. */
@@ -41,8 +42,8 @@ export async function* describeSnapshotPages(ec2: EC2Client, scope: PruneScope, 
     ...chunks(scope.policies.map((p) => p.name)).map((names) => ({
       stream: 'policy' as const,
       Filters: [
-        { Name: `tag:${MANAGED_TAG}`, Values: ['true'] },
-        { Name: `tag:${POLICY_TAG}`, Values: names },
+        { Name: `tag:${TAG.managed}`, Values: ['true'] },
+        { Name: `tag:${TAG.policy}`, Values: names },
       ],
     })),
     ...chunks(scope.volumes.map((v) => v.volumeId)).map((ids) => ({ stream: 'volume' as const, Filters: [{ Name: 'volume-id', Values: ids }] })),
@@ -106,8 +107,8 @@ export function snapshotClassifier(scope: PruneScope): (snapshot: Snapshot, stre
     const tags = snapshot.Tags ?? [];
     const tag = (key: string) => tags.find((t) => t.Key === key)?.Value;
     const volumeId = snapshot.VolumeId ?? '';
-    const managed = tag(MANAGED_TAG) === 'true';
-    const policy = managed ? tag(POLICY_TAG) : undefined;
+    const managed = tag(TAG.managed) === 'true';
+    const policy = managed ? tag(TAG.policy) : undefined;
     const listed = volumes.get(volumeId);
     const policyRetain = policy !== undefined ? policies.get(policy) : undefined;
     if (policyRetain) {
@@ -136,14 +137,13 @@ function chunks<T>(items: readonly T[]): T[][] {
 }
 
 function toRow(s: Snapshot, unmanaged: boolean): SnapshotRow {
-  const keep = s.Tags?.find((t) => t.Key === KEEP_TAG);
   return {
     id: s.SnapshotId ?? '',
     volumeId: s.VolumeId ?? '',
     startMs: s.StartTime?.getTime() ?? 0,
     state: s.State ?? 'unknown',
     sizeGiB: s.VolumeSize ?? 0,
-    keepTag: keep !== undefined && keep.Value?.toLowerCase() !== 'false',
+    keepTag: s.Tags?.some((t) => t.Key === TAG.keep) ?? false,
     unmanaged,
   };
 }

@@ -13,7 +13,7 @@ export interface SnapshotRow {
   /** `pending`, `completed`, `error`, ... only `completed` snapshots are ever deleted. */
   state: string;
   sizeGiB: number;
-  /** Tagged `caretaker:keep` (with a value other than `false`). */
+  /** Tagged `caretaker:keep` (any value). */
   keepTag: boolean;
   /** Not made by caretaker; a candidate only because `includeUnmanaged` selected it. */
   unmanaged: boolean;

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { makeHandler } from '../../functions/prune-snapshots';
+import { InputError } from '../../shared/engine/errors';
+import { buildDemoAccount } from '../../sandbox/demo-account';
+import { lambdaContext, sandboxDeps } from '../../sandbox/handler-deps';
+
+function setup() {
+  const demo = buildDemoAccount();
+  const handler = makeHandler(sandboxDeps(demo.sandbox, demo.config, demo.topicArn));
+  return { ...demo, handler, context: (budgetMs?: number) => lambdaContext('caretaker-test-prune-snapshots', budgetMs, () => demo.sandbox.clock.nowMs()) };
+}
+
+describe('prune-snapshots handler', () => {
+  it('prunes by each policy\'s retention on the scheduled event and sends one summary', async () => {
+    const { handler, context, sandbox } = setup();
+    const before = sandbox.ec2.snapshots.size;
+
+    const report = await handler({ time: '2026-11-22T04:00:00Z' }, context());
+
+    expect(report.results.filter((r) => r.outcome === 'done')).toHaveLength(96);
+    expect(sandbox.ec2.snapshots.size).toBe(before - 96);
+    expect(sandbox.sns.messages).toHaveLength(1);
+    expect(sandbox.sns.messages[0]!.subject).toBe('[caretaker-demo] Prune ok: 96 done, 24 skipped');
+    expect(sandbox.sns.messages[0]!.message).toContain('Deleted 96 snapshot(s), ≈ 2,784 GiB (volume size × count).');
+  });
+
+  it.each([
+    [{ dryrun: true }, 'dryrun: unknown key'],
+    [{ time: 'yesterday' }, 'time: expected the ISO 8601 time of the scheduled event'],
+    [{ dryRun: 'yes' }, 'dryRun: expected true or false'],
+  ])('rejects %j naming the field, alerts, and makes no mutating call', async (event, message) => {
+    const { handler, context, sandbox } = setup();
+    await expect(handler(event, context())).rejects.toThrow(InputError);
+    expect(sandbox.mutatingCalls()).toHaveLength(0);
+    expect(sandbox.sns.messages).toHaveLength(1);
+    expect(sandbox.sns.messages[0]!.message).toContain(message);
+  });
+
+  it('honours dryRun in the event', async () => {
+    const { handler, context, sandbox } = setup();
+    const report = await handler({ dryRun: true }, context());
+    expect(report.dryRun).toBe(true);
+    expect(sandbox.mutatingCalls()).toHaveLength(0);
+    expect(sandbox.sns.messages[0]!.subject).toBe('[caretaker-demo] Prune dry run: 96 planned');
+  });
+
+  it('starts nothing inside the 30 s safety margin of the Lambda budget, and the next invocation finishes', async () => {
+    const { handler, context, sandbox } = setup();
+
+    const cut = await handler({ time: '2026-11-22T04:00:00Z' }, context(25_000));
+    const next = await handler({ time: '2026-11-23T04:00:00Z' }, context());
+
+    expect(cut.remaining).toBe(96);
+    expect(sandbox.sns.messages[0]!.message).toContain('Remaining backlog: 96 deletion(s) not started (time budget); the next run continues.');
+    expect(next.results.filter((r) => r.outcome === 'done')).toHaveLength(96);
+    expect(sandbox.callsOf('DeleteSnapshot')).toHaveLength(96);
+  });
+});
