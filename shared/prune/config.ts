@@ -29,7 +29,7 @@ function requireARule(r: Partial<Record<(typeof RULE_KEYS)[number], number | und
   if (RULE_KEYS.some((k) => r[k] !== undefined)) return;
   ctx.addIssue({
     code: 'custom',
-    message: `set at least one of ${RULE_KEYS.join(', ')}: with none, only minKeep snapshots per volume would survive`,
+    message: `set at least one of ${RULE_KEYS.join(', ')}`,
   });
 }
 

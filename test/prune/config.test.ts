@@ -40,7 +40,7 @@ describe('prune config', () => {
 
   it('rejects a retention with no rule at all', () => {
     expect(problems(policy('{ minKeep: 2 }'))).toEqual([
-      'snapshot.policies[0].retain: set at least one of olderThanDays, keepLast, hourly, daily, weekly, monthly, yearly: with none, only minKeep snapshots per volume would survive',
+      'snapshot.policies[0].retain: set at least one of olderThanDays, keepLast, hourly, daily, weekly, monthly, yearly',
     ]);
   });
 
@@ -58,7 +58,7 @@ describe('prune config', () => {
       'prune.volumes[0].volumeId: expected a volume id like vol-0123456789abcdef0',
       "prune.volumes[0].olderThanDay: unknown key (did you mean 'olderThanDays'?)",
       // The typo also leaves the rule without any retention, which is said too.
-      'prune.volumes[0]: set at least one of olderThanDays, keepLast, hourly, daily, weekly, monthly, yearly: with none, only minKeep snapshots per volume would survive',
+      'prune.volumes[0]: set at least one of olderThanDays, keepLast, hourly, daily, weekly, monthly, yearly',
     ]);
   });
 
