@@ -72,9 +72,12 @@ export async function collectSnapshotGroups(pages: AsyncIterable<SnapshotPage>, 
     state.pages++;
     for (const snapshot of page.snapshots) {
       const c = classify(snapshot, page.stream);
+      if (c.fromVolumeRule) {
+        const volumeId = snapshot.VolumeId ?? '';
+        state.seenPerVolume.set(volumeId, (state.seenPerVolume.get(volumeId) ?? 0) + 1);
+      }
       if (c.kind === 'elsewhere') continue;
       const row = toRow(snapshot, c.kind === 'candidate' && c.unmanaged);
-      if (c.fromVolumeRule) state.seenPerVolume.set(row.volumeId, (state.seenPerVolume.get(row.volumeId) ?? 0) + 1);
       if (c.kind === 'foreign') {
         state.foreign.push(row);
         continue;
@@ -128,7 +131,6 @@ export function snapshotClassifier(scope: PruneScope): (snapshot: Snapshot, stre
     return { kind: 'candidate', scope: `volume ${volumeId}`, retain: listed, unmanaged: true, fromVolumeRule: true };
   };
 }
-
 
 function chunks<T>(items: readonly T[]): T[][] {
   const out: T[][] = [];

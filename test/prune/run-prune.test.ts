@@ -277,3 +277,16 @@ describe('describeSnapshotPages', () => {
     ec2.restore();
   });
 });
+
+describe('runPrune on a deleted, listed volume', () => {
+  it('accepts it when only policy snapshots remain (they count as its snapshots)', async () => {
+    const { context, managed, existing } = setup();
+    const gone = { VolumeId: 'vol-00000000000000de2', Size: 8 };
+    const old = managed(gone, 30);
+    managed(gone, 2);
+
+    await runPrune(context(), config({ volumes: [{ volumeId: gone.VolumeId, olderThanDays: 7 }] }));
+
+    expect(existing().has(old)).toBe(false);
+  });
+});
