@@ -43,8 +43,8 @@ describe('failover config', () => {
   it('needs exactly one target per member and matching record types', () => {
     const bad = group({ members: [member('lb1', { hostname: 'lb1.example.net' }), { name: 'lb2', hostname: 'lb2.example.net', probe: { type: 'tcp', port: 443 } }] });
     expect(problems({ groups: [bad] }).sort()).toEqual([
-      'failover.groups[0].members[0]: a member needs exactly one target: ip, hostname or instanceId',
       'failover.groups[0].members[0].hostname: an A record needs ip or instanceId members; use type: CNAME for hostnames',
+      'failover.groups[0].members[0]: a member needs exactly one target: ip, hostname or instanceId',
       'failover.groups[0].members[1].hostname: an A record needs ip or instanceId members; use type: CNAME for hostnames',
     ]);
     const cnameOfIp = group({ type: 'CNAME' });
