@@ -83,8 +83,9 @@ export async function watchGroup(ctx: JobContext, group: FailoverGroup, options:
 
   for (let pass = 1; ; pass++) {
     if (options.signal?.aborted || (options.maxPasses !== undefined && pass > options.maxPasses)) break;
-    if (ctx.deadline.remainingMs() < options.stopBeforeMs + maxTimeout) break;
     const wait = nextAt - ctx.nowMs();
+    // A pass must finish (probe timeout) before the stop margin; otherwise end the run now.
+    if (ctx.deadline.remainingMs() - Math.max(wait, 0) < options.stopBeforeMs + maxTimeout) break;
     if (wait > 0) await ctx.sleep(wait);
     nextAt = Math.max(nextAt + intervalMs, ctx.nowMs());
 
@@ -160,7 +161,8 @@ export async function watchGroup(ctx: JobContext, group: FailoverGroup, options:
   }
 
   await Promise.all(pending);
-  if (!acted) {
+  // One result per group: a move, the all-down alarm, or else a skip saying why nothing moved.
+  if (!acted && !allDownReported) {
     const verdicts = members.map((m) => `${m.name} ${health.get(m.name)!.verdict}`).join(', ');
     report.plan.push({ target: id, action: 'skip', reason: `${last.reason} [${verdicts}]` });
     report.results.push({ id, action: 'skip', outcome: 'skipped', reason: `${last.reason} [${verdicts}]` });
