@@ -68,7 +68,8 @@ export async function watchGroup(ctx: JobContext, group: FailoverGroup, options:
   const health = new Map<string, MemberHealth>();
   for (const m of members) {
     const kept = options.memory?.get(`${group.name}/${m.name}`);
-    const fresh = kept && ctx.nowMs() - kept.atMs <= 2 * intervalMs;
+    // Fresh if no more than the gap between two scheduled invocations (stop margin + a pass or two) passed.
+    const fresh = kept && ctx.nowMs() - kept.atMs <= 2 * intervalMs + options.stopBeforeMs;
     health.set(m.name, fresh ? kept.health : initialHealth);
   }
 
