@@ -115,6 +115,12 @@ export const failoverGroupSchema = z
     /** Consecutive good probes before a member counts as up again. */
     successThreshold: positiveInt.max(10).default(2),
     probeIntervalSeconds: z.number({ error: 'expected seconds' }).min(0.01, { error: 'expected at least 0.01 s' }).max(60).default(5),
+    /**
+     * Spacing of the confirming probes once a member has failed one (heartbeat's keepalive vs
+     * deadtime). Default: probeIntervalSeconds. Smaller detects faster with the same number of
+     * consecutive failures, but a shorter outage then counts as one.
+     */
+    recheckIntervalSeconds: z.number({ error: 'expected seconds' }).min(0.01, { error: 'expected at least 0.01 s' }).max(60).optional(),
     /** `auto`: return to the highest-priority healthy member; `sticky`: stay until the active fails. */
     failback: z.enum(['auto', 'sticky']).default('auto'),
     /** Blast-radius cap: more moves than this in one run is flapping; stop and alert. */
@@ -187,8 +193,9 @@ function validateGroup(g: FailoverGroup, ctx: z.RefinementCtx): void {
     if (m.selfName && g.recordName && bare(m.selfName) === bare(g.recordName)) issue(['members', i, 'selfName'], 'must differ from recordName');
     if (m.selfName && g.zoneName && !inZone(m.selfName, g.zoneName)) issue(['members', i, 'selfName'], `${m.selfName} is outside the zone ${g.zoneName}`);
     if (m.selfName && !g.hostedZoneId) issue(['members', i, 'selfName'], 'needs the group hostedZoneId');
-    if (m.probe && m.probe.timeoutMs > g.probeIntervalSeconds * 1000) {
-      issue(['members', i, 'probe', 'timeoutMs'], `must not exceed probeIntervalSeconds (${g.probeIntervalSeconds * 1000} ms)`);
+    const spacing = Math.min(g.probeIntervalSeconds, g.recheckIntervalSeconds ?? g.probeIntervalSeconds);
+    if (m.probe && m.probe.timeoutMs > spacing * 1000) {
+      issue(['members', i, 'probe', 'timeoutMs'], `must not exceed the probe interval (${spacing * 1000} ms)`);
     }
   });
 }

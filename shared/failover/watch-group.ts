@@ -43,6 +43,7 @@ export async function watchGroup(ctx: JobContext, group: FailoverGroup, options:
   const id = dns ? group.recordName! : group.allocationId!;
   const type = group.type as RRType;
   const intervalMs = group.probeIntervalSeconds * 1000;
+  const recheckMs = (group.recheckIntervalSeconds ?? group.probeIntervalSeconds) * 1000;
   const maxTimeout = Math.max(...group.members.map((m) => m.probe.timeoutMs));
   // Elastic IP mode probes private IPs: the public one is the moving address itself.
   const members = dns ? group.members : group.members.map((m) => ({ ...m, address: 'private' as const }));
@@ -88,7 +89,8 @@ export async function watchGroup(ctx: JobContext, group: FailoverGroup, options:
     // A pass must finish (probe timeout) before the stop margin; otherwise end the run now.
     if (ctx.deadline.remainingMs() - Math.max(wait, 0) < options.stopBeforeMs + maxTimeout) break;
     if (wait > 0) await ctx.sleep(wait);
-    nextAt = Math.max(nextAt + intervalMs, ctx.nowMs());
+    const passAt = ctx.nowMs();
+    nextAt = passAt + intervalMs;
 
     let addresses: Map<string, MemberAddress>;
     let current: string | undefined;
@@ -105,6 +107,8 @@ export async function watchGroup(ctx: JobContext, group: FailoverGroup, options:
       health.set(m.name, h);
       options.memory?.set(`${group.name}/${m.name}`, { health: h, atMs: ctx.nowMs() });
     });
+    // A member that has started failing is confirmed (or cleared) at the recheck spacing.
+    if (members.some((m) => health.get(m.name)!.failures > 0 && health.get(m.name)!.verdict !== 'down')) nextAt = passAt + recheckMs;
     try {
       current = dns
         ? recordValue(await describeRecord(ctx.clients.route53, group.hostedZoneId!, group.recordName!, type))

@@ -49,6 +49,21 @@ describe('runFailover', () => {
     expect(runFailed(report)).toBe(false);
   });
 
+  it('confirms a failing member at the recheck spacing when recheckIntervalSeconds is set', async () => {
+    scene = await failoverScene({ group: { recheckIntervalSeconds: 1 } });
+    let killedAt = 0;
+    const { passes } = await watch(60_000, async (e) => {
+      if (e.pass === 3) {
+        await scene.lb1.kill();
+        killedAt = e.atMs;
+      }
+    });
+    const moved = passes.find((p) => p.decision.action === 'upsert')!;
+    // First failed probe 5 s after the kill, then two rechecks 1 s apart.
+    expect(moved.atMs - killedAt).toBe(7_000);
+    expect(scene.active()).toBe(LB2_IP);
+  });
+
   it('does not fail over for a flapping LB1 that never fails three probes in a row', async () => {
     scene = await failoverScene();
     // Two failures, then an answer, over and over: the MMM false-failover pattern.
