@@ -3,6 +3,7 @@ import type { Config } from '../shared/config/schema';
 import type { JobContext, JobName, RunReport } from '../shared/engine/types';
 import { runSnapshot } from '../shared/snapshot/run-snapshot';
 import { InputError } from '../shared/engine/errors';
+import { runFailover } from '../shared/failover/run-failover';
 
 /** One job subcommand: its own flags, and the call into the shared job function. */
 export interface JobCommand {
@@ -24,6 +25,33 @@ export const JOB_COMMANDS: Record<string, JobCommand> = {
         throw new InputError('command line', [{ path: '--policy', message: `required (one of: ${config.snapshot.policies.map((p) => p.name).join(', ') || 'none configured'})` }]);
       }
       return runSnapshot(ctx, config, { policy: flags.policy });
+    },
+  },
+  failover: {
+    job: 'failover',
+    summary: 'probe the failover groups and move each record to a healthy member; watches until Ctrl-C unless --once or --passes',
+    usage: 'caretaker failover [--once] [--dry-run] [--group NAME]... [--passes N] [--config FILE] [--sandbox]',
+    options: { once: { type: 'boolean' }, group: { type: 'string', multiple: true }, passes: { type: 'string' } },
+    run: async (ctx, config, flags) => {
+      const passes = flags.passes === undefined ? undefined : Number(flags.passes);
+      if (passes !== undefined && !(Number.isInteger(passes) && passes > 0)) {
+        throw new InputError('command line', [{ path: '--passes', message: 'expected a positive integer' }]);
+      }
+      // Ctrl-C ends the watch loop after the current pass; the report is still printed.
+      const stop = new AbortController();
+      const onSigint = () => stop.abort();
+      process.once('SIGINT', onSigint);
+      try {
+        return await runFailover(ctx, config.failover, {
+          once: flags.once === true,
+          groups: flags.group as string[] | undefined,
+          maxPasses: passes,
+          signal: stop.signal,
+          onPass: (e) => ctx.progress?.(`${e.group} pass ${e.pass}: ${e.members.map((m) => `${m.name} ${m.health.verdict} (${m.probe.detail})`).join(', ')} → ${e.decision.action}`),
+        });
+      } finally {
+        process.removeListener('SIGINT', onSigint);
+      }
     },
   },
 };

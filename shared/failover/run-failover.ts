@@ -40,7 +40,7 @@ export async function runFailover(ctx: JobContext, config: FailoverConfig, optio
   const unknown = (options.groups ?? []).filter((name) => !config.groups.some((g) => g.name === name));
   if (unknown.length > 0) {
     report.error = { code: 'InputError', message: `no failover group named ${unknown.join(', ')}` };
-    return finish(report);
+    return finish(report, ctx);
   }
   if (groups.length === 0) report.notes.push('no failover groups configured');
   const watch = {
@@ -53,10 +53,11 @@ export async function runFailover(ctx: JobContext, config: FailoverConfig, optio
   };
   // Groups are independent: each runs its own loop at its own interval.
   await Promise.all(groups.map((g) => watchGroup(ctx, g, watch, report)));
-  return finish(report);
+  return finish(report, ctx);
 }
 
-function finish(report: RunReport): RunReport {
-  report.finishedAt = new Date().toISOString();
+/** The run lasts a minute of the context's clock (sandbox or real), so the end is read from it too. */
+function finish(report: RunReport, ctx: JobContext): RunReport {
+  report.finishedAt = new Date(ctx.nowMs()).toISOString();
   return report;
 }
