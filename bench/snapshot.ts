@@ -3,7 +3,7 @@ import { parseConfig } from '../shared/config/load';
 import { CREATE_SNAPSHOTS_BUCKET, runSnapshot } from '../shared/snapshot/run-snapshot';
 import { SandboxAccount } from '../sandbox/account';
 import { FleetBuilder } from '../sandbox/fleet';
-import { benchClients, benchContext, ratioToLimit, table, withPeakRss, writeResult } from './lib';
+import { benchContext, ratioToLimit, table, withPeakRss, writeResult } from './lib';
 
 const INSTANCES = 1_000;
 const VOLUMES = 3;
@@ -34,7 +34,7 @@ function createWindow(sandbox: SandboxAccount, operation: string) {
 
 /** The seed script's way: every volume of every instance, one CreateSnapshot at a time. */
 async function naive(sandbox: SandboxAccount): Promise<number> {
-  const { ec2 } = benchClients(sandbox);
+  const { ec2 } = sandbox.clients({ maxAttempts: 8 });
   let failed = 0;
   for (const { data: instance } of sandbox.ec2.instances.values()) {
     for (const m of instance.BlockDeviceMappings ?? []) {
