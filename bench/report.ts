@@ -4,6 +4,8 @@ import { RESULTS_DIR, table } from './lib';
 
 type Result = Record<string, unknown> & { job: string };
 
+const trio = (r: Result, a: string, b: string, c: string) => [r[a], r[b], r[c]].map((v) => (v === undefined ? '—' : String(v))).join(' / ');
+
 const pct = (v: unknown) => (typeof v === 'number' ? `${Math.round(v * 1000) / 10} %` : '—');
 
 /**
@@ -26,8 +28,9 @@ export async function writeSummary(): Promise<string> {
           caretaker: pct(r.ratioToLimit),
           'naive serial': pct(r.naiveRatioToLimit),
           '2 workers': pct(r.twoWorkerRatioToLimit),
-          'throttled calls': String(r.throttledCalls ?? '—'),
-          'failed items': String(r.failedItems ?? '—'),
+          'throttled calls (ours / naive / 2w)': trio(r, 'throttledCalls', 'naiveThrottledCalls', 'twoWorkerThrottledCalls'),
+          'failed items (ours / naive / 2w)': trio(r, 'failedItems', 'naiveFailedItems', 'twoWorkerFailedItems'),
+          'AWS seconds (ours / naive / 2w)': trio(r, 'awsSeconds', 'naiveAwsSeconds', 'twoWorkerAwsSeconds'),
           'peak RSS MB': String(r.peakRssMb ?? '—'),
         })),
       ),

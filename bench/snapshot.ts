@@ -90,6 +90,7 @@ export async function benchSnapshot() {
     twoWorkerAwsSeconds: Math.round(w.windowMs / 1000),
     failedItems,
     naiveFailedItems: naiveFailed,
+    twoWorkerFailedItems: poolFailed,
     awsSeconds: Math.round(o.windowMs / 1000),
     naiveAwsSeconds: Math.round(n.windowMs / 1000),
     peakRssMb,
