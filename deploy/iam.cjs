@@ -6,7 +6,7 @@ const { readConfig } = require('./schedules.cjs');
 const sub = (s) => ({ 'Fn::Sub': s });
 const ALERT_TOPIC = { Ref: 'AlertTopic' };
 
-/** Logs for one function, and the alert topic (summaries and the on-failure destination). */
+/** Logs for one function, the alert topic and its key, and the on-failure destination queue. */
 function baseline(functionName) {
   return [
     {
@@ -16,6 +16,8 @@ function baseline(functionName) {
       Resource: sub(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${functionName}:*`),
     },
     { Sid: 'PublishAlerts', Effect: 'Allow', Action: ['sns:Publish'], Resource: ALERT_TOPIC },
+    { Sid: 'EncryptAlerts', Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: { 'Fn::GetAtt': ['AlertKey', 'Arn'] } },
+    { Sid: 'ReportFailedInvocations', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: { 'Fn::GetAtt': ['FailedInvocationsQueue', 'Arn'] } },
   ];
 }
 

@@ -49,8 +49,20 @@ describe('packaged CloudFormation template', () => {
     ]);
   });
 
-  it('encrypts the alert topic', () => {
-    expect(template.Resources.AlertTopic!.Properties.KmsMasterKeyId).toBe('alias/aws/sns');
+  it('encrypts the alert topic with a key CloudWatch alarms may use', () => {
+    expect(template.Resources.AlertTopic!.Properties.KmsMasterKeyId).toEqual({ Ref: 'AlertKey' });
+    expect(template.Resources.AlertKey!.Properties.EnableKeyRotation).toBe(true);
+  });
+
+  it('sends failed async invocations to an encrypted queue whose alarm alerts, without retrying the run', () => {
+    const configs = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::EventInvokeConfig');
+    expect(configs.length).toBe(Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function').length);
+    for (const c of configs) {
+      expect(c.Properties.MaximumRetryAttempts).toBe(0);
+      expect(c.Properties.DestinationConfig.OnFailure.Destination).toEqual({ 'Fn::GetAtt': ['FailedInvocationsQueue', 'Arn'] });
+    }
+    expect(template.Resources.FailedInvocationsQueue!.Properties.SqsManagedSseEnabled).toBe(true);
+    expect(template.Resources.FailedInvocationsAlarm!.Properties.AlarmActions).toEqual([{ Ref: 'AlertTopic' }]);
   });
 
   it('snapshot-volumes may create only managed snapshots and tag only at creation', () => {
@@ -62,6 +74,8 @@ describe('packaged CloudFormation template', () => {
         Resource: sub('arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/ec2-caretaker-test-snapshot-volumes:*'),
       },
       { Sid: 'PublishAlerts', Effect: 'Allow', Action: ['sns:Publish'], Resource: { Ref: 'AlertTopic' } },
+      { Sid: 'EncryptAlerts', Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: { 'Fn::GetAtt': ['AlertKey', 'Arn'] } },
+      { Sid: 'ReportFailedInvocations', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: { 'Fn::GetAtt': ['FailedInvocationsQueue', 'Arn'] } },
       { Sid: 'DescribeFleet', Effect: 'Allow', Action: ['ec2:DescribeInstances', 'ec2:DescribeVolumes', 'ec2:DescribeSnapshots'], Resource: '*' },
       {
         Sid: 'SnapshotFromInstancesAndVolumes',
