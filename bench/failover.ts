@@ -1,7 +1,7 @@
 import { failoverScene, type FailoverScene, LB1_IP } from '../sandbox/failover-scene';
 import { type HealthMemory, runFailover } from '../shared/failover/run-failover';
 import { seededRandom } from '../sandbox/faults';
-import { benchClients, table, writeResult } from './lib';
+import { table, writeResult } from './lib';
 
 /**
  * Time compression: 1 real ms = 4 sandbox ms. Every wait of the watch loop (5 s between passes,
@@ -44,7 +44,7 @@ async function trial(
   });
   plan.prepare?.(scene);
   const { clock } = scene.sandbox;
-  const clients = benchClients(scene.sandbox);
+  const clients = scene.sandbox.clients({ maxAttempts: 8 });
   const memory: HealthMemory = new Map();
   const abort = new AbortController();
   const t0 = clock.nowMs();

@@ -105,9 +105,9 @@ describe('packaged CloudFormation template', () => {
     expect(fn.Properties).toMatchObject({ ReservedConcurrentExecutions: 1, Timeout: 60, MemorySize: 128 });
     const invoke = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::EventInvokeConfig' && JSON.stringify(r.Properties).includes('DnsDashfailover'));
     expect(invoke?.Properties).toMatchObject({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 });
-    // The shipped config has no failover groups: no schedule, and a role with logs and alerts only.
+    // The shipped config has no failover groups: no schedule, and a role with the baseline only (logs, alerts, failed-invocation queue).
     expect(JSON.stringify(Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule'))).not.toContain('Dnsfailover');
-    expect(statementsOf('DnsFailoverRole').map((s) => s.Sid)).toEqual(['OwnLogs', 'PublishAlerts']);
+    expect(statementsOf('DnsFailoverRole').map((s) => s.Sid)).toEqual(['OwnLogs', 'PublishAlerts', 'EncryptAlerts', 'ReportFailedInvocations']);
   });
 
   it('has no wildcard action, and Resource "*" only for calls without resource-level permissions', () => {
