@@ -47,7 +47,7 @@ export const httpProbeSchema = z.strictObject({
   hostHeader: dnsName.optional(),
   /** Check the TLS certificate (https); off only for self-signed test endpoints. */
   verifyTls: z.boolean().default(true),
-});
+}).refine((p) => !(p.bodyContains && p.method === 'HEAD'), { error: 'bodyContains needs method GET: a HEAD answer has no body', path: ['bodyContains'] });
 
 export const tcpProbeSchema = z.strictObject({
   type: z.literal('tcp'),

@@ -55,7 +55,7 @@ export function probeHttp(probe: HttpProbe): Promise<ProbeResult> {
         return;
       }
       const needle = probe.bodyContains;
-      if (!needle || probe.method === 'HEAD') {
+      if (!needle) {
         // The status is all we need; do not wait for a body that might never end.
         finish(true, `HTTP ${status} in ${elapsed()} ms`);
         return;

@@ -64,6 +64,12 @@ describe('failover config', () => {
     ]);
   });
 
+  it('rejects bodyContains on a HEAD probe', () => {
+    expect(problems({ groups: [group({ members: [member('lb1', { probe: { type: 'http', method: 'HEAD', bodyContains: 'OK' } }), member('lb2')] })] })).toEqual([
+      'failover.groups[0].members[0].probe.bodyContains: bodyContains needs method GET: a HEAD answer has no body',
+    ]);
+  });
+
   it('needs an allocation id and instance members in elastic-ip mode', () => {
     expect(problems({ groups: [group({ mode: 'elastic-ip', hostedZoneId: undefined, recordName: undefined })] }).sort()).toEqual([
       'failover.groups[0].allocationId: required in elastic-ip mode',

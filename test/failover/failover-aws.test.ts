@@ -130,6 +130,29 @@ describe('runFailover against a busy Route 53', () => {
     expect(scene.active()).toBe(LB2_IP);
   });
 
+  it('skips the decision of a pass whose record read is throttled past all retries, and decides on the next', async () => {
+    scene = await failoverScene();
+    const ctx = scene.context(60_000, { clients: scene.sandbox.clients({ maxAttempts: 1 }) });
+    scene.sandbox.injectFault({
+      service: 'route53',
+      operation: 'ListResourceRecordSets',
+      code: 'Throttling',
+      httpStatusCode: 400,
+      when: (input) => input.StartRecordName === 'lb.example.com',
+      times: 4,
+    });
+    const passes: PassEvent[] = [];
+    const report = await runFailover(ctx, scene.config, {
+      onPass: async (e) => {
+        passes.push(e);
+        if (e.pass === 5) await scene.lb1.kill();
+      },
+    });
+    expect(report.notes.filter((n) => n.includes('could not read lb.example.com (Throttling)'))).toHaveLength(4);
+    expect(passes[0]!.pass).toBe(5);
+    expect(scene.active()).toBe(LB2_IP);
+  });
+
   it('reports a change that is not INSYNC within the bound as PENDING, without failing the run', async () => {
     scene = await failoverScene({ sandbox: { timings: { route53SyncMs: 3_600_000 } }, group: { insync: { maxWaitSeconds: 0.2, minDelaySeconds: 0.01, maxDelaySeconds: 0.05 } } });
     const report = await runFailover(scene.context(60_000), scene.config, { onPass: killLb1 });
