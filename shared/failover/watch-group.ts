@@ -10,6 +10,9 @@ import { probeMember } from './probe-member';
 import type { ProbeResult } from './probe-tcp';
 import { initialHealth, type MemberHealth, trackHealth } from './track-health';
 
+/** Failed move attempts (each already retried) after which a run stops trying. */
+const MAX_FAILED_MOVES = 3;
+
 /** Health carried between warm invocations of the same container (reserved concurrency 1). */
 export type HealthMemory = Map<string, { health: MemberHealth; atMs: number }>;
 
@@ -77,6 +80,7 @@ export async function watchGroup(ctx: JobContext, group: FailoverGroup, options:
   const pending: Array<Promise<void>> = [];
   const onceLimit = Math.max(group.failureThreshold, group.successThreshold);
   let changes = 0;
+  let failedMoves = 0;
   let allDownReported = false;
   let acted = false;
   let last: FailoverDecision = { action: 'none', reason: 'no pass ran (no time left)' };
@@ -143,10 +147,11 @@ export async function watchGroup(ctx: JobContext, group: FailoverGroup, options:
     if (decision.action === 'upsert' || decision.action === 'create') {
       const action = dns ? decision.action : 'associate-address';
       if (changes >= group.maxChangesPerRun) {
-        report.error = {
-          code: 'BlastRadiusError',
-          message: `${group.name}: ${changes} changes already this run (maxChangesPerRun=${group.maxChangesPerRun}); flapping? not moving ${id} again: ${decision.reason}`,
-        };
+        addError(
+          report,
+          'BlastRadiusError',
+          `${group.name}: ${changes} changes already this run (maxChangesPerRun=${group.maxChangesPerRun}); flapping? not moving ${id} again: ${decision.reason}`,
+        );
         break;
       }
       report.plan.push({ target: id, action, reason: decision.reason });
@@ -154,10 +159,16 @@ export async function watchGroup(ctx: JobContext, group: FailoverGroup, options:
         acted = true;
         break;
       }
-      changes++;
       acted = true;
       const result = await act(ctx, group, decision, views, pending, options);
       report.results.push(result);
+      if (result.outcome === 'done') changes++;
+      // Each pass re-plans, so a failed move is tried again; a move that keeps failing (no
+      // permission, zone locked) is left to the next run rather than hammered every pass.
+      else if (++failedMoves >= MAX_FAILED_MOVES) {
+        report.notes.push(`${group.name}: ${failedMoves} moves failed; no further attempt this run`);
+        break;
+      }
     }
     for (const m of views) if (m.key) seenKeys.get(m.name)!.add(m.key);
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FleetBuilder } from '../../sandbox/fleet';
-import { failoverScene, type FailoverScene, LB2_IP } from '../../sandbox/failover-scene';
+import { failoverScene, type FailoverScene, LB1_IP, LB2_IP } from '../../sandbox/failover-scene';
 import { failoverSchema } from '../../shared/failover/config';
 import { runFailover } from '../../shared/failover/run-failover';
 import type { PassEvent } from '../../shared/failover/watch-group';
@@ -151,6 +151,16 @@ describe('runFailover against a busy Route 53', () => {
     expect(report.notes.filter((n) => n.includes('could not read lb.example.com (Throttling)'))).toHaveLength(4);
     expect(passes[0]!.pass).toBe(5);
     expect(scene.active()).toBe(LB2_IP);
+  });
+
+  it('stops trying after three failed moves in one run and fails it, record untouched', async () => {
+    scene = await failoverScene();
+    scene.sandbox.injectFault({ service: 'route53', operation: 'ChangeResourceRecordSets', code: 'AccessDenied', httpStatusCode: 403 });
+    const report = await runFailover(scene.context(60_000), scene.config, { onPass: killLb1 });
+    expect(report.results.map((r) => `${r.outcome}:${r.errorCode}`)).toEqual(Array(3).fill('failed:AccessDenied'));
+    expect(report.notes).toContain('web: 3 moves failed; no further attempt this run');
+    expect(scene.sandbox.callsOf('ChangeResourceRecordSets')).toHaveLength(3);
+    expect(scene.active()).toBe(LB1_IP);
   });
 
   it('reports a change that is not INSYNC within the bound as PENDING, without failing the run', async () => {
