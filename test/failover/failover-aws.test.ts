@@ -103,6 +103,32 @@ describe('runFailover with instance members', () => {
   });
 });
 
+describe('runFailover with hostname members', () => {
+  it('moves a CNAME to the healthy hostname and keeps CNAME self-names', async () => {
+    scene = await failoverScene({ record: false });
+    const records = scene.sandbox.route53.zones.get(scene.zoneId.replace('/hostedzone/', ''))!.records;
+    records.push({ Name: 'www.example.com.', Type: 'CNAME', TTL: 60, ResourceRecords: [{ Value: 'lb1.example.net' }] });
+    const config = failoverSchema.parse({
+      groups: [
+        {
+          name: 'www',
+          hostedZoneId: scene.zoneId,
+          recordName: 'www.example.com',
+          type: 'CNAME',
+          members: [
+            { name: 'lb1', hostname: 'lb1.example.net', selfName: 'edge1.example.com', probe: probe(scene.lb1.port) },
+            { name: 'lb2', hostname: 'lb2.example.net', probe: probe(scene.lb2.port) },
+          ],
+          insync: { maxWaitSeconds: 2, minDelaySeconds: 0.01, maxDelaySeconds: 0.05 },
+        },
+      ],
+    });
+    await runFailover(scene.context(60_000), config, { onPass: async (e) => void (e.pass === 1 && (await scene.lb1.kill())) });
+    expect(scene.sandbox.route53.record(scene.zoneId, 'www.example.com', 'CNAME')?.ResourceRecords).toEqual([{ Value: 'lb2.example.net' }]);
+    expect(scene.sandbox.route53.record(scene.zoneId, 'edge1.example.com', 'CNAME')?.ResourceRecords).toEqual([{ Value: 'lb1.example.net' }]);
+  });
+});
+
 describe('runFailover against a busy Route 53', () => {
   const killLb1 = async (e: PassEvent) => {
     if (e.pass === 1) await scene.lb1.kill();
