@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpProbeSchema, tcpProbeSchema } from '../../shared/failover/config';
 import { probeMember } from '../../shared/failover/probe-member';
@@ -97,5 +100,19 @@ describe('probeMember', () => {
     expect(refused).toMatchObject({ ok: false, detail: 'ECONNREFUSED' });
     expect(blackhole.ok).toBe(false);
     expect(blackhole.ms).toBeLessThan(400);
+  });
+
+  it('https: checks the certificate against the Host name unless verifyTls is off', async () => {
+    // A self-signed certificate for lb.example.com, made for this test only.
+    const fixture = (f: string) => readFileSync(join(import.meta.dirname, 'fixtures', f));
+    const server = createHttpsServer({ key: fixture('test-only-lb.key'), cert: fixture('test-only-lb.crt') }, (_req, res) => res.end('OK healthy'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const port = (server.address() as { port: number }).port;
+    const https = (extra: Record<string, unknown>) => httpProbeSchema.parse({ type: 'https', port, timeoutMs: 1000, hostHeader: 'lb.example.com', bodyContains: 'healthy', ...extra });
+    const strict = await probeMember(https({}), '127.0.0.1');
+    const lax = await probeMember(https({ verifyTls: false }), '127.0.0.1');
+    await new Promise((resolve) => server.close(resolve));
+    expect(strict).toMatchObject({ ok: false, detail: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+    expect(lax.ok).toBe(true);
   });
 });
