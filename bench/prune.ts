@@ -4,7 +4,7 @@ import { parseConfig } from '../shared/config/load';
 import { DELETE_SNAPSHOT_BUCKET, runPrune } from '../shared/prune/run-prune';
 import { SandboxAccount } from '../sandbox/account';
 import { FleetBuilder } from '../sandbox/fleet';
-import { benchClients, benchContext, ratioToLimit, table, withPeakRss, writeResult } from './lib';
+import { benchContext, ratioToLimit, table, withPeakRss, writeResult } from './lib';
 
 const VOLUMES = 10_000;
 const PER_VOLUME = 10;
@@ -69,7 +69,7 @@ function deleteWindow(sandbox: SandboxAccount) {
 
 /** Deletes the expired snapshots with `workers` loops and the SDK's retries only, for a window of AWS time. */
 async function baseline(seeded: Seeded, workers: number): Promise<{ failed: number }> {
-  const { ec2 } = benchClients(seeded.sandbox);
+  const { ec2 } = seeded.sandbox.clients({ maxAttempts: 8 });
   const queue = [...seeded.expired];
   const end = seeded.sandbox.clock.nowMs() + BASELINE_WINDOW_MS;
   let failed = 0;

@@ -4,6 +4,7 @@ import type { CaretakerHandler } from '../shared/lambda/handler';
 import type { RunReport } from '../shared/engine/types';
 import { buildDemoAccount } from '../sandbox/demo-account';
 import { lambdaContext, sandboxDeps } from '../sandbox/handler-deps';
+import { runFailoverDemo } from './demo-failover';
 import { bold, dim, printEmail } from './output';
 
 interface DemoStep {
@@ -83,6 +84,8 @@ export async function runDemo(): Promise<number> {
     }
     for (const m of sandbox.sns.messages.slice(mailbox)) printEmail(m.subject, m.message);
   }
+  // Failover has its own stage (two live HTTP servers, real time), after the account's jobs.
+  failed += await runFailoverDemo(steps.length + 1);
   const snapshots = [...sandbox.ec2.snapshots.values()].length;
   console.log(bold('Account afterwards'));
   console.log(`  ${snapshots} snapshot(s), ${sandbox.sns.messages.length} alert e-mail(s), ${sandbox.calls.length} API calls, ${sandbox.mutatingCalls().length} of them mutating.`);

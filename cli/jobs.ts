@@ -5,6 +5,7 @@ import { runPrune } from '../shared/prune/run-prune';
 import { runSnapshot } from '../shared/snapshot/run-snapshot';
 import { pruneOptionsFromFlags } from './prune-flags';
 import { InputError } from '../shared/engine/errors';
+import { runFailover } from '../shared/failover/run-failover';
 
 /** One job subcommand: its own flags, and the call into the shared job function. */
 export interface JobCommand {
@@ -34,5 +35,32 @@ export const JOB_COMMANDS: Record<string, JobCommand> = {
     usage: 'caretaker prune [--dry-run] [--volume vol-… --older-than 7d] [--config FILE] [--sandbox]',
     options: { volume: { type: 'string', multiple: true }, 'older-than': { type: 'string' } },
     run: (ctx, config, flags) => runPrune(ctx, config, pruneOptionsFromFlags(flags)),
+  },
+  failover: {
+    job: 'failover',
+    summary: 'probe the failover groups and move each record to a healthy member; watches until Ctrl-C unless --once or --passes',
+    usage: 'caretaker failover [--once] [--dry-run] [--group NAME]... [--passes N] [--config FILE] [--sandbox]',
+    options: { once: { type: 'boolean' }, group: { type: 'string', multiple: true }, passes: { type: 'string' } },
+    run: async (ctx, config, flags) => {
+      const passes = flags.passes === undefined ? undefined : Number(flags.passes);
+      if (passes !== undefined && !(Number.isInteger(passes) && passes > 0)) {
+        throw new InputError('command line', [{ path: '--passes', message: 'expected a positive integer' }]);
+      }
+      // Ctrl-C ends the watch loop after the current pass; the report is still printed.
+      const stop = new AbortController();
+      const onSigint = () => stop.abort();
+      process.once('SIGINT', onSigint);
+      try {
+        return await runFailover(ctx, config.failover, {
+          once: flags.once === true,
+          groups: flags.group as string[] | undefined,
+          maxPasses: passes,
+          signal: stop.signal,
+          onPass: (e) => ctx.progress?.(`${e.group} pass ${e.pass}: ${e.members.map((m) => `${m.name} ${m.health.verdict} (${m.probe.detail})`).join(', ')} → ${e.decision.action}`),
+        });
+      } finally {
+        process.removeListener('SIGINT', onSigint);
+      }
+    },
   },
 };

@@ -103,9 +103,60 @@ function pruneStatements(config) {
   ];
 }
 
+/**
+ * dns-failover: read and change only the configured zones, and there only the service and self
+ * names (CREATE/UPSERT, never DELETE); move only the configured Elastic IPs.
+ */
+function failoverStatements(config) {
+  const groups = (config.failover || {}).groups || [];
+  const dns = groups.filter((g) => (g.mode || 'dns') === 'dns' && g.hostedZoneId);
+  const eips = groups.filter((g) => g.mode === 'elastic-ip' && g.allocationId);
+  const bare = (name) => String(name).toLowerCase().replace(/\.$/, '');
+  const zones = [...new Set(dns.map((g) => g.hostedZoneId.replace(/^\/hostedzone\//, '')))].map((id) => sub(`arn:\${AWS::Partition}:route53:::hostedzone/${id}`));
+  const names = [...new Set(dns.flatMap((g) => [g.recordName, ...(g.members || []).map((m) => m.selfName)]).filter(Boolean).map(bare))];
+  const types = [...new Set(dns.flatMap((g) => [g.type || 'A', ...(g.members || []).filter((m) => m.selfName).map((m) => (m.hostname ? 'CNAME' : 'A'))]))].sort();
+  const statements = [];
+  if (groups.some((g) => g.mode === 'elastic-ip' || (g.members || []).some((m) => m.instanceId))) {
+    // Describe* calls support no resource-level permissions.
+    statements.push({ Sid: 'DescribeMembers', Effect: 'Allow', Action: ['ec2:DescribeInstances', 'ec2:DescribeAddresses'], Resource: '*' });
+  }
+  if (zones.length > 0) {
+    statements.push(
+      { Sid: 'ReadFailoverZones', Effect: 'Allow', Action: ['route53:GetHostedZone', 'route53:ListResourceRecordSets'], Resource: zones },
+      {
+        Sid: 'ChangeOnlyFailoverRecords',
+        Effect: 'Allow',
+        Action: ['route53:ChangeResourceRecordSets'],
+        Resource: zones,
+        Condition: {
+          'ForAllValues:StringEquals': {
+            'route53:ChangeResourceRecordSetsNormalizedRecordNames': names,
+            'route53:ChangeResourceRecordSetsRecordTypes': types,
+            'route53:ChangeResourceRecordSetsActions': ['CREATE', 'UPSERT'],
+          },
+        },
+      },
+      { Sid: 'WaitForChanges', Effect: 'Allow', Action: ['route53:GetChange'], Resource: sub('arn:${AWS::Partition}:route53:::change/*') },
+    );
+  }
+  if (eips.length > 0) {
+    statements.push({
+      Sid: 'MoveFailoverAddresses',
+      Effect: 'Allow',
+      Action: ['ec2:AssociateAddress'],
+      Resource: [
+        ...eips.map((g) => sub(`arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:elastic-ip/${g.allocationId}`)),
+        sub('arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*'),
+      ],
+    });
+  }
+  return statements;
+}
+
 const FUNCTIONS = {
   'snapshot-volumes': { logicalId: 'SnapshotVolumesRole', statements: snapshotStatements },
   'prune-snapshots': { logicalId: 'PruneSnapshotsRole', statements: pruneStatements },
+  'dns-failover': { logicalId: 'DnsFailoverRole', statements: failoverStatements },
 };
 
 /** `resources` fragment: a role per function, named `<Function>Role` in serverless.yml. */
@@ -136,4 +187,4 @@ function roles({ resolveVariable }) {
   });
 }
 
-module.exports = { roles, snapshotStatements, pruneStatements };
+module.exports = { roles, snapshotStatements, pruneStatements, failoverStatements };

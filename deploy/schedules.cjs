@@ -38,4 +38,14 @@ function pruneSchedules() {
   ];
 }
 
-module.exports = { snapshotSchedules, pruneSchedules, readConfig };
+/**
+ * The failover watch schedule (default every minute), only when failover groups are configured:
+ * an idle function would still cost an invocation a minute.
+ */
+function failoverSchedules() {
+  const failover = readConfig().failover || {};
+  if (!(failover.groups || []).length) return [];
+  return [{ schedule: { rate: [failover.schedule || 'rate(1 minute)'], description: 'EC2 Caretaker DNS failover watch' } }];
+}
+
+module.exports = { snapshotSchedules, pruneSchedules, failoverSchedules, readConfig };

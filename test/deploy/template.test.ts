@@ -34,7 +34,7 @@ beforeAll(() => {
 describe('packaged CloudFormation template', () => {
   it('has every function on nodejs22.x arm64 with its own role', () => {
     const fns = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-    expect(fns.map((f) => f.Properties.FunctionName).sort()).toEqual(['ec2-caretaker-test-prune-snapshots', 'ec2-caretaker-test-snapshot-volumes']);
+    expect(fns.map((f) => f.Properties.FunctionName).sort()).toEqual(['ec2-caretaker-test-dns-failover', 'ec2-caretaker-test-prune-snapshots', 'ec2-caretaker-test-snapshot-volumes']);
     for (const f of fns) {
       expect(f.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
       expect(f.Properties.Role['Fn::GetAtt'][0]).toMatch(/Role$/);
@@ -115,6 +115,16 @@ describe('packaged CloudFormation template', () => {
     expect(statementsOf('PruneSnapshotsRole')[0]!.Resource).toEqual(
       sub('arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/ec2-caretaker-test-prune-snapshots:*'),
     );
+  });
+
+  it('runs dns-failover alone (reserved concurrency 1) for 60 s, never retried, unscheduled without groups', () => {
+    const fn = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.FunctionName === 'ec2-caretaker-test-dns-failover')!;
+    expect(fn.Properties).toMatchObject({ ReservedConcurrentExecutions: 1, Timeout: 60, MemorySize: 128 });
+    const invoke = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::EventInvokeConfig' && JSON.stringify(r.Properties).includes('DnsDashfailover'));
+    expect(invoke?.Properties).toMatchObject({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 });
+    // The shipped config has no failover groups: no schedule, and a role with the baseline only (logs, alerts, failed-invocation queue).
+    expect(JSON.stringify(Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule'))).not.toContain('Dnsfailover');
+    expect(statementsOf('DnsFailoverRole').map((s) => s.Sid)).toEqual(['OwnLogs', 'PublishAlerts', 'EncryptAlerts', 'ReportFailedInvocations']);
   });
 
   it('has no wildcard action, and Resource "*" only for calls without resource-level permissions', () => {

@@ -20,7 +20,7 @@ function setup(options: { throttling?: boolean } = {}) {
   const sandbox = new SandboxAccount({ start: START, timeScale: 0, throttling: options.throttling ?? false, seed: 7 });
   const fleet = new FleetBuilder(sandbox);
   const context = (overrides: Partial<JobContext> = {}): JobContext => ({
-    clients: sandbox.clients({ retryOnSandboxClock: true }),
+    clients: sandbox.clients(),
     now: sandbox.clock.now(),
     dryRun: false,
     alerts: memoryAlertSink(),

@@ -1,0 +1,25 @@
+import { failoverEventSchema, manualOptions } from '../shared/failover/event';
+import { type HealthMemory, runFailover } from '../shared/failover/run-failover';
+import { defineHandler, type HandlerDeps, lambdaDeps } from '../shared/lambda/handler';
+
+/**
+ * Scheduled every minute with reserved concurrency 1: each invocation watches the groups until
+ * shortly before its timeout. Member health lives in the container between invocations (the
+ * same warm container serves the next minute), so a counter is not reset at every minute.
+ */
+export const makeHandler = (deps: HandlerDeps = lambdaDeps('dns-failover'), memory: HealthMemory = new Map()) =>
+  defineHandler(
+    {
+      name: 'dns-failover',
+      job: 'failover',
+      event: failoverEventSchema,
+      dryRun: (event) => manualOptions(event).dryRun,
+      run: (event, ctx, config) => {
+        const { once, groups } = manualOptions(event);
+        return runFailover(ctx, config.failover, { once, groups, memory });
+      },
+    },
+    deps,
+  );
+
+export const handler = makeHandler();

@@ -1,0 +1,34 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../cli/main';
+
+describe('caretaker failover', () => {
+  let out: string[];
+  let err: string[];
+  beforeEach(() => {
+    out = [];
+    err = [];
+    vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
+    vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  });
+  afterEach(() => vi.restoreAllMocks());
+
+  it('--once on an account without groups reports that and exits 0', async () => {
+    expect(await main(['failover', '--sandbox', '--once'])).toBe(0);
+    expect(out.join('\n')).toContain('no failover groups configured');
+  });
+
+  it('exits 2 for a bad --passes and 1 for an unknown --group', async () => {
+    expect(await main(['failover', '--sandbox', '--passes', '0'])).toBe(2);
+    expect(err.join('\n')).toContain('--passes: expected a positive integer');
+    expect(await main(['failover', '--sandbox', '--once', '--group', 'nope'])).toBe(1);
+    expect(out.join('\n')).toContain('no failover group named nope');
+  });
+
+  it('the demo moves lb.example.com to LB2 when LB1 dies and back with auto failback', async () => {
+    expect(await main(['demo'])).toBe(0);
+    const text = out.join('\n');
+    expect(text).toMatch(/LB1 killed[\s\S]*lb\.example\.com → 192\.0\.2\.20 \(LB2\)[\s\S]*LB1 back up[\s\S]*lb\.example\.com → 192\.0\.2\.10 \(LB1\)/);
+    expect(text).toContain('[caretaker-demo] DNS failover ok: 2 done, 0 skipped');
+  });
+});

@@ -1,0 +1,62 @@
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+
+const require = createRequire(import.meta.url);
+const { failoverStatements } = require('../../deploy/iam.cjs') as { failoverStatements(config: unknown): Array<Record<string, unknown>> };
+const { failoverSchedules } = require('../../deploy/schedules.cjs') as { failoverSchedules(): unknown[] };
+const sub = (s: string) => ({ 'Fn::Sub': s });
+
+describe('dns-failover IAM statements', () => {
+  it('allow changing only the configured names, types and actions in the configured zones', () => {
+    const statements = failoverStatements({
+      failover: {
+        groups: [
+          {
+            name: 'web',
+            hostedZoneId: '/hostedzone/Z0123456789ABC',
+            recordName: 'LB.example.com.',
+            members: [
+              { name: 'lb1', ip: '192.0.2.10', selfName: 'lb1.example.com' },
+              { name: 'lb2', instanceId: 'i-0123456789abcdef0', selfName: 'lb2.example.com' },
+            ],
+          },
+        ],
+      },
+    });
+    const zone = sub('arn:${AWS::Partition}:route53:::hostedzone/Z0123456789ABC');
+    expect(statements).toEqual([
+      { Sid: 'DescribeMembers', Effect: 'Allow', Action: ['ec2:DescribeInstances', 'ec2:DescribeAddresses'], Resource: '*' },
+      { Sid: 'ReadFailoverZones', Effect: 'Allow', Action: ['route53:GetHostedZone', 'route53:ListResourceRecordSets'], Resource: [zone] },
+      {
+        Sid: 'ChangeOnlyFailoverRecords',
+        Effect: 'Allow',
+        Action: ['route53:ChangeResourceRecordSets'],
+        Resource: [zone],
+        Condition: {
+          'ForAllValues:StringEquals': {
+            'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['lb.example.com', 'lb1.example.com', 'lb2.example.com'],
+            'route53:ChangeResourceRecordSetsRecordTypes': ['A'],
+            'route53:ChangeResourceRecordSetsActions': ['CREATE', 'UPSERT'],
+          },
+        },
+      },
+      { Sid: 'WaitForChanges', Effect: 'Allow', Action: ['route53:GetChange'], Resource: sub('arn:${AWS::Partition}:route53:::change/*') },
+    ]);
+  });
+
+  it('allow AssociateAddress only on the configured Elastic IPs in elastic-ip mode', () => {
+    const statements = failoverStatements({
+      failover: { groups: [{ name: 'eip', mode: 'elastic-ip', allocationId: 'eipalloc-0123456789abcdef0', members: [{ name: 'a', instanceId: 'i-0123456789abcdef0' }] }] },
+    });
+    expect(statements.map((s) => s.Sid)).toEqual(['DescribeMembers', 'MoveFailoverAddresses']);
+    expect(statements[1]!.Resource).toEqual([
+      sub('arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:elastic-ip/eipalloc-0123456789abcdef0'),
+      sub('arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*'),
+    ]);
+  });
+
+  it('grant nothing beyond the baseline when no group is configured', () => {
+    expect(failoverStatements({})).toEqual([]);
+    expect(failoverSchedules()).toEqual([]);
+  });
+});
