@@ -35,18 +35,21 @@ export function formatReport(report: RunReport): string {
   out.push(`EC2 Caretaker: ${TITLES[report.job]} run ${report.runId}${report.dryRun ? ' (DRY RUN: nothing was changed)' : ''}`);
   out.push(`Started ${report.startedAt}, finished ${report.finishedAt}.`);
   if (report.error) out.push('', `NOTHING WAS DONE: ${report.error.message}`);
+  // Notes (totals) go before the per-item lists: a run with thousands of items is cut to SNS's
+  // 256 KiB at the end, and the cut must never take the totals with it.
+  const notes = report.notes.length > 0 ? ['', 'Notes:', ...report.notes.map((n) => `  ${n}`)] : [];
   if (report.dryRun) {
     const actions = report.plan.filter((p) => p.action !== 'skip');
-    out.push('', `Plan: ${actions.length} action(s), ${report.plan.length - actions.length} skip(s).`);
+    out.push('', `Plan: ${actions.length} action(s), ${report.plan.length - actions.length} skip(s).`, ...notes, '');
     for (const p of report.plan) out.push(`  ${p.action.padEnd(16)} ${p.target}: ${p.reason}`);
   } else {
     out.push('', `Done ${counts.done}, skipped ${counts.skipped}, failed ${counts.failed}.`);
     if (report.remaining > 0) out.push(`Not started (time budget): ${report.remaining}; the next run continues.`);
+    out.push(...notes);
     section(out, 'Failed', report.results.filter((r) => r.outcome === 'failed'));
     section(out, 'Done', report.results.filter((r) => r.outcome === 'done'));
     section(out, 'Skipped', report.results.filter((r) => r.outcome === 'skipped'));
   }
-  if (report.notes.length > 0) out.push('', 'Notes:', ...report.notes.map((n) => `  ${n}`));
   return out.join('\n');
 }
 

@@ -290,3 +290,21 @@ describe('runPrune on a deleted, listed volume', () => {
     expect(existing().has(old)).toBe(false);
   });
 });
+
+describe('prune summary e-mail', () => {
+  it('keeps the totals when thousands of items are cut to SNS\'s 256 KiB', async () => {
+    const { fleet, context, managed } = setup();
+    for (let v = 0; v < 100; v++) {
+      const vol = fleet.volume({});
+      for (let d = 1; d <= 40; d++) managed(vol, d);
+    }
+    const alerts = memoryAlertSink();
+    const report = await runPrune(context(), config({ maxDeletesPerRun: 5000 }));
+    const { publishReport } = await import('../../shared/alerts/publish-report');
+    await publishReport(alerts, report);
+
+    const body = alerts.alerts[0]!.body;
+    expect(body).toContain('more line(s) cut to fit SNS');
+    expect(body).toContain('Deleted 3300 snapshot(s), ≈ 26,400 GiB (volume size × count).');
+  });
+});
