@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { degradedSchema } from '../degraded/config';
 import { pruneSchema } from '../prune/config';
 import { snapshotSchema } from '../snapshot/config';
 
@@ -18,6 +19,7 @@ export const configSchema = z
       .prefault({}),
     snapshot: snapshotSchema.prefault({}),
     prune: pruneSchema.prefault({}),
+    degraded: degradedSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
     const seen = new Map<string, number>();
