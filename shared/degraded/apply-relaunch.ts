@@ -37,6 +37,8 @@ export async function relaunch(p: DegradedPayload, ctx: JobContext, env: ApplyEn
   let newId: string | undefined;
   let addresses: Awaited<ReturnType<typeof addressesOf>> = [];
   const records = recordsFor(env.config.records, old);
+  // What has moved so far: only that is given back if a later step fails.
+  const moved = { addresses: [] as typeof addresses, records: [] as typeof records };
   try {
     const request = await launchRequest(old, tags, p.token, ctx, env);
     await env.runPacer.acquire();
@@ -51,12 +53,14 @@ export async function relaunch(p: DegradedPayload, ctx: JobContext, env: ApplyEn
     await waitFor('status-ok', newId, ec2, env.waiters, ctx.deadline);
     // Identity moves only once the replacement is healthy. On resume the EIP may already be on it.
     addresses = [...(await addressesOf(ec2, oldId)), ...(await addressesOf(ec2, newId))];
+    moved.addresses = addresses;
     await associateAll(ec2, addresses, newId);
     const current = await describeInstance(ec2, newId);
+    moved.records = records;
     if (records.length > 0 && current) await pointRecordsAt(ctx.clients.route53, records, current, `caretaker ${ctx.runId}: ${oldId} replaced by ${newId}`);
   } catch (error) {
     if (error instanceof CutOffError) throw error;
-    await undo(ctx, env, old, newId, addresses, records, tags);
+    await undo(ctx, old, newId, moved, tags);
     throw stepError('relaunch', error, `; ${oldId} left running${newId ? `, replacement ${newId} terminated` : ''}`);
   }
 
@@ -139,7 +143,13 @@ async function imageOf(ec2: EC2Client, old: Instance, token: string, env: ApplyE
 }
 
 /** Best effort: give the identity back to the old instance, remove the replacement, record the failure. */
-async function undo(ctx: JobContext, env: ApplyEnv, old: Instance, newId: string | undefined, addresses: Awaited<ReturnType<typeof addressesOf>>, records: ReturnType<typeof recordsFor>, tags: Record<string, string>): Promise<void> {
+async function undo(
+  ctx: JobContext,
+  old: Instance,
+  newId: string | undefined,
+  moved: { addresses: Awaited<ReturnType<typeof addressesOf>>; records: ReturnType<typeof recordsFor> },
+  tags: Record<string, string>,
+): Promise<void> {
   const { ec2 } = ctx.clients;
   const oldId = old.InstanceId!;
   const attempt = async (what: string, call: () => Promise<unknown>) => {
@@ -150,8 +160,8 @@ async function undo(ctx: JobContext, env: ApplyEnv, old: Instance, newId: string
     }
   };
   if (newId) {
-    if (addresses.length) await attempt('re-associate Elastic IPs', () => associateAll(ec2, addresses, oldId));
-    if (records.length) await attempt('restore DNS', () => pointRecordsAt(ctx.clients.route53, records, old, `caretaker ${ctx.runId}: relaunch of ${oldId} undone`));
+    if (moved.addresses.length) await attempt('re-associate Elastic IPs', () => associateAll(ec2, moved.addresses, oldId));
+    if (moved.records.length) await attempt('restore DNS', () => pointRecordsAt(ctx.clients.route53, moved.records, old, `caretaker ${ctx.runId}: relaunch of ${oldId} undone`));
     await attempt('terminate replacement', () => ec2.send(new TerminateInstancesCommand({ InstanceIds: [newId] })));
   }
   const failures = String(Number(tags[TAG_FAILURES] ?? 0) + 1);
