@@ -30,7 +30,14 @@ export function parseConfigText(text: string, source = 'config'): Config {
 }
 
 export function parseConfig(value: unknown, source = 'config'): Config {
-  const parsed = configSchema.safeParse(value);
+  return parseInput(configSchema, value, source);
+}
+
+/** Validates any input (config, event) and throws an {@link InputError} naming every bad field. */
+export function parseInput<T>(schema: z.ZodType<T>, value: unknown, source: string): T {
+  const parsed = schema.safeParse(value, {
+    error: (issue) => (issue.code === 'invalid_type' && issue.input === undefined ? 'required' : undefined),
+  });
   if (!parsed.success) throw new InputError(source, zodProblems(parsed.error));
   return parsed.data;
 }

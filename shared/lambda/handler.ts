@@ -5,7 +5,7 @@ import { alertOnError } from '../alerts/alert-on-error';
 import { publishReport } from '../alerts/publish-report';
 import { type AlertSink, snsAlertSink } from '../alerts/sink';
 import { type Clients, createClients } from '../aws/clients';
-import { loadConfig, zodProblems } from '../config/load';
+import { loadConfig, parseInput } from '../config/load';
 import type { Config } from '../config/schema';
 import { InputError, JobFailedError } from '../engine/errors';
 import { newRunId, runFailed } from '../engine/run';
@@ -66,9 +66,7 @@ export type CaretakerHandler = (event: unknown, context: Context) => Promise<Run
  */
 export function defineHandler<E>(spec: HandlerSpec<E>, deps: HandlerDeps): CaretakerHandler {
   const base = async (raw: unknown, context: Context): Promise<RunReport> => {
-    const parsed = spec.event.safeParse(raw);
-    if (!parsed.success) throw new InputError(`${spec.name} event`, zodProblems(parsed.error));
-    const event = parsed.data;
+    const event = parseInput(spec.event, raw, `${spec.name} event`);
     const config = await deps.config();
     const clients = deps.clients();
     const now = deps.now();

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { instanceId, positiveInt, scheduleExpression, tagMatch, tagSet } from '../config/fields';
 import { retainSchema } from '../prune/config';
 
-export const snapshotPolicySchema = z.strictObject({
+export const snapshotPolicySchema = z
+  .strictObject({
   /** Names the policy in tags (`caretaker:policy`), schedules and events. */
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, {
     error: 'expected lowercase letters, digits and dashes (at most 40), starting with a letter or digit',
@@ -23,11 +24,26 @@ export const snapshotPolicySchema = z.strictObject({
   /** Written on every snapshot of the policy. */
   extraTags: tagSet.default({}),
   consistency: z.enum(['crash', 'application']).default('crash'),
+  /** For `application` consistency: the SSM command document run before (`action=pre`) and after (`action=post`). */
+  application: z
+    .strictObject({
+      /** e.g. the shipped `caretaker-fsfreeze` or `caretaker-mysql-lock` (see ssm/). */
+      document: z.string().min(3).max(128),
+      /** Extra document parameters; `action` is set by the job. */
+      parameters: z.record(z.string(), z.array(z.string())).default({}),
+      /** How long to wait for each script before giving up on it. */
+      timeoutSeconds: positiveInt.max(600).default(60),
+    })
+    .optional(),
   /** Blast-radius cap on instances snapshotted per run. */
   maxInstancesPerRun: positiveInt.default(500),
   /** How the prune job treats this policy's snapshots; without it, they are never pruned. */
   retain: retainSchema.optional(),
-});
+  })
+  .refine((p) => p.consistency !== 'application' || p.application !== undefined, {
+    error: 'consistency: application needs an application: { document } block naming the SSM document',
+    path: ['application'],
+  });
 
 export type SnapshotPolicy = z.infer<typeof snapshotPolicySchema>;
 

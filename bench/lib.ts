@@ -1,0 +1,90 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
+import type { Clients } from '../shared/aws/clients';
+import { memoryAlertSink } from '../shared/alerts/sink';
+import type { JobContext } from '../shared/engine/types';
+import { silentLogger } from '../shared/log';
+import type { SandboxAccount } from '../sandbox/account';
+
+export const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'results');
+
+/**
+ * Real SDK clients on the sandbox whose retry backoff runs on sandbox time: the SDK's standard
+ * exponential backoff (throttling base 500 ms, cap 20 s, full jitter) divided by the time scale,
+ * so a retry costs the same "AWS seconds" as against AWS.
+ */
+export function benchClients(sandbox: SandboxAccount, maxAttempts = 8): Clients {
+  const scale = sandbox.clock.scale || 1;
+  const backoff = (attempt: number) => (Math.random() * Math.min(20_000, 500 * 2 ** (attempt - 1))) / scale;
+  const config = {
+    region: sandbox.region,
+    credentials: { accessKeyId: 'SANDBOX', secretAccessKey: 'SANDBOX' },
+    retryStrategy: new ConfiguredRetryStrategy(maxAttempts, backoff),
+  };
+  const clients: Clients = {
+    ec2: new EC2Client(config),
+    route53: new Route53Client(config),
+    sns: new SNSClient(config),
+    ssm: new SSMClient(config),
+  };
+  sandbox.attach(clients.ec2, 'ec2');
+  sandbox.attach(clients.route53, 'route53');
+  sandbox.attach(clients.sns, 'sns');
+  sandbox.attach(clients.ssm, 'ssm');
+  return clients;
+}
+
+/** A job context whose waits really pass (scaled), so token buckets see true rates. */
+export function benchContext(sandbox: SandboxAccount, clients: Clients = benchClients(sandbox)): JobContext {
+  return {
+    clients,
+    now: sandbox.clock.now(),
+    dryRun: false,
+    alerts: memoryAlertSink(),
+    log: silentLogger,
+    deadline: { remainingMs: () => Number.POSITIVE_INFINITY },
+    sleep: sandbox.clock.scaledSleep,
+    nowMs: () => sandbox.clock.nowMs(),
+    runId: 'bench',
+  };
+}
+
+/** Samples RSS while `work` runs; returns its result and the peak in MB. */
+export async function withPeakRss<T>(work: () => Promise<T>): Promise<{ result: T; peakRssMb: number }> {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  try {
+    const result = await work();
+    peak = Math.max(peak, process.memoryUsage().rss);
+    return { result, peakRssMb: Math.round((peak / 1024 / 1024) * 10) / 10 };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/**
+ * Share of a token bucket's allowance used over a window of sandbox time: calls that got
+ * through ÷ (burst + refill × seconds). 1.0 means the bucket was never idle.
+ */
+export function ratioToLimit(calls: number, windowMs: number, bucket: { capacity: number; refillPerSecond: number }): number {
+  const allowed = bucket.capacity + (bucket.refillPerSecond * windowMs) / 1000;
+  return Math.round((calls / allowed) * 1000) / 1000;
+}
+
+export async function writeResult(job: string, result: object): Promise<void> {
+  await mkdir(RESULTS_DIR, { recursive: true });
+  await writeFile(join(RESULTS_DIR, `${job}.json`), `${JSON.stringify(result, null, 2)}\n`);
+}
+
+export function table(rows: Array<Record<string, string | number>>): string {
+  const cols = Object.keys(rows[0] ?? {});
+  const width = (c: string) => Math.max(c.length, ...rows.map((r) => String(r[c]).length));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(width(cols[i]!))).join(' | ')} |`;
+  return [line(cols), line(cols.map((c) => '-'.repeat(width(c)))), ...rows.map((r) => line(cols.map((c) => String(r[c]))))].join('\n');
+}

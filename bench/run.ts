@@ -1,0 +1,25 @@
+export {};
+
+/**
+ * `npm run bench [-- job ...]`: runs the benchmarks in the sandbox with AWS's token buckets,
+ * time-scaled, and writes bench/results/<job>.json. Speed and memory targets live here, never in
+ * timed unit tests.
+ */
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const BENCHES: Record<string, () => Promise<object>> = {
+  snapshot: async () => (await import('./snapshot')).benchSnapshot(),
+};
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const unknown = wanted.filter((w) => !BENCHES[w]);
+if (unknown.length) {
+  console.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(BENCHES).join(', ')}`);
+  process.exit(2);
+}
+for (const name of wanted.length ? wanted : Object.keys(BENCHES)) {
+  const started = Date.now();
+  console.log(`\n## ${name}`);
+  await BENCHES[name]!();
+  console.log(`(${((Date.now() - started) / 1000).toFixed(1)} s real)`);
+}

@@ -1,0 +1,70 @@
+import { memoryAlertSink, snsAlertSink } from '../shared/alerts/sink';
+import { createClients } from '../shared/aws/clients';
+import { loadConfig } from '../shared/config/load';
+import type { Config } from '../shared/config/schema';
+import { newRunId } from '../shared/engine/run';
+import { type JobContext, type JobName, realSleep, unlimitedDeadline } from '../shared/engine/types';
+import { silentLogger } from '../shared/log';
+import { buildDemoAccount, type DemoAccount } from '../sandbox/demo-account';
+import { progress } from './output';
+
+export interface CommonFlags {
+  config?: string;
+  'dry-run'?: boolean;
+  sandbox?: boolean;
+  region?: string;
+  'topic-arn'?: string;
+}
+
+export interface CliRun {
+  ctx: JobContext;
+  config: Config;
+  /** Set for --sandbox runs, so the caller can show what the account looks like afterwards. */
+  demo?: DemoAccount;
+  /** True when the summary goes to SNS as well as the terminal. */
+  publishes: boolean;
+}
+
+/**
+ * The context of a CLI run: the real account through the standard credential chain (and
+ * `AWS_ENDPOINT_URL*`), or the built-in sandbox with `--sandbox`. Same job functions either way.
+ */
+export async function cliRun(job: JobName, flags: CommonFlags): Promise<CliRun> {
+  const now = new Date();
+  const base = { dryRun: flags['dry-run'] ?? false, log: silentLogger, progress, runId: newRunId(job, now) };
+  if (flags.sandbox) {
+    const demo = buildDemoAccount();
+    const config = flags.config ? await loadConfig(flags.config) : demo.config;
+    const clients = demo.sandbox.clients();
+    return {
+      demo,
+      config,
+      publishes: false,
+      ctx: {
+        ...base,
+        clients,
+        now: demo.sandbox.clock.now(),
+        alerts: memoryAlertSink(),
+        deadline: unlimitedDeadline,
+        sleep: demo.sandbox.clock.sleep,
+        nowMs: () => demo.sandbox.clock.nowMs(),
+      },
+    };
+  }
+  const config = await loadConfig(flags.config);
+  const clients = createClients({ region: flags.region ?? config.region });
+  const topic = flags['topic-arn'] ?? process.env.ALERT_TOPIC_ARN;
+  return {
+    config,
+    publishes: topic !== undefined,
+    ctx: {
+      ...base,
+      clients,
+      now,
+      alerts: topic ? snsAlertSink(clients.sns, topic) : memoryAlertSink(),
+      deadline: unlimitedDeadline,
+      sleep: realSleep,
+      nowMs: Date.now,
+    },
+  };
+}

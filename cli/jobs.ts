@@ -1,0 +1,29 @@
+import type { ParseArgsConfig } from 'node:util';
+import type { Config } from '../shared/config/schema';
+import type { JobContext, JobName, RunReport } from '../shared/engine/types';
+import { runSnapshot } from '../shared/snapshot/run-snapshot';
+import { InputError } from '../shared/engine/errors';
+
+/** One job subcommand: its own flags, and the call into the shared job function. */
+export interface JobCommand {
+  job: JobName;
+  summary: string;
+  usage: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  run(ctx: JobContext, config: Config, flags: Record<string, unknown>): Promise<RunReport>;
+}
+
+export const JOB_COMMANDS: Record<string, JobCommand> = {
+  snapshot: {
+    job: 'snapshot',
+    summary: 'snapshot the EBS volumes of the instances a policy selects',
+    usage: 'caretaker snapshot --policy NAME [--dry-run] [--config FILE] [--sandbox]',
+    options: { policy: { type: 'string' } },
+    run: (ctx, config, flags) => {
+      if (typeof flags.policy !== 'string') {
+        throw new InputError('command line', [{ path: '--policy', message: `required (one of: ${config.snapshot.policies.map((p) => p.name).join(', ') || 'none configured'})` }]);
+      }
+      return runSnapshot(ctx, config, { policy: flags.policy });
+    },
+  },
+};

@@ -1,0 +1,38 @@
+import { formatReport, reportSubject } from '../shared/alerts/format';
+import type { Alert, AlertSink } from '../shared/alerts/sink';
+import type { RunReport } from '../shared/engine/types';
+
+/** Terminal styling only when a person is looking. */
+const tty = process.stdout.isTTY && !process.env.NO_COLOR;
+export const bold = (s: string) => (tty ? `\x1b[1m${s}\x1b[0m` : s);
+export const dim = (s: string) => (tty ? `\x1b[2m${s}\x1b[0m` : s);
+
+export function printReport(report: RunReport, subjectPrefix?: string): void {
+  console.log(bold(reportSubject(report, subjectPrefix)));
+  console.log(formatReport(report));
+  console.log('');
+}
+
+/** Prints alerts as the e-mail they would be, for CLI runs without an SNS topic. */
+export function terminalAlertSink(): AlertSink {
+  return {
+    async publish(alert: Alert) {
+      printEmail(alert.subject, alert.body);
+    },
+  };
+}
+
+export function printEmail(subject: string | undefined, body: string): void {
+  const rule = '-'.repeat(72);
+  console.log(dim(rule));
+  console.log(`${bold('Subject:')} ${subject ?? '(none)'}`);
+  console.log(dim(rule));
+  console.log(body);
+  console.log(dim(rule));
+  console.log('');
+}
+
+/** Progress on stderr, so stdout stays the report. */
+export function progress(message: string): void {
+  process.stderr.write(`${dim(`… ${message}`)}\n`);
+}

@@ -1,0 +1,111 @@
+// Least-privilege IAM: one role per function, each statement derived from caretaker.config.yml
+// (SSM documents, hosted zones, record names) so the role grants what the config uses and no more.
+// Tests assert the packaged template's statements exactly (test/deploy/template.test.ts).
+const { readConfig } = require('./schedules.cjs');
+
+const sub = (s) => ({ 'Fn::Sub': s });
+const ALERT_TOPIC = { Ref: 'AlertTopic' };
+
+/** Logs for one function, the alert topic and its key, and the on-failure destination queue. */
+function baseline(functionName) {
+  return [
+    {
+      Sid: 'OwnLogs',
+      Effect: 'Allow',
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: sub(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${functionName}:*`),
+    },
+    { Sid: 'PublishAlerts', Effect: 'Allow', Action: ['sns:Publish'], Resource: ALERT_TOPIC },
+    { Sid: 'EncryptAlerts', Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: { 'Fn::GetAtt': ['AlertKey', 'Arn'] } },
+    { Sid: 'ReportFailedInvocations', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: { 'Fn::GetAtt': ['FailedInvocationsQueue', 'Arn'] } },
+  ];
+}
+
+/** snapshot-volumes: describe, CreateSnapshots tagged at creation only, SSM only for configured documents. */
+function snapshotStatements(config) {
+  const statements = [
+    {
+      Sid: 'DescribeFleet',
+      Effect: 'Allow',
+      // Describe* calls support no resource-level permissions.
+      Action: ['ec2:DescribeInstances', 'ec2:DescribeVolumes', 'ec2:DescribeSnapshots'],
+      Resource: '*',
+    },
+    {
+      Sid: 'SnapshotFromInstancesAndVolumes',
+      Effect: 'Allow',
+      Action: ['ec2:CreateSnapshots'],
+      Resource: [
+        sub('arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*'),
+        sub('arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:volume/*'),
+      ],
+    },
+    {
+      Sid: 'CreateOnlyManagedSnapshots',
+      Effect: 'Allow',
+      Action: ['ec2:CreateSnapshots'],
+      Resource: sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*'),
+      Condition: { StringEquals: { 'aws:RequestTag/caretaker:managed': 'true' } },
+    },
+    {
+      Sid: 'TagSnapshotsOnlyAtCreation',
+      Effect: 'Allow',
+      Action: ['ec2:CreateTags'],
+      Resource: sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*'),
+      Condition: { StringEquals: { 'ec2:CreateAction': ['CreateSnapshots'] } },
+    },
+  ];
+  const documents = [
+    ...new Set(((config.snapshot || {}).policies || []).filter((p) => p.consistency === 'application' && p.application).map((p) => p.application.document)),
+  ];
+  if (documents.length > 0) {
+    statements.push(
+      {
+        Sid: 'RunConsistencyDocuments',
+        Effect: 'Allow',
+        Action: ['ssm:SendCommand'],
+        Resource: [
+          ...documents.map((d) => sub(`arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:document/${d}`)),
+          sub('arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*'),
+        ],
+      },
+      // GetCommandInvocation supports no resource-level permissions.
+      { Sid: 'ReadCommandResults', Effect: 'Allow', Action: ['ssm:GetCommandInvocation'], Resource: '*' },
+    );
+  }
+  return statements;
+}
+
+const FUNCTIONS = {
+  'snapshot-volumes': { logicalId: 'SnapshotVolumesRole', statements: snapshotStatements },
+};
+
+/** `resources` fragment: a role per function, named `<Function>Role` in serverless.yml. */
+function roles({ resolveVariable }) {
+  return Promise.all([resolveVariable('self:service'), resolveVariable('sls:stage')]).then(([service, stage]) => {
+    const config = readConfig();
+    const Resources = {};
+    for (const [fn, { logicalId, statements }] of Object.entries(FUNCTIONS)) {
+      const functionName = `${service}-${stage}-${fn}`;
+      Resources[logicalId] = {
+        Type: 'AWS::IAM::Role',
+        Properties: {
+          RoleName: `${functionName}`.slice(0, 64),
+          AssumeRolePolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+          },
+          Policies: [
+            {
+              PolicyName: 'least-privilege',
+              PolicyDocument: { Version: '2012-10-17', Statement: [...baseline(functionName), ...statements(config)] },
+            },
+          ],
+        },
+      };
+    }
+    return { Resources };
+  });
+}
+
+module.exports = { roles, snapshotStatements };

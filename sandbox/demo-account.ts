@@ -1,0 +1,66 @@
+import { parseConfig } from '../shared/config/load';
+import type { Config } from '../shared/config/schema';
+import { SandboxAccount } from './account';
+import { FleetBuilder } from './fleet';
+
+/** The built-in sandbox account the demo and `--sandbox` runs use: a small, realistic fleet. */
+export interface DemoAccount {
+  sandbox: SandboxAccount;
+  fleet: FleetBuilder;
+  config: Config;
+  topicArn: string;
+  /** One line per notable resource, for the demo's introduction. */
+  inventory: string[];
+}
+
+/** The demo's config document, validated exactly like a deployed one. */
+export const DEMO_CONFIG = {
+  alerts: { subjectPrefix: '[caretaker-demo]' },
+  snapshot: {
+    policies: [
+      {
+        name: 'daily',
+        schedule: 'cron(0 3 * * ? *)',
+        selector: { tags: { 'caretaker:snapshot': ['daily'] } },
+        excludeVolumeTags: { 'caretaker:no-snapshot': ['true'] },
+        extraTags: { 'cost-center': 'ops' },
+        retain: { daily: 7, weekly: 4, monthly: 6 },
+      },
+      {
+        name: 'db-consistent',
+        schedule: 'cron(30 2 * * ? *)',
+        selector: { tags: { 'caretaker:snapshot': ['db-consistent'] } },
+        consistency: 'application',
+        application: { document: 'caretaker-fsfreeze', parameters: { mountPoints: ['/var/lib/mysql'] }, timeoutSeconds: 30 },
+        retain: { keepLast: 14 },
+      },
+    ],
+  },
+};
+
+export function buildDemoAccount(start = new Date('2026-11-22T03:00:00Z')): DemoAccount {
+  const sandbox = new SandboxAccount({ start, timeScale: 1, seed: 7 });
+  const fleet = new FleetBuilder(sandbox);
+  const topicArn = sandbox.sns.addTopic('caretaker-demo-alerts');
+  sandbox.ssm.documents.add('caretaker-fsfreeze');
+  const inventory: string[] = [];
+  const add = (label: string, ...spec: Parameters<FleetBuilder['instance']>) => {
+    const i = fleet.instance(...spec);
+    inventory.push(`${i.InstanceId} ${label}`);
+    return i;
+  };
+  add('web-1: 2 volumes, daily snapshots', { name: 'web-1', tags: { 'caretaker:snapshot': 'daily' }, volumes: [{}, { sizeGiB: 50 }] });
+  add('web-2: 3 volumes (scratch volume opted out)', {
+    name: 'web-2',
+    tags: { 'caretaker:snapshot': 'daily' },
+    volumes: [{}, { sizeGiB: 50 }, { sizeGiB: 200, tags: { 'caretaker:no-snapshot': 'true' } }],
+  });
+  add('db-1: MySQL, application-consistent + daily', {
+    name: 'db-1',
+    tags: { 'caretaker:snapshot': 'daily,db-consistent' },
+    volumes: [{}, { sizeGiB: 500, type: 'io2' }],
+  });
+  add('batch-1: stopped, still snapshotted', { name: 'batch-1', tags: { 'caretaker:snapshot': 'daily' }, state: 'stopped' });
+  add('scratch-1: no snapshot tag, left alone', { name: 'scratch-1' });
+  return { sandbox, fleet, config: parseConfig(DEMO_CONFIG, 'demo config'), topicArn, inventory };
+}

@@ -1,0 +1,90 @@
+import {
+  type Filter,
+  type Instance,
+  paginateDescribeInstances,
+  paginateDescribeSnapshots,
+  paginateDescribeVolumes,
+  type Snapshot,
+  type Volume,
+} from '@aws-sdk/client-ec2';
+import type { JobContext } from '../engine/types';
+import { TAG } from '../tags';
+import type { SnapshotPolicy } from './config';
+
+/** What the snapshot planner needs to know about the account. */
+export interface FleetState {
+  policy: SnapshotPolicy;
+  slot: string;
+  /** Instances the selector matched (any state), each once. */
+  instances: Instance[];
+  /** Instance ids listed in the selector that do not exist. */
+  missingIds: string[];
+  /** Attached volumes of those instances, by id. */
+  volumes: Map<string, Volume>;
+  /** Snapshots this policy already made for this slot. */
+  slotSnapshots: Snapshot[];
+  /** Pending snapshots per volume (AWS allows 5, 1 for st1/sc1). */
+  pendingByVolume: Map<string, number>;
+}
+
+/** EC2 accepts up to 200 values per filter. */
+const FILTER_VALUES_MAX = 200;
+
+function chunks<T>(items: T[], size = FILTER_VALUES_MAX): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * Matches `caretaker:snapshot = daily` and comma lists such as `daily,weekly` exactly: EC2 filter
+ * wildcards on the separators, so `nodaily` never matches `daily`.
+ */
+export function listMemberPatterns(value: string): string[] {
+  return [value, `${value},*`, `*,${value}`, `*,${value},*`];
+}
+
+/** Selector → filtered, paginated DescribeInstances calls (tag keys and ids are ORed). */
+function instanceQueries(policy: SnapshotPolicy): Filter[][] {
+  const queries: Filter[][] = Object.entries(policy.selector.tags).map(([key, values]) =>
+    values.length === 0 ? [{ Name: 'tag-key', Values: [key] }] : [{ Name: `tag:${key}`, Values: values.flatMap(listMemberPatterns) }],
+  );
+  for (const ids of chunks(policy.selector.instanceIds)) queries.push([{ Name: 'instance-id', Values: ids }]);
+  return queries;
+}
+
+/**
+ * Reads the instances a policy selects, their attached volumes and the snapshots that decide
+ * idempotency and the pending limit. Read-only, filtered and paginated.
+ */
+export async function describeFleet(ctx: JobContext, policy: SnapshotPolicy, slot: string): Promise<FleetState> {
+  const { ec2 } = ctx.clients;
+  const instances = new Map<string, Instance>();
+  for (const Filters of instanceQueries(policy)) {
+    for await (const page of paginateDescribeInstances({ client: ec2, pageSize: 1000 }, { Filters })) {
+      for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) instances.set(i.InstanceId!, i);
+    }
+  }
+  const volumes = new Map<string, Volume>();
+  for (const ids of chunks([...instances.keys()])) {
+    const Filters = [{ Name: 'attachment.instance-id', Values: ids }];
+    for await (const page of paginateDescribeVolumes({ client: ec2, pageSize: 500 }, { Filters })) {
+      for (const v of page.Volumes ?? []) volumes.set(v.VolumeId!, v);
+    }
+  }
+  const slotSnapshots: Snapshot[] = [];
+  const slotFilters = [
+    { Name: `tag:${TAG.policy}`, Values: [policy.name] },
+    { Name: `tag:${TAG.slot}`, Values: [slot] },
+  ];
+  for await (const page of paginateDescribeSnapshots({ client: ec2, pageSize: 1000 }, { OwnerIds: ['self'], Filters: slotFilters })) {
+    slotSnapshots.push(...(page.Snapshots ?? []));
+  }
+  const pendingByVolume = new Map<string, number>();
+  const pendingFilters = [{ Name: 'status', Values: ['pending'] }];
+  for await (const page of paginateDescribeSnapshots({ client: ec2, pageSize: 1000 }, { OwnerIds: ['self'], Filters: pendingFilters })) {
+    for (const s of page.Snapshots ?? []) pendingByVolume.set(s.VolumeId!, (pendingByVolume.get(s.VolumeId!) ?? 0) + 1);
+  }
+  const missingIds = policy.selector.instanceIds.filter((id) => !instances.has(id));
+  return { policy, slot, instances: [...instances.values()], missingIds, volumes, slotSnapshots, pendingByVolume };
+}

@@ -1,0 +1,65 @@
+import type { Config } from '../config/schema';
+import { RateLimiter } from '../engine/rate-limit';
+import { InputError } from '../engine/errors';
+import { runJob } from '../engine/run';
+import type { JobContext, RunReport } from '../engine/types';
+import { applySnapshot } from './apply-snapshot';
+import type { SnapshotPolicy } from './config';
+import { describeFleet, type FleetState } from './describe-fleet';
+import { planSnapshots, type SnapshotPayload } from './plan-snapshots';
+import { scheduleSlot } from './slot';
+
+export interface SnapshotOptions {
+  policy: string;
+  /** The scheduled event's time; without it the slot is the schedule's last firing before `now`. */
+  time?: string;
+  /** Instances snapshotted at once (CreateSnapshots is paced by its own token bucket anyway). */
+  concurrency?: number;
+}
+
+/** AWS's CreateSnapshots bucket: 100 burst, 5 per second. */
+export const CREATE_SNAPSHOTS_BUCKET = { capacity: 100, refillPerSecond: 5 };
+
+export function findPolicy(config: Config, name: string, source = 'event'): SnapshotPolicy {
+  const policy = config.snapshot.policies.find((p) => p.name === name);
+  if (!policy) {
+    const known = config.snapshot.policies.map((p) => p.name);
+    throw new InputError(source, [
+      { path: 'policy', message: `unknown snapshot policy '${name}'${known.length ? ` (known: ${known.join(', ')})` : ' (the config has none)'}` },
+    ]);
+  }
+  return policy;
+}
+
+/**
+ * Snapshots the EBS volumes of the instances a policy selects: one `CreateSnapshots` per
+ * instance, tagged at creation, idempotent per schedule slot.
+ *
+ * @example
+ * const report = await runSnapshot(ctx, config, { policy: 'daily', time: event.time });
+ */
+export async function runSnapshot(ctx: JobContext, config: Config, options: SnapshotOptions): Promise<RunReport> {
+  const policy = findPolicy(config, options.policy);
+  const slot = scheduleSlot(policy.schedule, ctx.now, options.time ? new Date(options.time) : undefined);
+  const limiter = new RateLimiter(CREATE_SNAPSHOTS_BUCKET, ctx);
+  return runJob<FleetState, SnapshotPayload | undefined>(
+    {
+      job: 'snapshot',
+      describe: (c) => describeFleet(c, policy, slot),
+      plan: (state) => planSnapshots(state),
+      apply: (decision, c) => applySnapshot(decision, c, policy, limiter),
+      cap: { name: `snapshot.policies[${policy.name}].maxInstancesPerRun`, limit: policy.maxInstancesPerRun },
+      concurrency: options.concurrency ?? 8,
+      summarize: (report, state) => {
+        const created = report.results.reduce((n, r) => n + (typeof r.details?.snapshots === 'string' ? r.details.snapshots.split(', ').length : 0), 0);
+        const fallbacks = report.results.filter((r) => r.reason.includes('fell back to crash-consistent')).length;
+        return [
+          `Policy ${policy.name}, slot ${slot}: ${state.instances.length} instance(s) matched, ${created} snapshot(s) created.`,
+          ...(fallbacks ? [`${fallbacks} instance(s) fell back to crash-consistent snapshots: their pre script failed.`] : []),
+          ...(state.instances.length === 0 && state.missingIds.length === 0 ? ['The selector matched no instance: check the policy selector and instance tags.'] : []),
+        ];
+      },
+    },
+    ctx,
+  );
+}

@@ -1,0 +1,13 @@
+/** Tag keys the suite reads and writes, in one place. */
+export const TAG = {
+  /** On every snapshot the suite creates: the prune job only deletes snapshots carrying it. */
+  managed: 'caretaker:managed',
+  policy: 'caretaker:policy',
+  /** The schedule slot a snapshot belongs to: a second run for the same slot makes nothing new. */
+  slot: 'caretaker:slot',
+  instance: 'caretaker:instance',
+  /** Any value: the prune job never deletes this snapshot. */
+  keep: 'caretaker:keep',
+  /** On instances: comma-separated snapshot policy names. */
+  snapshotPolicies: 'caretaker:snapshot',
+} as const;

@@ -1,0 +1,43 @@
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../cli/main';
+
+describe('caretaker CLI', () => {
+  let out: string[];
+  let err: string[];
+  beforeEach(() => {
+    out = [];
+    err = [];
+    vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
+    vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  });
+  afterEach(() => vi.restoreAllMocks());
+
+  it('validate-config exits 2 naming a typo, 0 for the shipped config', async () => {
+    const file = join(tmpdir(), `caretaker-${process.pid}.yml`);
+    await writeFile(file, 'snapshot:\n  policies:\n    - name: daily\n      schedule: rate(1 day)\n      selector: { tags: { a: [] } }\n      retian: { daily: 7 }\n');
+    expect(await main(['validate-config', '--config', file])).toBe(2);
+    expect(err.join('\n')).toContain("snapshot.policies[0].retian: unknown key (did you mean 'retain'?)");
+    expect(await main(['validate-config'])).toBe(0);
+  });
+
+  it('runs a job against the sandbox and exits 0', async () => {
+    expect(await main(['snapshot', '--policy', 'daily', '--sandbox'])).toBe(0);
+    expect(out.join('\n')).toContain('[caretaker-demo] Snapshot ok: 4 done, 0 skipped');
+  });
+
+  it('exits 2 for a missing required flag or an unknown flag or command', async () => {
+    expect(await main(['snapshot', '--sandbox'])).toBe(2);
+    expect(err.join('\n')).toContain('--policy: required');
+    expect(await main(['snapshot', '--polcy', 'x'])).toBe(2);
+    expect(await main(['snapshots'])).toBe(2);
+  });
+
+  it('the demo runs every job through its handler and exits 0', async () => {
+    expect(await main(['demo'])).toBe(0);
+    expect(out.join('\n')).toContain('Account afterwards');
+  });
+});

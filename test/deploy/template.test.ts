@@ -1,0 +1,137 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readZip } from './zip';
+
+/**
+ * Packages the service offline (no credentials) exactly as a deploy would, then checks the
+ * CloudFormation template and the zips. Widening a permission or leaking sandbox code fails here.
+ */
+const root = join(import.meta.dirname, '..', '..');
+const out = join(root, '.serverless');
+let template: { Resources: Record<string, { Type: string; Properties: Record<string, any>; Condition?: string }> };
+
+type Statement = { Sid?: string; Effect: string; Action: string[] | string; Resource: unknown; Condition?: unknown };
+
+function statementsOf(roleId: string): Statement[] {
+  const role = template.Resources[roleId];
+  expect(role, `role ${roleId}`).toBeDefined();
+  return role!.Properties.Policies.flatMap((p: { PolicyDocument: { Statement: Statement[] } }) => p.PolicyDocument.Statement);
+}
+
+const sub = (s: string) => ({ 'Fn::Sub': s });
+
+beforeAll(() => {
+  execFileSync('npx', ['osls', 'package', '--stage', 'test'], {
+    cwd: root,
+    env: { ...process.env, CI: 'true', SLS_TELEMETRY_DISABLED: '1' },
+    stdio: 'pipe',
+  });
+  template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
+}, 180_000);
+
+describe('packaged CloudFormation template', () => {
+  it('has every function on nodejs22.x arm64 with its own role', () => {
+    const fns = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+    expect(fns.map((f) => f.Properties.FunctionName).sort()).toEqual(['ec2-caretaker-test-snapshot-volumes']);
+    for (const f of fns) {
+      expect(f.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
+      expect(f.Properties.Role['Fn::GetAtt'][0]).toMatch(/Role$/);
+    }
+    expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
+  });
+
+  it('schedules every snapshot policy of the config, passing the policy and the scheduled time', () => {
+    const rules = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule');
+    expect(rules.map((r) => [r.Properties.ScheduleExpression, r.Properties.Targets[0].InputTransformer])).toEqual([
+      ['cron(0 3 * * ? *)', { InputPathsMap: { time: '$.time' }, InputTemplate: '{"policy":"daily","time":<time>}' }],
+    ]);
+  });
+
+  it('encrypts the alert topic with a key CloudWatch alarms may use', () => {
+    expect(template.Resources.AlertTopic!.Properties.KmsMasterKeyId).toEqual({ Ref: 'AlertKey' });
+    expect(template.Resources.AlertKey!.Properties.EnableKeyRotation).toBe(true);
+  });
+
+  it('sends failed async invocations to an encrypted queue whose alarm alerts, without retrying the run', () => {
+    const configs = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::EventInvokeConfig');
+    expect(configs.length).toBe(Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function').length);
+    for (const c of configs) {
+      expect(c.Properties.MaximumRetryAttempts).toBe(0);
+      expect(c.Properties.DestinationConfig.OnFailure.Destination).toEqual({ 'Fn::GetAtt': ['FailedInvocationsQueue', 'Arn'] });
+    }
+    expect(template.Resources.FailedInvocationsQueue!.Properties.SqsManagedSseEnabled).toBe(true);
+    expect(template.Resources.FailedInvocationsAlarm!.Properties.AlarmActions).toEqual([{ Ref: 'AlertTopic' }]);
+  });
+
+  it('snapshot-volumes may create only managed snapshots and tag only at creation', () => {
+    expect(statementsOf('SnapshotVolumesRole')).toEqual([
+      {
+        Sid: 'OwnLogs',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: sub('arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/ec2-caretaker-test-snapshot-volumes:*'),
+      },
+      { Sid: 'PublishAlerts', Effect: 'Allow', Action: ['sns:Publish'], Resource: { Ref: 'AlertTopic' } },
+      { Sid: 'EncryptAlerts', Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: { 'Fn::GetAtt': ['AlertKey', 'Arn'] } },
+      { Sid: 'ReportFailedInvocations', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: { 'Fn::GetAtt': ['FailedInvocationsQueue', 'Arn'] } },
+      { Sid: 'DescribeFleet', Effect: 'Allow', Action: ['ec2:DescribeInstances', 'ec2:DescribeVolumes', 'ec2:DescribeSnapshots'], Resource: '*' },
+      {
+        Sid: 'SnapshotFromInstancesAndVolumes',
+        Effect: 'Allow',
+        Action: ['ec2:CreateSnapshots'],
+        Resource: [sub('arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*'), sub('arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:volume/*')],
+      },
+      {
+        Sid: 'CreateOnlyManagedSnapshots',
+        Effect: 'Allow',
+        Action: ['ec2:CreateSnapshots'],
+        Resource: sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*'),
+        Condition: { StringEquals: { 'aws:RequestTag/caretaker:managed': 'true' } },
+      },
+      {
+        Sid: 'TagSnapshotsOnlyAtCreation',
+        Effect: 'Allow',
+        Action: ['ec2:CreateTags'],
+        Resource: sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*'),
+        Condition: { StringEquals: { 'ec2:CreateAction': ['CreateSnapshots'] } },
+      },
+    ]);
+  });
+
+  it('has no wildcard action, and Resource "*" only for calls without resource-level permissions', () => {
+    const RESOURCE_STAR_OK = /^(ec2:Describe\w+|ssm:GetCommandInvocation|route53:GetChange|route53:ListHostedZonesByName)$/;
+    const roles = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::IAM::Role');
+    expect(roles.length).toBeGreaterThan(0);
+    for (const [id] of roles) {
+      for (const s of statementsOf(id)) {
+        const actions = [s.Action].flat();
+        for (const a of actions) expect(a, `${id}/${s.Sid}`).not.toMatch(/\*/);
+        if (s.Resource === '*') for (const a of actions) expect(a, `${id}/${s.Sid} uses Resource "*"`).toMatch(RESOURCE_STAR_OK);
+      }
+    }
+  });
+});
+
+describe('function bundles', () => {
+  const zips = () => readdirSync(out).filter((f) => f.endsWith('.zip'));
+
+  it('are each at most 1 MB and carry the config', () => {
+    expect(zips().length).toBeGreaterThan(0);
+    for (const zip of zips()) {
+      expect(statSync(join(out, zip)).size, zip).toBeLessThanOrEqual(1024 * 1024);
+      expect([...readZip(join(out, zip)).keys()]).toContain('caretaker.config.yml');
+    }
+  });
+
+  it('contain no sandbox code', () => {
+    for (const zip of zips()) {
+      for (const [name, data] of readZip(join(out, zip))) {
+        const text = data.toString('utf8');
+        expect(text.includes('caretakerSandbox'), `${zip}:${name}`).toBe(false);
+        expect(text.includes('The sandbox does not serve'), `${zip}:${name}`).toBe(false);
+      }
+    }
+  });
+});
