@@ -9,6 +9,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const BENCHES: Record<string, () => Promise<object>> = {
   snapshot: async () => (await import('./snapshot')).benchSnapshot(),
+  degraded: async () => (await import('./degraded')).benchDegraded(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
