@@ -1,8 +1,9 @@
 /**
- * The one list of degraded-host event codes (GUIDE §3). The planner, the event parser, the scan
- * and the EventBridge rule in serverless.yml all read it from here, so a code added once is
- * handled everywhere.
+ * The degraded-host event codes (GUIDE §3). The data lives in `event-codes.json` so that the
+ * EventBridge rule in serverless.yml (deploy/schedules.cjs, plain CommonJS) reads the very same
+ * list as the parser, the scan and the planner: a code added there is handled everywhere.
  */
+import codes from './event-codes.json';
 
 /** What kind of trouble a code announces; the alert and the manual command depend on it. */
 export type CodeFamily = 'retirement' | 'stop' | 'drive-degraded' | 'reboot' | 'maintenance' | 'impaired';
@@ -14,31 +15,10 @@ export interface CodeInfo {
 }
 
 /** AWS Health `detail.eventTypeCode`s for single EC2 instances (dedicated-host codes are not instances). */
-export const HEALTH_EVENT_CODES = {
-  AWS_EC2_PERSISTENT_INSTANCE_RETIREMENT_SCHEDULED: { family: 'retirement', consequence: 'EBS-backed instance will be stopped' },
-  AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED: { family: 'retirement', consequence: 'instance will be terminated (instance store) or stopped (EBS)' },
-  AWS_EC2_INSTANCE_RETIREMENT_EXPEDITED: { family: 'retirement', consequence: 'instance will be retired soon (expedited)' },
-  AWS_EC2_INSTANCE_STOP_SCHEDULED: { family: 'stop', consequence: 'instance will be stopped' },
-  AWS_EC2_INSTANCE_STORE_DRIVE_PERFORMANCE_DEGRADED: { family: 'drive-degraded', consequence: 'an instance-store drive is degraded; data on it is at risk' },
-  AWS_EC2_INSTANCE_REBOOT_MAINTENANCE_SCHEDULED: { family: 'reboot', consequence: 'instance will be rebooted' },
-  AWS_EC2_INSTANCE_REBOOT_FLEXIBLE_MAINTENANCE_SCHEDULED: { family: 'reboot', consequence: 'instance will be rebooted (flexible window)' },
-  AWS_EC2_SYSTEM_REBOOT_MAINTENANCE_SCHEDULED: { family: 'reboot', consequence: 'the host will be rebooted' },
-  AWS_EC2_INSTANCE_POWER_MAINTENANCE_SCHEDULED: { family: 'maintenance', consequence: 'power maintenance: instance unavailable, then rebooted' },
-  AWS_EC2_INSTANCE_NETWORK_MAINTENANCE_SCHEDULED: { family: 'maintenance', consequence: 'network maintenance: instance loses connectivity for a while' },
-} as const satisfies Record<string, CodeInfo>;
-
-export type HealthEventCode = keyof typeof HEALTH_EVENT_CODES;
+export const HEALTH_EVENT_CODES = codes.health as Readonly<Record<keyof typeof codes.health, CodeInfo>>;
 
 /** `DescribeInstanceStatus` scheduled-event codes (`Events[].Code`), readable without a support plan. */
-export const SCHEDULED_EVENT_CODES = {
-  'instance-retirement': { family: 'retirement', consequence: 'instance will be stopped (EBS) or terminated (instance store)' },
-  'instance-stop': { family: 'stop', consequence: 'instance will be stopped' },
-  'system-reboot': { family: 'reboot', consequence: 'the host will be rebooted' },
-  'instance-reboot': { family: 'reboot', consequence: 'instance will be rebooted' },
-  'system-maintenance': { family: 'maintenance', consequence: 'power or network maintenance on the host' },
-} as const satisfies Record<string, CodeInfo>;
-
-export type ScheduledEventCode = keyof typeof SCHEDULED_EVENT_CODES;
+export const SCHEDULED_EVENT_CODES = codes.scheduled as Readonly<Record<keyof typeof codes.scheduled, CodeInfo>>;
 
 /** Pseudo-code for a failed system status check found by the scan (no scheduled event, host already bad). */
 export const IMPAIRED_CODE = 'system-status-impaired';
@@ -48,7 +28,7 @@ export function codeInfo(code: string): CodeInfo | undefined {
   return (HEALTH_EVENT_CODES as Record<string, CodeInfo>)[code] ?? (SCHEDULED_EVENT_CODES as Record<string, CodeInfo>)[code];
 }
 
-/** The EventBridge pattern of the Health rule (serverless.yml imports it, so the list lives only here). */
+/** The EventBridge pattern of the Health rule (deploy/schedules.cjs builds the same from the JSON). */
 export function healthEventPattern(): Record<string, unknown> {
   return {
     source: ['aws.health'],
