@@ -94,23 +94,27 @@ export type DegradedTrigger =
   | { kind: 'scan'; instanceIds?: string[]; dryRun?: boolean };
 
 /**
- * Validates a function event. A Health event, the schedule's event or a manual scan; anything
- * else is an {@link InputError} naming the field, before any AWS call.
+ * The function's event: a Health event, the schedule's event or a manual scan, told apart by
+ * `source`, each validated by its own schema so a problem names the field it is about.
  */
-export function parseDegradedTrigger(raw: unknown): DegradedTrigger {
+export const degradedEventSchema = z.unknown().transform((raw, ctx): DegradedTrigger => {
   const source = raw && typeof raw === 'object' ? (raw as { source?: unknown }).source : undefined;
-  if (source === 'aws.health') return { kind: 'health', events: [parseOrThrow(healthEventSchema, raw, 'AWS Health event')] };
-  if (source === 'aws.events') {
-    parseOrThrow(scheduledEventSchema, raw, 'scheduled event');
-    return { kind: 'scan' };
-  }
-  const manual = parseOrThrow(manualEventSchema, raw, 'replace-degraded event');
-  return { kind: 'scan', instanceIds: manual.instanceIds, dryRun: manual.dryRun };
-}
-
-function parseOrThrow<T>(schema: z.ZodType<T>, raw: unknown, what: string): T {
+  const schema = source === 'aws.health' ? healthEventSchema : source === 'aws.events' ? scheduledEventSchema : manualEventSchema;
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new InputError(what, zodProblems(parsed.error));
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) ctx.addIssue({ ...issue } as never);
+    return z.NEVER;
+  }
+  if (source === 'aws.health') return { kind: 'health', events: [parsed.data as HealthEvent] };
+  if (source === 'aws.events') return { kind: 'scan' };
+  const manual = parsed.data as z.infer<typeof manualEventSchema>;
+  return { kind: 'scan', instanceIds: manual.instanceIds, dryRun: manual.dryRun };
+});
+
+/** Validates a function event; anything malformed is an {@link InputError} naming the field, before any AWS call. */
+export function parseDegradedTrigger(raw: unknown): DegradedTrigger {
+  const parsed = degradedEventSchema.safeParse(raw);
+  if (!parsed.success) throw new InputError('replace-degraded event', zodProblems(parsed.error));
   return parsed.data;
 }
 
