@@ -14,7 +14,7 @@ function parseHealth(raw: unknown): HealthEvent[] {
 
 describe('parseDegradedTrigger', () => {
   it('reads a persistent-retirement event: bare id, string page numbers, RFC 1123 start time', () => {
-    const [event] = parseHealth(fixture('health-persistent-retirement'));
+    const [event] = parseHealth(fixture('retirement-ebs'));
     expect(event!.detail.page).toBe(1);
     expect(event!.detail.totalPages).toBe(1);
     expect(event!.detail.startTime).toEqual(new Date('2026-01-24T00:00:00Z'));
@@ -26,7 +26,7 @@ describe('parseDegradedTrigger', () => {
   });
 
   it('reads ARN entities without `resources` and a string backupEvent; skips other Regions, accounts and non-instances', () => {
-    const events = parseHealth(fixture('health-instance-store-retirement-arn'));
+    const events = parseHealth(fixture('retirement-instance-store-arn'));
     expect(events[0]!.detail.backupEvent).toBe(true);
     const { notices, skipped } = noticesFromHealthEvents(events, HOME);
     expect(notices.map((n) => n.instanceId)).toEqual(['i-0abcd2222abcd2222']);
@@ -38,16 +38,16 @@ describe('parseDegradedTrigger', () => {
   });
 
   it('reads ISO times, numeric pages, boolean backupEvent and an empty `resources` list', () => {
-    const drive = noticesFromHealthEvents(parseHealth(fixture('health-drive-degraded')), HOME);
+    const drive = noticesFromHealthEvents(parseHealth(fixture('drive-degraded')), HOME);
     expect(drive.notices[0]).toMatchObject({ family: 'drive-degraded', deadline: new Date('2026-01-10T03:10:09Z') });
-    const network = noticesFromHealthEvents(parseHealth(fixture('health-network-maintenance')), HOME);
+    const network = noticesFromHealthEvents(parseHealth(fixture('network-maintenance')), HOME);
     expect(network.notices.map((n) => [n.instanceId, n.family])).toEqual([['i-0abcd9999abcd9999', 'maintenance']]);
-    const reboot = noticesFromHealthEvents(parseHealth(fixture('health-system-reboot')), HOME);
+    const reboot = noticesFromHealthEvents(parseHealth(fixture('reboot-maintenance')), HOME);
     expect(reboot.notices.map((n) => n.instanceId)).toEqual(['i-0abcd7777abcd7777', 'i-0abcd8888abcd8888']);
   });
 
   it('collapses duplicates of one event (at-least-once delivery, backup copies) to one notice per instance', () => {
-    const raw = fixture('health-persistent-retirement');
+    const raw = fixture('retirement-ebs');
     const copies = [raw, { ...raw, id: 'another-delivery' }, { ...raw, detail: { ...raw.detail, backupEvent: 'true' } }].flatMap(parseHealth);
     const { notices } = noticesFromHealthEvents(copies, HOME);
     expect(notices).toHaveLength(1);
@@ -69,7 +69,7 @@ describe('parseDegradedTrigger', () => {
   });
 
   it('throws an InputError naming the field for a malformed Health event', () => {
-    const raw = fixture('health-persistent-retirement');
+    const raw = fixture('retirement-ebs');
     raw.detail.startTime = 'next tuesday';
     delete raw.detail.eventArn;
     expect(() => parseDegradedTrigger(raw)).toThrow(InputError);
@@ -77,7 +77,7 @@ describe('parseDegradedTrigger', () => {
   });
 
   it('takes the schedule event and manual scans; rejects anything else naming the field', () => {
-    expect(parseDegradedTrigger(fixture('scheduled-scan'))).toEqual({ kind: 'scan' });
+    expect(parseDegradedTrigger(fixture('scan-schedule'))).toEqual({ kind: 'scan' });
     expect(parseDegradedTrigger({ action: 'scan', instanceIds: ['i-0abcd1111abcd1111'], dryRun: true })).toEqual({
       kind: 'scan',
       instanceIds: ['i-0abcd1111abcd1111'],

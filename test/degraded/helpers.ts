@@ -8,9 +8,9 @@ import { SandboxAccount } from '../../sandbox/account';
 
 export const START = new Date('2026-01-10T00:00:00Z');
 
-/** Real JSON samples in the shapes AWS sends. */
+/** The function's sample events (events/replace-degraded), in the shapes AWS sends. */
 export function fixture(name: string): Record<string, any> {
-  return JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8'));
+  return JSON.parse(readFileSync(new URL(`../../events/replace-degraded/${name}.json`, import.meta.url), 'utf8'));
 }
 
 /** Waiters polling every few ms: with timeScale 1000 that is every few sandbox seconds. */
