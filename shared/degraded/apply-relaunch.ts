@@ -18,7 +18,7 @@ import { type ApplyEnv, stepError, stepTime } from './apply-env';
 import { describeInstance } from './describe-degraded';
 import { addressesOf, associateAll, pointRecordsAt, recordsFor } from './move-identity';
 import type { DegradedPayload } from './plan-degraded';
-import { inheritedTags, TAG_EVENT, TAG_FAILURES, TAG_REPLACED_BY, TAG_REPLACES, TAG_TOKEN, writeState } from './tags';
+import { inheritedTags, TAG_EVENT, TAG_FAILURES, TAG_REPLACED_BY, TAG_REPLACES, TAG_STARTED, TAG_TOKEN, writeState } from './tags';
 import { CutOffError, waitFor } from './wait';
 
 /**
@@ -32,7 +32,12 @@ export async function relaunch(p: DegradedPayload, ctx: JobContext, env: ApplyEn
   const old = p.instance;
   const oldId = old.InstanceId!;
   const tags = Object.fromEntries((old.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
-  await writeState(ec2, oldId, { action: 'relaunch', phase: 'in-progress', at: stepTime(ctx) }, { [TAG_TOKEN]: p.token, ...(p.notice ? { [TAG_EVENT]: p.notice.code } : {}) });
+  // Renews the lease on every (re)start; the token is what makes a resumed run find its replacement.
+  await writeState(ec2, oldId, { action: 'relaunch', phase: 'in-progress', at: stepTime(ctx) }, {
+    [TAG_TOKEN]: p.token,
+    [TAG_STARTED]: tags[TAG_STARTED] ?? stepTime(ctx).toISOString(),
+    ...(p.notice ? { [TAG_EVENT]: p.notice.code } : {}),
+  });
 
   let newId: string | undefined;
   let addresses: Awaited<ReturnType<typeof addressesOf>> = [];
@@ -159,6 +164,10 @@ async function undo(
       ctx.log.error(`undo: ${what} failed`, { instanceId: oldId, error: String(error) });
     }
   };
+  // A duplicate run with the same ClientToken shares this replacement: if it already finished,
+  // the replacement is in service and must not be taken down by our failure.
+  const now = await describeInstance(ec2, oldId).catch(() => undefined);
+  if (now?.Tags?.some((t) => t.Key === TAG_REPLACED_BY && t.Value === newId)) return;
   if (newId) {
     if (moved.addresses.length) await attempt('re-associate Elastic IPs', () => associateAll(ec2, moved.addresses, oldId));
     if (moved.records.length) await attempt('restore DNS', () => pointRecordsAt(ctx.clients.route53, moved.records, old, `caretaker ${ctx.runId}: relaunch of ${oldId} undone`));

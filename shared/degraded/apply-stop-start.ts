@@ -5,7 +5,7 @@ import { type ApplyEnv, stepError, stepTime } from './apply-env';
 import { describeInstance } from './describe-degraded';
 import { pointRecordsAt, recordsFor } from './move-identity';
 import type { DegradedPayload } from './plan-degraded';
-import { readState, TAG_EVENT, writeState } from './tags';
+import { readState, TAG_EVENT, TAG_STARTED, writeState } from './tags';
 import { waitFor } from './wait';
 
 /**
@@ -17,9 +17,14 @@ export async function stopStart(p: DegradedPayload, ctx: JobContext, env: ApplyE
   const { ec2 } = ctx.clients;
   const id = p.instance.InstanceId!;
   const before = p.instance.PublicIpAddress;
-  const previous = readState(Object.fromEntries((p.instance.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])));
-  const startedAt = p.resume && previous?.at ? previous.at : stepTime(ctx);
-  if (!p.resume) await writeState(ec2, id, { action: 'stop-start', phase: 'in-progress', at: startedAt }, p.notice ? { [TAG_EVENT]: p.notice.code } : {});
+  const tags = Object.fromEntries((p.instance.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+  const recorded = p.resume ? new Date(tags[TAG_STARTED] ?? readState(tags)?.at ?? Number.NaN) : undefined;
+  const startedAt = recorded && !Number.isNaN(recorded.getTime()) ? recorded : stepTime(ctx);
+  // Renews the lease on every (re)start, so no other run picks the instance up meanwhile.
+  await writeState(ec2, id, { action: 'stop-start', phase: 'in-progress', at: stepTime(ctx) }, {
+    [TAG_STARTED]: startedAt.toISOString(),
+    ...(p.notice ? { [TAG_EVENT]: p.notice.code } : {}),
+  });
 
   const now = await describeInstance(ec2, id);
   const state = now?.State?.Name;

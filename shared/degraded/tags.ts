@@ -7,6 +7,8 @@ export const TAG_ON_DEGRADED = 'caretaker:on-degraded';
 export const TAG_STATE = 'caretaker:remediation';
 /** When the state last changed (ISO 8601): the lease of an in-progress run. */
 export const TAG_STATE_AT = 'caretaker:remediation-at';
+/** When the remediation first started (the lease tag moves on each resume; this one does not). */
+export const TAG_STARTED = 'caretaker:remediation-started';
 /** The RunInstances ClientToken of a relaunch, so a resumed run (from any trigger) reuses it. */
 export const TAG_TOKEN = 'caretaker:remediation-token';
 /** The event code being handled, for people reading the console. */

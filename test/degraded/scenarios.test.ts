@@ -180,6 +180,21 @@ describe('runDegraded (sandbox scenarios)', () => {
       expect(tagsOf(w.sandbox, w.web.InstanceId!)['caretaker:remediation']).toBe('stop-start:done');
     });
 
+    it('resumes a stop-start cut off while stopping: starts it once, never stops it twice', async () => {
+      w = world('stop-start');
+      const cut = contextFor(w.sandbox, { deadline: { remainingMs: () => (w.sandbox.callsOf('StopInstances').length > 0 ? 30_000 : Infinity) } });
+      const first = await runDegraded(cut, cfg(w), { trigger: health(w), waiters: FAST_WAITERS });
+      expect(first.results[0]).toMatchObject({ outcome: 'skipped', details: { cutOff: true } });
+
+      w.sandbox.clock.advance(21 * 60_000);
+      const resumed = await runDegraded(contextFor(w.sandbox), cfg(w), { trigger: { kind: 'scan' }, waiters: FAST_WAITERS });
+      expect(resumed.results[0]).toMatchObject({ action: 'stop-start', outcome: 'done' });
+      expect(w.sandbox.callsOf('StopInstances')).toHaveLength(1);
+      expect(w.sandbox.callsOf('StartInstances')).toHaveLength(1);
+      expect(w.sandbox.ec2.requireInstance(w.web.InstanceId!).State?.Name).toBe('running');
+      expect(tagsOf(w.sandbox, w.web.InstanceId!)['caretaker:remediation']).toBe('stop-start:done');
+    });
+
     it('updates the DNS record when the public IP changed', async () => {
       w = world('stop-start', { eip: false, publicIp: '3.80.1.1' });
       const report = await runDegraded(contextFor(w.sandbox), cfg(w), { trigger: health(w), waiters: FAST_WAITERS });
