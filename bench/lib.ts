@@ -1,11 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { Route53Client } from '@aws-sdk/client-route-53';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { SSMClient } from '@aws-sdk/client-ssm';
-import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import type { Clients } from '../shared/aws/clients';
 import { memoryAlertSink } from '../shared/alerts/sink';
 import type { JobContext } from '../shared/engine/types';
@@ -14,34 +9,8 @@ import type { SandboxAccount } from '../sandbox/account';
 
 export const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'results');
 
-/**
- * Real SDK clients on the sandbox whose retry backoff runs on sandbox time: the SDK's standard
- * exponential backoff (throttling base 500 ms, cap 20 s, full jitter) divided by the time scale,
- * so a retry costs the same "AWS seconds" as against AWS.
- */
-export function benchClients(sandbox: SandboxAccount, maxAttempts = 8): Clients {
-  const scale = sandbox.clock.scale || 1;
-  const backoff = (attempt: number) => (Math.random() * Math.min(20_000, 500 * 2 ** (attempt - 1))) / scale;
-  const config = {
-    region: sandbox.region,
-    credentials: { accessKeyId: 'SANDBOX', secretAccessKey: 'SANDBOX' },
-    retryStrategy: new ConfiguredRetryStrategy(maxAttempts, backoff),
-  };
-  const clients: Clients = {
-    ec2: new EC2Client(config),
-    route53: new Route53Client(config),
-    sns: new SNSClient(config),
-    ssm: new SSMClient(config),
-  };
-  sandbox.attach(clients.ec2, 'ec2');
-  sandbox.attach(clients.route53, 'route53');
-  sandbox.attach(clients.sns, 'sns');
-  sandbox.attach(clients.ssm, 'ssm');
-  return clients;
-}
-
 /** A job context whose waits really pass (scaled), so token buckets see true rates. */
-export function benchContext(sandbox: SandboxAccount, clients: Clients = benchClients(sandbox)): JobContext {
+export function benchContext(sandbox: SandboxAccount, clients: Clients = sandbox.clients({ maxAttempts: 8 })): JobContext {
   return {
     clients,
     now: sandbox.clock.now(),

@@ -10,6 +10,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const BENCHES: Record<string, () => Promise<object>> = {
   snapshot: async () => (await import('./snapshot')).benchSnapshot(),
   degraded: async () => (await import('./degraded')).benchDegraded(),
+  bundles: async () => (await import('./bundles')).benchBundles(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
@@ -24,3 +25,7 @@ for (const name of wanted.length ? wanted : Object.keys(BENCHES)) {
   await BENCHES[name]!();
   console.log(`(${((Date.now() - started) / 1000).toFixed(1)} s real)`);
 }
+
+const { writeSummary } = await import('./report');
+await writeSummary();
+console.log('\nwrote bench/results.md and bench/results.json');

@@ -1,9 +1,9 @@
-import { CreateSnapshotCommand } from '@aws-sdk/client-ec2';
+import { CreateSnapshotCommand, CreateSnapshotsCommand } from '@aws-sdk/client-ec2';
 import { parseConfig } from '../shared/config/load';
 import { CREATE_SNAPSHOTS_BUCKET, runSnapshot } from '../shared/snapshot/run-snapshot';
 import { SandboxAccount } from '../sandbox/account';
 import { FleetBuilder } from '../sandbox/fleet';
-import { benchClients, benchContext, ratioToLimit, table, withPeakRss, writeResult } from './lib';
+import { benchContext, ratioToLimit, table, withPeakRss, writeResult } from './lib';
 
 const INSTANCES = 1_000;
 const VOLUMES = 3;
@@ -34,13 +34,27 @@ function createWindow(sandbox: SandboxAccount, operation: string) {
 
 /** The seed script's way: every volume of every instance, one CreateSnapshot at a time. */
 async function naive(sandbox: SandboxAccount): Promise<number> {
-  const { ec2 } = benchClients(sandbox);
+  const { ec2 } = sandbox.clients({ maxAttempts: 8 });
   let failed = 0;
   for (const { data: instance } of sandbox.ec2.instances.values()) {
     for (const m of instance.BlockDeviceMappings ?? []) {
       await ec2.send(new CreateSnapshotCommand({ VolumeId: m.Ebs!.VolumeId })).catch(() => failed++);
     }
   }
+  return failed;
+}
+
+/** Cloud Custodian's way: a fixed pool of 2 workers, one CreateSnapshots per instance, no pacing. */
+async function twoWorkers(sandbox: SandboxAccount): Promise<number> {
+  const { ec2 } = sandbox.clients({ maxAttempts: 8 });
+  const queue = [...sandbox.ec2.instances.values()].map((s) => s.data.InstanceId!);
+  let failed = 0;
+  const worker = async () => {
+    for (let id = queue.shift(); id; id = queue.shift()) {
+      await ec2.send(new CreateSnapshotsCommand({ InstanceSpecification: { InstanceId: id }, CopyTagsFromSource: 'volume' })).catch(() => failed++);
+    }
+  };
+  await Promise.all([worker(), worker()]);
   return failed;
 }
 
@@ -55,6 +69,10 @@ export async function benchSnapshot() {
   const naiveFailed = await naive(base);
   const n = createWindow(base, 'CreateSnapshot');
 
+  const pool = account();
+  const poolFailed = await twoWorkers(pool);
+  const w = createWindow(pool, 'CreateSnapshots');
+
   const result = {
     job: 'snapshot',
     instances: INSTANCES,
@@ -62,13 +80,17 @@ export async function benchSnapshot() {
     timeScale: TIME_SCALE,
     ratioToLimit: ratioToLimit(o.ok, o.windowMs, CREATE_SNAPSHOTS_BUCKET),
     naiveRatioToLimit: ratioToLimit(n.ok, n.windowMs, CREATE_SNAPSHOTS_BUCKET),
+    twoWorkerRatioToLimit: ratioToLimit(w.ok, w.windowMs, CREATE_SNAPSHOTS_BUCKET),
     apiCallsPerInstance: Math.round((o.all / INSTANCES) * 100) / 100,
     naiveApiCallsPerInstance: Math.round((n.all / INSTANCES) * 100) / 100,
     describeCalls,
     throttledCalls: o.throttled,
     naiveThrottledCalls: n.throttled,
+    twoWorkerThrottledCalls: w.throttled,
+    twoWorkerAwsSeconds: Math.round(w.windowMs / 1000),
     failedItems,
     naiveFailedItems: naiveFailed,
+    twoWorkerFailedItems: poolFailed,
     awsSeconds: Math.round(o.windowMs / 1000),
     naiveAwsSeconds: Math.round(n.windowMs / 1000),
     peakRssMb,
@@ -76,6 +98,7 @@ export async function benchSnapshot() {
   console.log(
     table([
       { approach: 'caretaker (CreateSnapshots, paced)', ratioToLimit: result.ratioToLimit, callsPerInstance: result.apiCallsPerInstance, throttled: o.throttled, failed: failedItems, awsSeconds: result.awsSeconds },
+      { approach: 'fixed 2 workers, unpaced', ratioToLimit: result.twoWorkerRatioToLimit, callsPerInstance: Math.round((w.all / INSTANCES) * 100) / 100, throttled: w.throttled, failed: poolFailed, awsSeconds: result.twoWorkerAwsSeconds },
       { approach: 'naive per-volume serial loop', ratioToLimit: result.naiveRatioToLimit, callsPerInstance: result.naiveApiCallsPerInstance, throttled: n.throttled, failed: naiveFailed, awsSeconds: result.naiveAwsSeconds },
     ]),
   );

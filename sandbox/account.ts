@@ -1,5 +1,9 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import type { Clients } from '../shared/aws/clients';
-import { createClients } from '../shared/aws/clients';
 import { SandboxClock } from './clock';
 import { Ec2Model, type Ec2Timings } from './ec2';
 import { Ec2Lifecycle } from './ec2-lifecycle';
@@ -60,6 +64,7 @@ export class SandboxAccount {
   readonly sns: SnsModel;
   readonly ssm: SsmModel;
   readonly faults: Faults;
+  private readonly random: () => number;
   readonly calls: CallRecord[] = [];
   readonly accountId: string;
   readonly region: string;
@@ -77,6 +82,7 @@ export class SandboxAccount {
     this.route53 = new Route53Model(this.clock, options.timings?.route53SyncMs ?? 60_000);
     this.sns = new SnsModel(this.clock, this.accountId, this.region);
     this.ssm = new SsmModel(this.clock, options.timings?.ssmCommandMs ?? 2_000);
+    this.random = seededRandom((options.seed ?? 1) + 1);
     this.faults = new Faults(seededRandom(options.seed ?? 1));
     this.services = { ec2: this.ec2.operations, route53: this.route53.operations, sns: this.sns.operations, ssm: this.ssm.operations };
     this.serve('ec2', new Ec2Lifecycle(this.ec2, this.clock).operations);
@@ -114,18 +120,37 @@ export class SandboxAccount {
     }
   }
 
-  /** Real SDK clients wired to this account. */
-  clients(options: { retryMode?: 'standard' | 'adaptive'; maxAttempts?: number } = {}): Clients {
-    const clients = createClients({
+  /**
+   * Real SDK clients wired to this account. Their retry strategy is the SDK's standard one
+   * (same error classification, same exponential backoff with full jitter: 500 ms base for
+   * throttling, 100 ms otherwise, 20 s cap) with the waits taken on sandbox time, so a retry
+   * costs what it would cost against AWS without slowing tests down.
+   */
+  clients(options: { maxAttempts?: number } = {}): Clients {
+    const config = {
       region: this.region,
       credentials: { accessKeyId: 'SANDBOX', secretAccessKey: 'SANDBOX' },
-      ...options,
-    });
+      retryStrategy: new ConfiguredRetryStrategy(options.maxAttempts ?? 6, (attempt: number) => this.backoffMs(attempt)),
+    };
+    const clients: Clients = {
+      ec2: new EC2Client(config),
+      route53: new Route53Client({ ...config, region: 'us-east-1' }),
+      sns: new SNSClient(config),
+      ssm: new SSMClient(config),
+    };
     this.attach(clients.ec2, 'ec2');
     this.attach(clients.route53, 'route53');
     this.attach(clients.sns, 'sns');
     this.attach(clients.ssm, 'ssm');
     return clients;
+  }
+
+  /** One SDK retry wait: really waited (scaled) on a running clock, added to a frozen one. */
+  private backoffMs(attempt: number): number {
+    const ms = this.random() * Math.min(20_000, 500 * 2 ** (attempt - 1));
+    if (this.clock.scale > 0) return this.clock.realMs(ms);
+    this.clock.advance(ms);
+    return 0;
   }
 
   /** Plugs the account into one client, at `deserialize` with priority `high`. */
