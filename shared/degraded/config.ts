@@ -60,7 +60,9 @@ export const degradedSchema = z.strictObject({
   leaseMinutes: positiveInt.default(20),
   /** A handled instance is left alone this long, so late duplicates of its event do nothing. */
   cooldownHours: positiveInt.default(24),
-  concurrency: positiveInt.max(20).default(5),
+  // Instances handled at once. RunInstances is paced to its bucket whatever this is; most of a
+  // relaunch is waiting (image, boot, status checks), so more lanes mostly shorten the run.
+  concurrency: positiveInt.max(50).default(5),
 });
 
 export type DegradedConfig = z.infer<typeof degradedSchema>;
