@@ -1,7 +1,9 @@
+import { RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { parseConfig } from '../shared/config/load';
 import { parseDegradedTrigger } from '../shared/degraded/event';
 import { runDegraded } from '../shared/degraded/run-degraded';
 import { SandboxAccount } from '../sandbox/account';
+import { BASE_IMAGE_ID } from '../sandbox/ec2-lifecycle';
 import { FleetBuilder } from '../sandbox/fleet';
 import { benchContext, table, writeResult } from './lib';
 
@@ -40,6 +42,18 @@ function peakRunInstancesPerSecond(sandbox: SandboxAccount): number {
   let peak = 0;
   for (let i = 0; i < ok.length; i++) peak = Math.max(peak, ok.filter((t) => t >= ok[i]! && t < ok[i]! + 1000).length);
   return peak;
+}
+
+/** The unpaced way: every replacement's RunInstances at once, left to the SDK's retries. */
+async function naiveRunInstancesThrottled(): Promise<number> {
+  const { sandbox } = account();
+  const { ec2 } = sandbox.clients({ maxAttempts: 8 });
+  await Promise.all(
+    Array.from({ length: INSTANCES }, (_, i) =>
+      ec2.send(new RunInstancesCommand({ ImageId: BASE_IMAGE_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, ClientToken: `naive-${i}` })).catch(() => undefined),
+    ),
+  );
+  return sandbox.callsOf('RunInstances').filter((c) => c.error).length;
 }
 
 export async function benchDegraded() {
@@ -95,6 +109,7 @@ export async function benchDegraded() {
   const duplicateInstances = [...replacements.values()].reduce((sum, n) => sum + (n - 1), 0);
   const done = report.results.filter((r) => r.outcome === 'done').length;
 
+  const naiveThrottled = await naiveRunInstancesThrottled();
   const result = {
     job: 'degraded',
     instances: INSTANCES,
@@ -109,6 +124,7 @@ export async function benchDegraded() {
     throttledCalls,
     runInstancesThrottled,
     runInstancesPeakPerSecond: peakRunInstancesPerSecond(sandbox),
+    naiveRunInstancesThrottled: naiveThrottled,
     runInstancesBucket: RUN_INSTANCES_BUCKET,
   };
   console.log(
@@ -122,6 +138,7 @@ export async function benchDegraded() {
         duplicates: duplicateInstances,
         throttled: throttledCalls,
         runInstancesThrottled,
+        naiveRunInstancesThrottled: naiveThrottled,
       },
     ]),
   );

@@ -118,6 +118,8 @@ async function applyOne(d: Decision<DegradedPayload>, ctx: JobContext, env: Appl
 function summarize(report: RunReport, state: DegradedState): string[] {
   const count = (action: string) => report.results.filter((r) => r.action === action && r.outcome === 'done').length;
   const notes = [`${state.notices.length} notice(s) for ${state.instances.size} instance(s); relaunched ${count('relaunch')}, stop-started ${count('stop-start')}, notified ${count('notify')}.`];
+  const notified = report.results.filter((r) => r.action === 'notify' && r.outcome === 'done').map((r) => r.id);
+  if (notified.length > 0) notes.unshift(`ACTION NEEDED by hand for ${notified.join(', ')}: see each notify line for the deadline and the command.`);
   if (report.remaining > 0) notes.push(`${report.remaining} instance(s) left in progress; the next scan (degraded.schedule) resumes them.`);
   return notes;
 }
