@@ -70,12 +70,21 @@ export async function relaunch(p: DegradedPayload, ctx: JobContext, env: ApplyEn
   }
 
   await ec2.send(new CreateTagsCommand({ Resources: [oldId], Tags: [{ Key: TAG_REPLACED_BY, Value: newId }] }));
-  if (env.config.afterRelaunch === 'terminate') await ec2.send(new TerminateInstancesCommand({ InstanceIds: [oldId] }));
-  else await ec2.send(new StopInstancesCommand({ InstanceIds: [oldId] }));
+  let fate: string;
+  if (env.config.afterRelaunch === 'terminate') {
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [oldId] }));
+    fate = 'terminating';
+  } else if (old.RootDeviceType === 'ebs') {
+    await ec2.send(new StopInstancesCommand({ InstanceIds: [oldId] }));
+    fate = 'stopping';
+  } else {
+    // An instance-store instance cannot be stopped; terminating was not asked for, so a person decides.
+    fate = 'left running (instance store cannot be stopped; terminate it once the replacement is confirmed)';
+  }
   await writeState(ec2, oldId, { action: 'relaunch', phase: 'done', at: stepTime(ctx) });
   return {
     outcome: 'done',
-    reason: `replaced by ${newId}; ${addresses.length} Elastic IP(s) and ${records.length} DNS record(s) moved; old instance ${env.config.afterRelaunch === 'terminate' ? 'terminating' : 'stopping'}`,
+    reason: `replaced by ${newId}; ${addresses.length} Elastic IP(s) and ${records.length} DNS record(s) moved; old instance ${fate}`,
     details: { replacement: newId, elasticIps: addresses.map((a) => a.PublicIp).join(' ') || 'none', records: records.map((r) => r.name).join(' ') || 'none' },
   };
 }

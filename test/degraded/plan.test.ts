@@ -115,3 +115,23 @@ describe('planDegraded', () => {
     expect(clientToken('arn:aws:health:us-east-1::event/EC2/X/Z', 'i-0123456789abcdef0', 0)).not.toBe(a);
   });
 });
+
+describe('manualCommand', () => {
+  it('gives a stop/wait/start line for EBS and a run-instances line for instance store', async () => {
+    const { manualCommand } = await import('../../shared/degraded/apply-notify');
+    expect(manualCommand(instance('i-0123456789abcdef0'), 'eu-west-1')).toBe(
+      'aws ec2 stop-instances --region eu-west-1 --instance-ids i-0123456789abcdef0 && aws ec2 wait instance-stopped --region eu-west-1 --instance-ids i-0123456789abcdef0 && aws ec2 start-instances --region eu-west-1 --instance-ids i-0123456789abcdef0',
+    );
+    const store = instance('i-0123456789abcdef0', {}, {
+      RootDeviceType: 'instance-store',
+      ImageId: 'ami-0123',
+      InstanceType: 'm5d.large',
+      SubnetId: 'subnet-1',
+      SecurityGroups: [{ GroupId: 'sg-1' }, { GroupId: 'sg-2' }],
+      KeyName: 'ops',
+    });
+    expect(manualCommand(store, 'eu-west-1')).toMatch(
+      /^aws ec2 run-instances --region eu-west-1 --image-id ami-0123 --instance-type m5d\.large --subnet-id subnet-1 --security-group-ids sg-1 sg-2 --key-name ops --count 1, then move its Elastic IP .* and terminate i-0123456789abcdef0$/,
+    );
+  });
+});

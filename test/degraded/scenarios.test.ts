@@ -155,6 +155,17 @@ describe('runDegraded (sandbox scenarios)', () => {
       expect(w.sandbox.callsOf('CreateImage').filter((c) => !c.error)).toHaveLength(1);
     });
 
+    it('relaunches an instance-store instance from its own AMI, and leaves the old one running for a person', async () => {
+      const store = new FleetBuilder(w.sandbox).instance({ name: 'cache-1', rootDeviceType: 'instance-store', tags: { 'caretaker:on-degraded': 'relaunch' } });
+      const trigger = parseDegradedTrigger(healthEvent('AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED', [store.InstanceId!]));
+      const report = await runDegraded(contextFor(w.sandbox), cfg(w), { trigger, waiters: FAST_WAITERS });
+      expect(report.results[0]).toMatchObject({ outcome: 'done', reason: expect.stringMatching(/left running \(instance store cannot be stopped/) });
+      expect(w.sandbox.callsOf('CreateImage')).toHaveLength(0);
+      expect(w.sandbox.callsOf('RunInstances')[0]!.input).toMatchObject({ ImageId: 'ami-0sandbox0000000001' });
+      expect(w.sandbox.callsOf('StopInstances')).toHaveLength(0);
+      expect(replacementsOf(w.sandbox, store.InstanceId!)).toHaveLength(1);
+    });
+
     it('launches from the launch template when the instance has one', async () => {
       const lt = lifecycleOf(w.sandbox).addLaunchTemplate('web', { ImageId: 'ami-0sandbox0000000001', InstanceType: 't3.micro' });
       const stored = w.sandbox.ec2.requireInstance(w.web.InstanceId!);
@@ -216,6 +227,7 @@ describe('runDegraded (sandbox scenarios)', () => {
       expect(body).toContain('deadline 2026-01-24T00:00:00.000Z');
       expect(body).toContain(`aws ec2 stop-instances --region us-east-1 --instance-ids ${w.web.InstanceId}`);
       expect(w.sandbox.mutatingCalls().map((c) => c.operation)).toEqual(['CreateTags']);
+      expect(report.notes[0]).toBe(`ACTION NEEDED by hand for ${w.web.InstanceId}: see each notify line for the deadline and the command.`);
     });
 
     it('finds instances through the DescribeInstanceStatus scan (scheduled events and impaired system status)', async () => {
