@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { healthEventPattern } from '../../shared/degraded/event-codes';
 import { readZip } from './zip';
 
 /**
@@ -50,11 +51,10 @@ describe('packaged CloudFormation template', () => {
   });
 
   it('triggers replace-degraded from the scan schedule and from AWS Health events with the one list of codes', () => {
-    const codes = Object.keys(JSON.parse(readFileSync(join(root, 'shared', 'degraded', 'event-codes.json'), 'utf8')).health);
     const rules = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule' && JSON.stringify(r.Properties.Targets).includes('ReplaceDashdegradedLambdaFunction'));
     expect(rules.map((r) => r.Properties.ScheduleExpression ?? r.Properties.EventPattern)).toEqual([
       'rate(15 minutes)',
-      { source: ['aws.health'], 'detail-type': ['AWS Health Event'], detail: { service: ['EC2'], eventTypeCode: codes } },
+      healthEventPattern(),
     ]);
   });
 
