@@ -10,6 +10,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const BENCHES: Record<string, () => Promise<object>> = {
   snapshot: async () => (await import('./snapshot')).benchSnapshot(),
   failover: async () => (await import('./failover')).benchFailover(),
+  degraded: async () => (await import('./degraded')).benchDegraded(),
   bundles: async () => (await import('./bundles')).benchBundles(),
 };
 
