@@ -11,6 +11,7 @@ const BENCHES: Record<string, () => Promise<object>> = {
   snapshot: async () => (await import('./snapshot')).benchSnapshot(),
   prune: async () => (await import('./prune')).benchPrune(),
   failover: async () => (await import('./failover')).benchFailover(),
+  degraded: async () => (await import('./degraded')).benchDegraded(),
   bundles: async () => (await import('./bundles')).benchBundles(),
 };
 

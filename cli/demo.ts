@@ -1,8 +1,10 @@
 import { makeHandler as pruneHandler } from '../functions/prune-snapshots';
+import { makeHandler as degradedHandler } from '../functions/replace-degraded';
 import { makeHandler as snapshotHandler } from '../functions/snapshot-volumes';
 import type { CaretakerHandler } from '../shared/lambda/handler';
 import type { RunReport } from '../shared/engine/types';
 import { buildDemoAccount } from '../sandbox/demo-account';
+import { demoHealthEvent } from '../sandbox/demo-degraded';
 import { lambdaContext, sandboxDeps } from '../sandbox/handler-deps';
 import { runFailoverDemo } from './demo-failover';
 import { bold, dim, printEmail } from './output';
@@ -24,6 +26,7 @@ export async function runDemo(): Promise<number> {
   const demo = buildDemoAccount();
   const { sandbox } = demo;
   const deps = sandboxDeps(sandbox, demo.config, demo.topicArn);
+  const appId = [...sandbox.ec2.instances.values()].find((i) => i.data.Tags?.some((t) => t.Key === 'Name' && t.Value === 'app-1'))!.data.InstanceId!;
   console.log(bold('EC2 Caretaker demo: a sandbox account, the real Lambda handlers, no AWS needed.'));
   console.log(dim(`Account ${sandbox.accountId} in ${sandbox.region}, sandbox time ${sandbox.clock.now().toISOString()}`));
   for (const line of demo.inventory) console.log(`  ${line}`);
@@ -65,6 +68,21 @@ export async function runDemo(): Promise<number> {
       handler: pruneHandler(deps),
       event: { time: '2026-11-22T04:00:00Z' },
     },
+    {
+      title: 'Degraded host: AWS Health announces the retirement of app-1',
+      explain:
+        'replace-degraded relaunches it (tag caretaker:on-degraded=relaunch): AMI of app-1, RunInstances with a ClientToken, wait running + status ok, move the Elastic IP and app.example.com, stop the old one. (Sandbox EC2 boots in ~1 s.)',
+      functionName: 'caretaker-demo-replace-degraded',
+      handler: degradedHandler(deps),
+      event: demoHealthEvent(sandbox, appId),
+    },
+    {
+      title: 'Degraded host: the same Health event arrives again (at-least-once delivery)',
+      explain: 'The remediation tags on app-1 make it a no-op; had it arrived mid-way, the ClientToken would return the same replacement.',
+      functionName: 'caretaker-demo-replace-degraded',
+      handler: degradedHandler(deps),
+      event: { ...demoHealthEvent(sandbox, appId), id: '0f9e8d7c-6b5a-4f3e-8d2c-000000000002' },
+    },
   ];
 
   let failed = 0;
@@ -88,6 +106,12 @@ export async function runDemo(): Promise<number> {
   failed += await runFailoverDemo(steps.length + 1);
   const snapshots = [...sandbox.ec2.snapshots.values()].length;
   console.log(bold('Account afterwards'));
+  const app = sandbox.ec2.requireInstance(appId);
+  const replacedBy = app.Tags?.find((t) => t.Key === 'caretaker:replaced-by')?.Value;
+  const eip = [...sandbox.ec2.addresses.values()].find((a) => a.data.PublicIp === '52.20.0.10')?.data;
+  const zone = [...sandbox.route53.zones.keys()][0];
+  const record = zone ? sandbox.route53.record(zone, 'app.example.com', 'A') : undefined;
+  console.log(`  app-1 ${appId} is ${app.State?.Name}, replaced by ${replacedBy ?? 'nothing'}; Elastic IP 52.20.0.10 → ${eip?.InstanceId ?? 'unassociated'}; app.example.com A ${record?.ResourceRecords?.[0]?.Value ?? 'missing'} (TTL ${record?.TTL ?? '-'}).`);
   console.log(`  ${snapshots} snapshot(s), ${sandbox.sns.messages.length} alert e-mail(s), ${sandbox.calls.length} API calls, ${sandbox.mutatingCalls().length} of them mutating.`);
   return failed > 0 ? 1 : 0;
 }

@@ -4,6 +4,8 @@ import type { JobContext, JobName, RunReport } from '../shared/engine/types';
 import { runPrune } from '../shared/prune/run-prune';
 import { runSnapshot } from '../shared/snapshot/run-snapshot';
 import { pruneOptionsFromFlags } from './prune-flags';
+import { instanceId } from '../shared/config/fields';
+import { runDegraded } from '../shared/degraded/run-degraded';
 import { InputError } from '../shared/engine/errors';
 import { runFailover } from '../shared/failover/run-failover';
 
@@ -61,6 +63,18 @@ export const JOB_COMMANDS: Record<string, JobCommand> = {
       } finally {
         process.removeListener('SIGINT', onSigint);
       }
+      },
+    },
+  degraded: {
+    job: 'degraded',
+    summary: 'scan for instances on degraded hosts (scheduled events, impaired status) and act per caretaker:on-degraded',
+    usage: 'caretaker degraded [--instance i-... ...] [--dry-run] [--config FILE] [--sandbox]',
+    options: { instance: { type: 'string', multiple: true } },
+    run: (ctx, config, flags) => {
+      const ids = (flags.instance as string[] | undefined) ?? [];
+      const bad = ids.map((id, i) => ({ id, i })).filter(({ id }) => !instanceId.safeParse(id).success);
+      if (bad.length) throw new InputError('command line', bad.map(({ id, i }) => ({ path: `--instance[${i}]`, message: `'${id}': expected an instance id like i-0123456789abcdef0` })));
+      return runDegraded(ctx, config, { trigger: { kind: 'scan' }, instanceIds: ids.length ? ids : undefined });
     },
   },
 };

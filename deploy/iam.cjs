@@ -148,6 +148,94 @@ function failoverStatements(config) {
         ...eips.map((g) => sub(`arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:elastic-ip/${g.allocationId}`)),
         sub('arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*'),
       ],
+      });
+    }
+    return statements;
+}
+
+/**
+ * replace-degraded: stop/start, relaunch (RunInstances, CreateImage, PassRole to EC2 only),
+ * Elastic IP moves, and UPSERTs of only the configured records in only their zones. Terminate is
+ * limited to instances the job itself marked (replaced, or a failed replacement it launched).
+ */
+function degradedStatements(config) {
+  const ec2 = (type) => sub(`arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:${type}/*`);
+  const statements = [
+    {
+      Sid: 'DescribeFleet',
+      Effect: 'Allow',
+      Action: ['ec2:DescribeInstances', 'ec2:DescribeInstanceStatus', 'ec2:DescribeAddresses', 'ec2:DescribeImages', 'ec2:DescribeInstanceAttribute', 'ec2:DescribeLaunchTemplateVersions'],
+      Resource: '*',
+    },
+    { Sid: 'StopStartAndTag', Effect: 'Allow', Action: ['ec2:StopInstances', 'ec2:StartInstances', 'ec2:CreateTags'], Resource: ec2('instance') },
+    {
+      Sid: 'TerminateOnlyReplacedOrReplacements',
+      Effect: 'Allow',
+      Action: ['ec2:TerminateInstances'],
+      Resource: ec2('instance'),
+      Condition: { StringLike: { 'ec2:ResourceTag/caretaker:remediation': ['relaunch:*'] } },
+    },
+    {
+      Sid: 'TerminateFailedReplacements',
+      Effect: 'Allow',
+      Action: ['ec2:TerminateInstances'],
+      Resource: ec2('instance'),
+      Condition: { Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } },
+    },
+    {
+      Sid: 'ImageOfDegradedInstance',
+      Effect: 'Allow',
+      Action: ['ec2:CreateImage'],
+      Resource: [ec2('instance'), sub('arn:${AWS::Partition}:ec2:${AWS::Region}::image/*'), sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*')],
+    },
+    {
+      Sid: 'TagImagesOnlyAtCreation',
+      Effect: 'Allow',
+      Action: ['ec2:CreateTags'],
+      Resource: [sub('arn:${AWS::Partition}:ec2:${AWS::Region}::image/*'), sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*')],
+      Condition: { StringEquals: { 'ec2:CreateAction': ['CreateImage'] } },
+    },
+    {
+      Sid: 'LaunchReplacements',
+      Effect: 'Allow',
+      Action: ['ec2:RunInstances'],
+      Resource: [
+        ec2('instance'),
+        ec2('volume'),
+        ec2('network-interface'),
+        ec2('subnet'),
+        ec2('security-group'),
+        ec2('key-pair'),
+        ec2('launch-template'),
+        sub('arn:${AWS::Partition}:ec2:${AWS::Region}::image/*'),
+        sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*'),
+      ],
+    },
+    {
+      Sid: 'PassInstanceRolesToEc2Only',
+      Effect: 'Allow',
+      Action: ['iam:PassRole'],
+      Resource: sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*'),
+      Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+    },
+    { Sid: 'MoveElasticIps', Effect: 'Allow', Action: ['ec2:AssociateAddress'], Resource: [ec2('elastic-ip'), ec2('instance'), ec2('network-interface')] },
+  ];
+  const records = (config.degraded || {}).records || [];
+  if (records.length > 0) {
+    const zones = [...new Set(records.map((r) => String(r.hostedZoneId).replace(/^\/hostedzone\//, '')))];
+    const names = [...new Set(records.map((r) => String(r.name).toLowerCase().replace(/\.$/, '')))];
+    statements.push({
+      Sid: 'UpsertConfiguredRecords',
+      Effect: 'Allow',
+      Action: ['route53:ChangeResourceRecordSets'],
+      Resource: zones.map((z) => sub(`arn:\${AWS::Partition}:route53:::hostedzone/${z}`)),
+      Condition: {
+        'ForAllValues:StringEquals': {
+          'route53:ChangeResourceRecordSetsNormalizedRecordNames': names,
+          'route53:ChangeResourceRecordSetsRecordTypes': ['A'],
+          'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
+        },
+      },
     });
   }
   return statements;
@@ -157,6 +245,7 @@ const FUNCTIONS = {
   'snapshot-volumes': { logicalId: 'SnapshotVolumesRole', statements: snapshotStatements },
   'prune-snapshots': { logicalId: 'PruneSnapshotsRole', statements: pruneStatements },
   'dns-failover': { logicalId: 'DnsFailoverRole', statements: failoverStatements },
+  'replace-degraded': { logicalId: 'ReplaceDegradedRole', statements: degradedStatements },
 };
 
 /** `resources` fragment: a role per function, named `<Function>Role` in serverless.yml. */
@@ -187,4 +276,4 @@ function roles({ resolveVariable }) {
   });
 }
 
-module.exports = { roles, snapshotStatements, pruneStatements, failoverStatements };
+module.exports = { roles, snapshotStatements, pruneStatements, failoverStatements, degradedStatements };

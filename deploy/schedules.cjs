@@ -48,4 +48,21 @@ function failoverSchedules() {
   return [{ schedule: { rate: [failover.schedule || 'rate(1 minute)'], description: 'EC2 Caretaker DNS failover watch' } }];
 }
 
-module.exports = { snapshotSchedules, pruneSchedules, failoverSchedules, readConfig };
+/**
+ * replace-degraded: the scan schedule (`degraded.schedule`) and the AWS Health rule, whose codes
+ * come from shared/degraded/event-codes.json, the list the parser and the planner use too.
+ */
+function degradedEvents() {
+  const degraded = readConfig().degraded || {};
+  const codes = require('../shared/degraded/event-codes.json');
+  return [
+    { schedule: { rate: [degraded.schedule || 'rate(15 minutes)'], description: 'EC2 Caretaker degraded-host scan (DescribeInstanceStatus)' } },
+    {
+      eventBridge: {
+        pattern: { source: ['aws.health'], 'detail-type': ['AWS Health Event'], detail: { service: ['EC2'], eventTypeCode: Object.keys(codes.health) } },
+      },
+    },
+  ];
+}
+
+module.exports = { snapshotSchedules, pruneSchedules, failoverSchedules, degradedEvents, readConfig };

@@ -6,6 +6,7 @@ import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import type { Clients } from '../shared/aws/clients';
 import { SandboxClock } from './clock';
 import { Ec2Model, type Ec2Timings } from './ec2';
+import { Ec2Lifecycle } from './ec2-lifecycle';
 import { awsError, type ServiceName } from './errors';
 import { type FaultRule, Faults, seededRandom } from './faults';
 import { Route53Model } from './route53';
@@ -84,6 +85,7 @@ export class SandboxAccount {
     this.random = seededRandom((options.seed ?? 1) + 1);
     this.faults = new Faults(seededRandom(options.seed ?? 1));
     this.services = { ec2: this.ec2.operations, route53: this.route53.operations, sns: this.sns.operations, ssm: this.ssm.operations };
+    this.serve('ec2', new Ec2Lifecycle(this.ec2, this.clock).operations);
   }
 
   /** Adds an operation model for a service (jobs extend the sandbox with what they use). */

@@ -1,6 +1,7 @@
 import { parseConfig } from '../shared/config/load';
 import type { Config } from '../shared/config/schema';
 import { SandboxAccount } from './account';
+import { seedDegradedDemo } from './demo-degraded';
 import { FleetBuilder } from './fleet';
 import type { Instance } from '@aws-sdk/client-ec2';
 
@@ -64,7 +65,8 @@ export function buildDemoAccount(start = new Date('2026-11-22T03:00:00Z')): Demo
   add('batch-1: stopped, still snapshotted', { name: 'batch-1', tags: { 'caretaker:snapshot': 'daily' }, state: 'stopped' });
   add('scratch-1: no snapshot tag, left alone', { name: 'scratch-1' });
   inventory.push(...seedSnapshotHistory(sandbox, fleet, web1));
-  return { sandbox, fleet, config: parseConfig(DEMO_CONFIG, 'demo config'), topicArn, inventory };
+  const degraded = seedDegradedDemo(sandbox, fleet, add);
+  return { sandbox, fleet, config: parseConfig({ ...DEMO_CONFIG, degraded: degraded.config }, 'demo config'), topicArn, inventory };
 }
 
 const DAY = 86_400_000;

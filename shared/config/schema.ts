@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { failoverSchema } from '../failover/config';
+import { degradedSchema } from '../degraded/config';
 import { pruneSchema } from '../prune/config';
 import { snapshotSchema } from '../snapshot/config';
 
@@ -20,6 +21,7 @@ export const configSchema = z
     snapshot: snapshotSchema.prefault({}),
     prune: pruneSchema.prefault({}),
     failover: failoverSchema.prefault({}),
+    degraded: degradedSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
     const seen = new Map<string, number>();

@@ -2,7 +2,7 @@ import type { RRType } from '@aws-sdk/client-route-53';
 import { errorCode, errorMessage } from '../aws/errors';
 import type { ItemResult, JobContext, RunReport } from '../engine/types';
 import { changeRecord, moveAddress, waitInsync } from './apply-failover';
-import { bare, type FailoverGroup } from './config';
+import { bare, type FailoverGroup, recheckSeconds } from './config';
 import { describeAddressOwner, describeMembers, type MemberAddress } from './describe-members';
 import { checkZone, describeRecord, recordValue } from './describe-record';
 import { type FailoverDecision, type MemberView, planFailover, planSelfNames } from './plan-failover';
@@ -46,7 +46,7 @@ export async function watchGroup(ctx: JobContext, group: FailoverGroup, options:
   const id = dns ? group.recordName! : group.allocationId!;
   const type = group.type as RRType;
   const intervalMs = group.probeIntervalSeconds * 1000;
-  const recheckMs = (group.recheckIntervalSeconds ?? group.probeIntervalSeconds) * 1000;
+  const recheckMs = recheckSeconds(group) * 1000;
   const maxTimeout = Math.max(...group.members.map((m) => m.probe.timeoutMs));
   // Elastic IP mode probes private IPs: the public one is the moving address itself.
   const members = dns ? group.members : group.members.map((m) => ({ ...m, address: 'private' as const }));

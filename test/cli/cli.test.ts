@@ -36,8 +36,18 @@ describe('caretaker CLI', () => {
     expect(await main(['snapshots'])).toBe(2);
   });
 
+  it('degraded scans the sandbox, plans in a dry run and relaunches for real; a bad --instance exits 2', async () => {
+    expect(await main(['degraded', '--sandbox', '--dry-run'])).toBe(0);
+    expect(out.join('\n')).toMatch(/relaunch +i-[0-9a-f]+: instance-retirement/);
+    expect(await main(['degraded', '--sandbox', '--instance', 'web-1'])).toBe(2);
+    expect(err.join('\n')).toContain("--instance[0]: 'web-1': expected an instance id");
+    expect(await main(['degraded', '--sandbox'])).toBe(0);
+    expect(out.join('\n')).toContain('[caretaker-demo] Degraded hosts ok: 1 done, 0 skipped');
+  });
+
   it('the demo runs every job through its handler and exits 0', async () => {
     expect(await main(['demo'])).toBe(0);
     expect(out.join('\n')).toContain('Account afterwards');
+    expect(out.join('\n')).toMatch(/Elastic IP 52\.20\.0\.10 → i-[0-9a-f]+; app\.example\.com A 52\.20\.0\.10/);
   });
 });

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { healthEventPattern } from '../../shared/degraded/event-codes';
 import { readZip } from './zip';
 
 /**
@@ -34,7 +35,7 @@ beforeAll(() => {
 describe('packaged CloudFormation template', () => {
   it('has every function on nodejs22.x arm64 with its own role', () => {
     const fns = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-    expect(fns.map((f) => f.Properties.FunctionName).sort()).toEqual(['ec2-caretaker-test-dns-failover', 'ec2-caretaker-test-prune-snapshots', 'ec2-caretaker-test-snapshot-volumes']);
+    expect(fns.map((f) => f.Properties.FunctionName).sort()).toEqual(['ec2-caretaker-test-dns-failover', 'ec2-caretaker-test-prune-snapshots', 'ec2-caretaker-test-replace-degraded', 'ec2-caretaker-test-snapshot-volumes']);
     for (const f of fns) {
       expect(f.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
       expect(f.Properties.Role['Fn::GetAtt'][0]).toMatch(/Role$/);
@@ -43,11 +44,29 @@ describe('packaged CloudFormation template', () => {
   });
 
   it('schedules every snapshot policy of the config, passing the policy and the scheduled time, and the prune job', () => {
-    const rules = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule');
+    const rules = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule' && r.Properties.Targets[0].InputTransformer);
     expect(rules.map((r) => [r.Properties.ScheduleExpression, r.Properties.Targets[0].InputTransformer])).toEqual([
       ['cron(0 3 * * ? *)', { InputPathsMap: { time: '$.time' }, InputTemplate: '{"policy":"daily","time":<time>}' }],
       ['rate(1 day)', { InputPathsMap: { time: '$.time' }, InputTemplate: '{"time":<time>}' }],
     ]);
+  });
+
+  it('triggers replace-degraded from the scan schedule and from AWS Health events with the one list of codes', () => {
+    const rules = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule' && JSON.stringify(r.Properties.Targets).includes('ReplaceDashdegradedLambdaFunction'));
+    expect(rules.map((r) => r.Properties.ScheduleExpression ?? r.Properties.EventPattern)).toEqual([
+      'rate(15 minutes)',
+      healthEventPattern(),
+    ]);
+  });
+
+  it('replace-degraded may terminate only instances it marked, and pass roles only to EC2', () => {
+    const byId = Object.fromEntries(statementsOf('ReplaceDegradedRole').map((s) => [s.Sid, s]));
+    expect(byId.TerminateOnlyReplacedOrReplacements!.Condition).toEqual({ StringLike: { 'ec2:ResourceTag/caretaker:remediation': ['relaunch:*'] } });
+    expect(byId.TerminateFailedReplacements!.Condition).toEqual({ Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } });
+    expect(byId.PassInstanceRolesToEc2Only!.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } });
+    expect(byId.TagImagesOnlyAtCreation!.Condition).toEqual({ StringEquals: { 'ec2:CreateAction': ['CreateImage'] } });
+    // The shipped config moves no DNS records, so the role may change none.
+    expect(byId.UpsertConfiguredRecords).toBeUndefined();
   });
 
   it('encrypts the alert topic with a key CloudWatch alarms may use', () => {

@@ -59,8 +59,8 @@ describe('failover config', () => {
       'failover.groups[0].ttl: expected at most 300 s: a failover record needs a low TTL',
     ]);
     expect(problems({ groups: [group({ probeIntervalSeconds: 1 })] })).toEqual([
-      'failover.groups[0].members[0].probe.timeoutMs: must not exceed the probe interval (1000 ms)',
-      'failover.groups[0].members[1].probe.timeoutMs: must not exceed the probe interval (1000 ms)',
+      'failover.groups[0].members[0].probe.timeoutMs: must not exceed the probe spacing (1000 ms: probeIntervalSeconds or recheckIntervalSeconds)',
+      'failover.groups[0].members[1].probe.timeoutMs: must not exceed the probe spacing (1000 ms: probeIntervalSeconds or recheckIntervalSeconds)',
     ]);
   });
 

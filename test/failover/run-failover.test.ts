@@ -44,8 +44,9 @@ describe('runFailover', () => {
     const moved = report.results.find((r) => r.action === 'upsert')!;
     expect(moved).toMatchObject({ outcome: 'done', details: { from: 'lb1', to: 'lb2', status: 'INSYNC' } });
     expect(moved.reason).toBe('lb1 is down after 3 failed probes (ECONNREFUSED); lb2 is healthy');
-    // 60 s budget, 5 s before the deadline and one probe timeout kept free: passes at 0, 5, ..., 50 s.
-    expect(passes).toHaveLength(11);
+    // 60 s budget, stopping 5 s before the deadline with one probe timeout kept free: passes every
+    // 5 s, and 2 s apart while LB1's failure is being confirmed (15, 17, 19 s).
+    expect(passes).toHaveLength(13);
     expect(runFailed(report)).toBe(false);
   });
 

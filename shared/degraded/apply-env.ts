@@ -1,0 +1,25 @@
+import type { RateLimiter } from '../engine/rate-limit';
+import type { JobContext } from '../engine/types';
+import type { DegradedConfig, WaiterLimits } from './config';
+
+/** What every apply step of the degraded job shares within one run. */
+export interface ApplyEnv {
+  config: DegradedConfig;
+  waiters: WaiterLimits;
+  /** Paces RunInstances inside its 5-burst / 2-per-second bucket. */
+  runPacer: RateLimiter;
+  region: string;
+}
+
+/** The time a step happens, on the clock `sleep` runs on (the run's `now` is its start). */
+export function stepTime(ctx: Pick<JobContext, 'nowMs'>): Date {
+  return new Date(ctx.nowMs());
+}
+
+/** An error that keeps the AWS code of its cause but says which step failed. */
+export function stepError(step: string, cause: unknown, extra = ''): Error {
+  const e = cause as { name?: string; message?: string };
+  const err = new Error(`${step} failed: ${String(e?.message ?? cause).split('\n')[0]}${extra}`, { cause });
+  err.name = e?.name && e.name !== 'Error' ? e.name : 'StepFailed';
+  return err;
+}

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { instanceId, positiveInt, scheduleExpression, tagMatch } from '../config/fields';
+
+/** What to do with an instance on a degraded host; the tag `caretaker:on-degraded` overrides per instance. */
+export const degradedActions = ['notify', 'stop-start', 'relaunch'] as const;
+export type DegradedAction = (typeof degradedActions)[number];
+
+const seconds = (error: string) => z.number({ error }).positive({ error });
+
+/**
+ * A DNS record that follows an instance: after a stop-start (new public IP) or a relaunch (new
+ * instance) it is UPSERTed with the instance's current address.
+ */
+export const dnsRecordSchema = z
+  .strictObject({
+    /** Which instance: by id, or by tags (a relaunched instance keeps its tags, so tags keep matching). */
+    instanceId: instanceId.optional(),
+    tags: tagMatch.optional(),
+    hostedZoneId: z.string().regex(/^(\/hostedzone\/)?Z[A-Z0-9]{1,32}$/, { error: 'expected a hosted zone id such as Z0123456789ABCDEFGHIJ' }),
+    name: z.string().min(1).max(255),
+    type: z.literal('A', { error: "only 'A' records are moved" }).default('A'),
+    ttl: z.number().int().min(0).max(2_147_483_647).default(60),
+    /** Which address the record holds. */
+    address: z.enum(['public', 'private'], { error: "expected 'public' or 'private'" }).default('public'),
+  })
+  .refine((r) => (r.instanceId === undefined) !== (r.tags === undefined || Object.keys(r.tags).length === 0), {
+    error: 'a record needs exactly one of instanceId or tags',
+  });
+
+export type DnsRecordConfig = z.infer<typeof dnsRecordSchema>;
+
+/** Waiter limits, in seconds; production defaults match the SDK's (15 s first poll) and EC2's real timings. */
+export const waiterSchema = z.strictObject({
+  minDelaySeconds: seconds('expected seconds > 0').default(15),
+  maxDelaySeconds: seconds('expected seconds > 0').default(60),
+  stoppedSeconds: seconds('expected seconds > 0').default(600),
+  runningSeconds: seconds('expected seconds > 0').default(600),
+  statusOkSeconds: seconds('expected seconds > 0').default(900),
+  imageSeconds: seconds('expected seconds > 0').default(1800),
+});
+
+export type WaiterLimits = z.infer<typeof waiterSchema>;
+
+export const degradedSchema = z.strictObject({
+  defaultAction: z.enum(degradedActions, { error: `expected one of ${degradedActions.join(', ')}` }).default('notify'),
+  /** Blast-radius cap: stop-starts plus relaunches in one run. */
+  maxReplacementsPerRun: positiveInt.default(5),
+  /** What happens to the old instance once its replacement holds its identity. */
+  afterRelaunch: z.enum(['stop', 'terminate'], { error: "expected 'stop' or 'terminate'" }).default('stop'),
+  /** CreateImage without rebooting the old instance (it stays untouched; file systems are crash-consistent). */
+  noReboot: z.boolean().default(true),
+  /** How often the DescribeInstanceStatus scan runs. */
+  schedule: scheduleExpression.default('rate(15 minutes)'),
+  records: z.array(dnsRecordSchema).default([]),
+  waiters: waiterSchema.prefault({}),
+  /**
+   * How long a remediation counts as "in progress" after its last step; past that, a run was cut
+   * off and the next trigger resumes it. Longer than the function's timeout (15 min at most).
+   */
+  leaseMinutes: positiveInt.default(20),
+  /** A handled instance is left alone this long, so late duplicates of its event do nothing. */
+  cooldownHours: positiveInt.default(24),
+  // Instances handled at once. RunInstances is paced to its bucket whatever this is; most of a
+  // relaunch is waiting (image, boot, status checks), so more lanes mostly shorten the run.
+  concurrency: positiveInt.max(50).default(5),
+});
+
+export type DegradedConfig = z.infer<typeof degradedSchema>;

@@ -1,0 +1,90 @@
+import {
+  DescribeInstancesCommand,
+  DescribeInstanceStatusCommand,
+  type DescribeInstanceStatusCommandInput,
+  type EC2Client,
+  type Filter,
+  type Instance,
+  type InstanceStatus,
+  paginateDescribeInstances,
+  paginateDescribeInstanceStatus,
+} from '@aws-sdk/client-ec2';
+import type { DegradedNotice } from './event';
+import { codeInfo, IMPAIRED_CODE, SCHEDULED_EVENT_CODES } from './event-codes';
+import { TAG_STATE } from './tags';
+
+/** EC2 accepts at most 200 values per filter. */
+const FILTER_VALUES_MAX = 200;
+
+/**
+ * The scan: running instances with a pending scheduled event of ours, and with a failing system
+ * status check. Two filtered, paginated `DescribeInstanceStatus` calls (filters are ANDed, so one
+ * call cannot ask for "either"). Completed and canceled events are ignored.
+ */
+export async function scanInstanceStatus(ec2: EC2Client, instanceIds?: string[]): Promise<DegradedNotice[]> {
+  const notices: DegradedNotice[] = [];
+  const byEvent = await statuses(ec2, [{ Name: 'event.code', Values: Object.keys(SCHEDULED_EVENT_CODES) }], instanceIds);
+  for (const status of byEvent) {
+    for (const event of status.Events ?? []) {
+      const info = codeInfo(event.Code ?? '');
+      if (!info || /^\[(Completed|Canceled)\]/.test(event.Description ?? '')) continue;
+      notices.push({
+        instanceId: status.InstanceId!,
+        code: event.Code!,
+        family: info.family,
+        deadline: event.NotBefore,
+        eventKey: event.InstanceEventId ?? `${status.InstanceId}:${event.Code}:${event.NotBefore?.toISOString() ?? ''}`,
+        source: 'scan',
+      });
+    }
+  }
+  const impaired = await statuses(ec2, [{ Name: 'system-status.status', Values: ['impaired'] }], instanceIds);
+  for (const status of impaired) {
+    notices.push({ instanceId: status.InstanceId!, code: IMPAIRED_CODE, family: 'impaired', eventKey: `${IMPAIRED_CODE}:${status.InstanceId}`, source: 'scan' });
+  }
+  return notices;
+}
+
+async function statuses(ec2: EC2Client, filters: Filter[], instanceIds?: string[]): Promise<InstanceStatus[]> {
+  const out: InstanceStatus[] = [];
+  // EC2 refuses MaxResults together with InstanceIds: page only the account-wide form.
+  const input: DescribeInstanceStatusCommandInput = instanceIds?.length ? { Filters: filters, InstanceIds: instanceIds } : { Filters: filters, MaxResults: 1000 };
+  if (instanceIds?.length) {
+    const res = await ec2.send(new DescribeInstanceStatusCommand(input));
+    return res.InstanceStatuses ?? [];
+  }
+  for await (const page of paginateDescribeInstanceStatus({ client: ec2 }, input)) out.push(...(page.InstanceStatuses ?? []));
+  return out;
+}
+
+/**
+ * The instances named, by `instance-id` filter rather than `InstanceIds`: an id that does not
+ * exist (terminated long ago, other account) is then simply absent instead of failing the call.
+ */
+export async function describeInstancesById(ec2: EC2Client, ids: string[]): Promise<Map<string, Instance>> {
+  const found = new Map<string, Instance>();
+  const unique = [...new Set(ids)];
+  for (let i = 0; i < unique.length; i += FILTER_VALUES_MAX) {
+    const chunk = unique.slice(i, i + FILTER_VALUES_MAX);
+    for await (const page of paginateDescribeInstances({ client: ec2 }, { Filters: [{ Name: 'instance-id', Values: chunk }], MaxResults: 1000 })) {
+      for (const inst of (page.Reservations ?? []).flatMap((r) => r.Instances ?? [])) found.set(inst.InstanceId!, inst);
+    }
+  }
+  return found;
+}
+
+/** Instances whose remediation is marked in progress: a cut-off run the scan must resume. */
+export async function describeInProgress(ec2: EC2Client): Promise<string[]> {
+  const ids: string[] = [];
+  const input = { Filters: [{ Name: `tag:${TAG_STATE}`, Values: ['*:in-progress'] }], MaxResults: 1000 };
+  for await (const page of paginateDescribeInstances({ client: ec2 }, input)) {
+    ids.push(...(page.Reservations ?? []).flatMap((r) => r.Instances ?? []).map((i) => i.InstanceId!));
+  }
+  return ids;
+}
+
+/** One instance, fresh (state, IPs); undefined if EC2 no longer knows it. */
+export async function describeInstance(ec2: EC2Client, id: string): Promise<Instance | undefined> {
+  const res = await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'instance-id', Values: [id] }] }));
+  return res.Reservations?.[0]?.Instances?.[0];
+}

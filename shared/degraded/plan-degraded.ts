@@ -1,0 +1,128 @@
+import { createHash } from 'node:crypto';
+import type { Instance } from '@aws-sdk/client-ec2';
+import type { Decision } from '../engine/types';
+import { type DegradedAction, type DegradedConfig, degradedActions } from './config';
+import type { DegradedNotice, SkippedEntity } from './event';
+import { codeInfo } from './event-codes';
+import { readState, TAG_ASG, TAG_FAILURES, TAG_ON_DEGRADED, TAG_TOKEN } from './tags';
+
+/** What apply needs for one instance. */
+export interface DegradedPayload {
+  instance: Instance;
+  action: DegradedAction;
+  /** The most urgent notice for the instance (absent when only resuming a cut-off run). */
+  notice?: DegradedNotice;
+  /** A run was cut off mid-way: continue from where the tags say, never start over. */
+  resume: boolean;
+  /** RunInstances ClientToken for a relaunch (≤ 64 chars). */
+  token: string;
+}
+
+export interface DegradedState {
+  notices: DegradedNotice[];
+  /** Entities the trigger named that will not be touched (other Region, not an instance, ...). */
+  skipped: SkippedEntity[];
+  instances: Map<string, Instance>;
+  /** Instances tagged in progress, found by the scan. */
+  inProgress: string[];
+}
+
+export type DegradedPolicy = Pick<DegradedConfig, 'defaultAction' | 'leaseMinutes' | 'cooldownHours'>;
+
+const MINUTE = 60_000;
+
+/** Token of (event, instance, attempt): a duplicate event gives the same token, hence no second instance. */
+export function clientToken(eventKey: string, instanceId: string, attempt: number): string {
+  const digest = createHash('sha256').update(`${eventKey}\n${instanceId}\n${attempt}`).digest('hex');
+  return `caretaker-${digest.slice(0, 48)}`;
+}
+
+/**
+ * PURE: notices + instances + policy + now → one decision per instance, most urgent deadline
+ * first. Skips carry their reason; resumes of cut-off runs come before new work.
+ */
+export function planDegraded(state: DegradedState, policy: DegradedPolicy, now: Date): Array<Decision<DegradedPayload | undefined>> {
+  const decisions: Array<Decision<DegradedPayload | undefined>> = state.skipped.map((s) => skip(s.target, s.reason));
+  const byInstance = new Map<string, DegradedNotice[]>();
+  for (const n of state.notices) byInstance.set(n.instanceId, [...(byInstance.get(n.instanceId) ?? []), n]);
+  for (const id of state.inProgress) if (!byInstance.has(id)) byInstance.set(id, []);
+  const planned = [...byInstance].map(([id, notices]) => decide(id, mostUrgent(notices), state.instances.get(id), policy, now));
+  planned.sort((a, b) => rank(a) - rank(b));
+  return [...decisions, ...planned];
+}
+
+function rank(d: Decision<DegradedPayload | undefined>): number {
+  if (!d.payload) return Number.MAX_SAFE_INTEGER;
+  if (d.payload.resume) return Number.MIN_SAFE_INTEGER;
+  return d.payload.notice?.deadline?.getTime() ?? Number.MAX_SAFE_INTEGER - 1;
+}
+
+function mostUrgent(notices: DegradedNotice[]): DegradedNotice | undefined {
+  return [...notices].sort((a, b) => (a.deadline?.getTime() ?? Infinity) - (b.deadline?.getTime() ?? Infinity))[0];
+}
+
+function skip(target: string, reason: string): Decision<undefined> {
+  return { target, action: 'skip', reason, payload: undefined };
+}
+
+function decide(
+  id: string,
+  notice: DegradedNotice | undefined,
+  instance: Instance | undefined,
+  policy: DegradedPolicy,
+  now: Date,
+): Decision<DegradedPayload | undefined> {
+  if (!instance) return skip(id, 'not found in this account and Region');
+  const tags = Object.fromEntries((instance.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+  const state = readState(tags);
+  const since = state?.at ? ` since ${state.at.toISOString()}` : '';
+  const stateName = instance.State?.Name ?? 'unknown';
+
+  if (state?.phase === 'in-progress') {
+    const age = state.at ? now.getTime() - state.at.getTime() : Infinity;
+    if (age < policy.leaseMinutes * MINUTE) return skip(id, `${state.action} in progress${since} (another run); nothing to do`);
+    if (stateName === 'terminated' || stateName === 'shutting-down') return skip(id, `${state.action} was cut off and the instance is ${stateName}; check by hand`);
+    const token = tags[TAG_TOKEN] ?? clientToken(notice?.eventKey ?? id, id, failures(tags));
+    return {
+      target: id,
+      action: state.action,
+      reason: `resuming ${state.action} cut off${since}`,
+      payload: { instance, action: state.action, notice, resume: true, token },
+    };
+  }
+  if (!notice) return skip(id, 'no pending event');
+  const info = codeInfo(notice.code);
+  const what = `${notice.code} (${info?.consequence ?? 'unknown'})${notice.deadline ? `, deadline ${notice.deadline.toISOString()}` : ''}`;
+  if (state?.phase === 'failed') return skip(id, `${what}: previous ${state.action} failed${since}; remove tag caretaker:remediation to retry`);
+  if (state?.phase === 'done' && state.at && now.getTime() - state.at.getTime() < policy.cooldownHours * 60 * MINUTE) {
+    return skip(id, `${what}: already handled (${state.action}) at ${state.at.toISOString()}`);
+  }
+  if (stateName === 'terminated' || stateName === 'shutting-down') return skip(id, `${what}: already ${stateName}`);
+  if (stateName !== 'running') return skip(id, `${what}: instance is ${stateName}, not running; it starts on a healthy host`);
+  const group = tags[TAG_ASG];
+  if (group) return skip(id, `${what}: member of Auto Scaling group ${group}, which replaces it`);
+
+  const tagged = tags[TAG_ON_DEGRADED];
+  let action: DegradedAction = policy.defaultAction;
+  let why = `config default ${policy.defaultAction}`;
+  if (tagged !== undefined) {
+    if (degradedActions.includes(tagged as DegradedAction)) {
+      action = tagged as DegradedAction;
+      why = `tag ${TAG_ON_DEGRADED}=${tagged}`;
+    } else {
+      action = 'notify';
+      why = `tag ${TAG_ON_DEGRADED}='${tagged}' is not one of ${degradedActions.join(', ')}, so only notifying`;
+    }
+  }
+  if (action === 'stop-start' && instance.RootDeviceType !== 'ebs') {
+    action = 'notify';
+    why = `stop-start needs an EBS root device, this one is ${instance.RootDeviceType ?? 'unknown'}; notifying (tag relaunch to replace it)`;
+  }
+  const token = clientToken(notice.eventKey, id, failures(tags));
+  return { target: id, action, reason: `${what}; ${why}`, payload: { instance, action, notice, resume: false, token } };
+}
+
+function failures(tags: Record<string, string>): number {
+  const n = Number(tags[TAG_FAILURES] ?? 0);
+  return Number.isInteger(n) && n > 0 ? n : 0;
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { parseDegradedTrigger } from '../../shared/degraded/event';
+import { runDegraded } from '../../shared/degraded/run-degraded';
+import { lifecycleOf } from '../../sandbox/ec2-lifecycle';
+import { FleetBuilder } from '../../sandbox/fleet';
+import { config, contextFor, FAST_WAITERS, fastSandbox, healthEvent } from './helpers';
+
+const RETIREMENT = 'AWS_EC2_PERSISTENT_INSTANCE_RETIREMENT_SCHEDULED';
+
+/** One relaunch-tagged instance with an EIP and a DNS record that already points at it. */
+function setup() {
+  const sandbox = fastSandbox({ throttling: true });
+  const web = new FleetBuilder(sandbox).instance({ name: 'web-1', tags: { 'caretaker:on-degraded': 'relaunch' } });
+  const allocation = new FleetBuilder(sandbox).elasticIp('52.10.0.1', web.InstanceId);
+  const zone = sandbox.route53.addZone('example.com');
+  sandbox.route53.zones.get(zone.Id!.replace('/hostedzone/', ''))!.records.push({ Name: 'web.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '52.10.0.1' }] });
+  const cfg = config({ records: [{ instanceId: web.InstanceId, hostedZoneId: zone.Id, name: 'web.example.com' }] });
+  const run = () => runDegraded(contextFor(sandbox), cfg, { trigger: parseDegradedTrigger(healthEvent(RETIREMENT, [web.InstanceId!])), waiters: FAST_WAITERS });
+  const replacements = () => [...sandbox.ec2.instances.values()].map((i) => i.data).filter((i) => i.Tags?.some((t) => t.Key === 'caretaker:replaces'));
+  return { sandbox, web, allocation, zoneId: zone.Id!, run, replacements };
+}
+
+describe('runDegraded under injected faults', () => {
+  it('InsufficientInstanceCapacity on RunInstances: failed item with the code, old instance running with its EIP', async () => {
+    const { sandbox, web, allocation, run, replacements } = setup();
+    sandbox.injectFault({ operation: 'RunInstances', code: 'InsufficientInstanceCapacity', message: 'We currently do not have sufficient t3.micro capacity' });
+    const report = await run();
+    expect(report.results[0]).toMatchObject({ outcome: 'failed', errorCode: 'InsufficientInstanceCapacity' });
+    expect(sandbox.ec2.requireInstance(web.InstanceId!).State?.Name).toBe('running');
+    expect(sandbox.ec2.addresses.get(allocation)!.data.InstanceId).toBe(web.InstanceId);
+    expect(replacements()).toHaveLength(0);
+  });
+
+  it('a Route 53 failure after the EIP moved: EIP given back, replacement terminated, record unchanged', async () => {
+    const { sandbox, web, allocation, zoneId, run, replacements } = setup();
+    sandbox.injectFault({ service: 'route53', operation: 'ChangeResourceRecordSets', code: 'InvalidChangeBatch', times: 1 });
+    const report = await run();
+    expect(report.results[0]).toMatchObject({ outcome: 'failed', errorCode: 'InvalidChangeBatch' });
+    expect(sandbox.callsOf('AssociateAddress').map((c) => c.input.InstanceId)).toEqual([replacements()[0]!.InstanceId, web.InstanceId]);
+    expect(sandbox.ec2.addresses.get(allocation)!.data.InstanceId).toBe(web.InstanceId);
+    expect(sandbox.ec2.requireInstance(web.InstanceId!).PublicIpAddress).toBe('52.10.0.1');
+    expect(sandbox.route53.record(zoneId, 'web.example.com', 'A')!.ResourceRecords).toEqual([{ Value: '52.10.0.1' }]);
+    expect(replacements()[0]!.State?.Name).toBe('shutting-down');
+    expect(sandbox.ec2.requireInstance(web.InstanceId!).State?.Name).toBe('running');
+  });
+
+  it('a throttling storm on describes and tags is absorbed by the SDK retries', async () => {
+    const { sandbox, run, replacements } = setup();
+    sandbox.injectFault({ operation: /^(Describe|CreateTags)/, code: 'RequestLimitExceeded', probability: 0.3, times: 20 });
+    const report = await run();
+    expect(report.results[0]).toMatchObject({ outcome: 'done' });
+    expect(sandbox.calls.filter((c) => c.error === 'RequestLimitExceeded').length).toBeGreaterThan(0);
+    expect(replacements()).toHaveLength(1);
+  });
+
+  it('a replacement that fails its status checks is retried after a person clears the tag, with a new token', async () => {
+    const { sandbox, web, run, replacements } = setup();
+    lifecycleOf(sandbox).launchHealth = () => 'impaired';
+    const first = await runDegraded(
+      contextFor(sandbox),
+      config({}),
+      { trigger: parseDegradedTrigger(healthEvent(RETIREMENT, [web.InstanceId!])), waiters: { ...FAST_WAITERS, statusOkSeconds: 0.4 } },
+    );
+    expect(first.results[0]!.outcome).toBe('failed');
+    const blocked = await run();
+    expect(blocked.results[0]!.reason).toMatch(/previous relaunch failed.*remove tag caretaker:remediation/);
+
+    lifecycleOf(sandbox).launchHealth = () => 'ok';
+    const stored = sandbox.ec2.requireInstance(web.InstanceId!);
+    stored.Tags = stored.Tags!.filter((t) => t.Key !== 'caretaker:remediation');
+    const retried = await run();
+    expect(retried.results[0]!.outcome).toBe('done');
+    const tokens = sandbox.callsOf('RunInstances').map((c) => c.input.ClientToken);
+    expect(new Set(tokens).size).toBe(2);
+    expect(replacements().filter((i) => i.State?.Name === 'running')).toHaveLength(1);
+  });
+});
