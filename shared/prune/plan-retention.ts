@@ -19,7 +19,7 @@ export interface SnapshotRow {
   unmanaged: boolean;
 }
 
-/** Rules that keep a snapshot: safety rails first, then retention rules. */
+/** Rules that keep a snapshot: safety rails first, then retention rules (the order reasons list them in). */
 export type KeepRule =
   | 'not-completed'
   | 'keep-tag'
@@ -32,17 +32,6 @@ export type KeepRule =
 
 /** Rules that condemn one: the seed's age limit, or "no retention rule keeps it". */
 export type CondemnRule = 'older-than' | 'outside-retention';
-
-export const KEEP_RULES: readonly KeepRule[] = [
-  'not-completed',
-  'keep-tag',
-  'ami',
-  'min-age',
-  'min-keep',
-  'keep-last',
-  ...GRANULARITIES,
-  'newer-than',
-];
 
 /** Payload of a prune decision: enough to apply it and to total the report. */
 export interface PruneItem {
