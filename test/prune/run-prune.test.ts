@@ -308,3 +308,19 @@ describe('prune summary e-mail', () => {
     expect(body).toContain('Deleted 3300 snapshot(s), ≈ 26,400 GiB (volume size × count).');
   });
 });
+
+describe('runPrune delivered twice at once (EventBridge is at-least-once)', () => {
+  it('deletes each snapshot once; the slower run finds them already gone, nothing fails', async () => {
+    const { sandbox, fleet, context, managed, existing } = setup();
+    const vol = fleet.volume({});
+    const expired = [10, 11, 12, 13, 14].map((d) => managed(vol, d));
+    const kept = managed(vol, 1);
+
+    const [a, b] = await Promise.all([runPrune(context(), config()), runPrune(context(), config())]);
+
+    expect([...existing()]).toEqual([kept]);
+    expect(sandbox.callsOf('DeleteSnapshot').filter((c) => !c.error).map((c) => c.input.SnapshotId).sort()).toEqual([...expired].sort());
+    expect([...a.results, ...b.results].filter((r) => r.outcome === 'failed')).toEqual([]);
+    expect([...a.results, ...b.results].filter((r) => r.details?.alreadyGone === true)).toHaveLength(5);
+  });
+});
