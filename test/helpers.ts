@@ -1,10 +1,9 @@
-import { memoryAlertSink } from '../shared/alerts/sink';
 import { parseConfig } from '../shared/config/load';
 import type { Config } from '../shared/config/schema';
 import type { JobContext } from '../shared/engine/types';
-import { silentLogger } from '../shared/log';
 import { SandboxAccount, type SandboxOptions } from '../sandbox/account';
 import { FleetBuilder } from '../sandbox/fleet';
+import { sandboxJobContext } from '../sandbox/job-context';
 
 /** A sandbox account with a frozen clock (time moves only through `sleep`), and its fleet builder. */
 export function sandboxWithFleet(options: SandboxOptions = {}) {
@@ -12,21 +11,8 @@ export function sandboxWithFleet(options: SandboxOptions = {}) {
   return { sandbox, fleet: new FleetBuilder(sandbox) };
 }
 
-/** A job context on the sandbox: its clients, its clock, alerts collected in memory. */
-export function sandboxContext(sandbox: SandboxAccount, overrides: Partial<JobContext> = {}): JobContext & { alerts: ReturnType<typeof memoryAlertSink> } {
-  return {
-    clients: sandbox.clients(),
-    now: sandbox.clock.now(),
-    dryRun: false,
-    alerts: memoryAlertSink(),
-    log: silentLogger,
-    deadline: { remainingMs: () => Number.POSITIVE_INFINITY },
-    sleep: sandbox.clock.sleep,
-    nowMs: () => sandbox.clock.nowMs(),
-    runId: 'test-run',
-    ...overrides,
-  } as JobContext & { alerts: ReturnType<typeof memoryAlertSink> };
-}
+/** A job context on the sandbox (see sandbox/job-context.ts). */
+export const sandboxContext = (sandbox: SandboxAccount, overrides: Partial<JobContext> = {}) => sandboxJobContext(sandbox, overrides);
 
 export function config(value: unknown): Config {
   return parseConfig(value, 'test config');
