@@ -1,3 +1,4 @@
+import { afterEach, beforeEach, vi } from 'vitest';
 import { parseConfig } from '../shared/config/load';
 import type { Config } from '../shared/config/schema';
 import type { JobContext } from '../shared/engine/types';
@@ -16,4 +17,18 @@ export const sandboxContext = (sandbox: SandboxAccount, overrides: Partial<JobCo
 
 export function config(value: unknown): Config {
   return parseConfig(value, 'test config');
+}
+
+/** Captures console output (and silences progress on stderr) for each test of a CLI suite. */
+export function captureConsole(): { out: string[]; err: string[] } {
+  const captured = { out: [] as string[], err: [] as string[] };
+  beforeEach(() => {
+    captured.out.length = 0;
+    captured.err.length = 0;
+    vi.spyOn(console, 'log').mockImplementation((...a) => void captured.out.push(a.join(' ')));
+    vi.spyOn(console, 'error').mockImplementation((...a) => void captured.err.push(a.join(' ')));
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  });
+  afterEach(() => vi.restoreAllMocks());
+  return captured;
 }
