@@ -1,28 +1,13 @@
+import { sandboxJobContext } from '../sandbox/job-context';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Clients } from '../shared/aws/clients';
-import { memoryAlertSink } from '../shared/alerts/sink';
-import type { JobContext } from '../shared/engine/types';
-import { silentLogger } from '../shared/log';
 import type { SandboxAccount } from '../sandbox/account';
 
 export const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'results');
 
 /** A job context whose waits really pass (scaled), so token buckets see true rates. */
-export function benchContext(sandbox: SandboxAccount, clients: Clients = sandbox.clients({ maxAttempts: 8 })): JobContext {
-  return {
-    clients,
-    now: sandbox.clock.now(),
-    dryRun: false,
-    alerts: memoryAlertSink(),
-    log: silentLogger,
-    deadline: { remainingMs: () => Number.POSITIVE_INFINITY },
-    sleep: sandbox.clock.scaledSleep,
-    nowMs: () => sandbox.clock.nowMs(),
-    runId: 'bench',
-  };
-}
+export const benchContext = (sandbox: SandboxAccount) => sandboxJobContext(sandbox, { runId: 'bench' }, { realTime: true, maxAttempts: 8 });
 
 /** Samples RSS while `work` runs; returns its result and the peak in MB. */
 export async function withPeakRss<T>(work: () => Promise<T>): Promise<{ result: T; peakRssMb: number }> {

@@ -1,7 +1,7 @@
+import { sandboxJobContext } from './job-context';
 import { memoryAlertSink } from '../shared/alerts/sink';
 import type { JobContext } from '../shared/engine/types';
 import { type FailoverConfig, failoverSchema } from '../shared/failover/config';
-import { silentLogger } from '../shared/log';
 import { SandboxAccount, type SandboxOptions } from './account';
 import { LocalLb } from './lb-servers';
 
@@ -62,21 +62,7 @@ export async function failoverScene(
     lb1,
     lb2,
     config,
-    context(budgetMs, overrides = {}) {
-      const end = sandbox.clock.nowMs() + budgetMs;
-      return {
-        clients: sandbox.clients(),
-        now: sandbox.clock.now(),
-        dryRun: false,
-        alerts: memoryAlertSink(),
-        log: silentLogger,
-        deadline: { remainingMs: () => end - sandbox.clock.nowMs() },
-        sleep: sandbox.clock.sleep,
-        nowMs: () => sandbox.clock.nowMs(),
-        runId: 'failover-test',
-        ...overrides,
-      } as JobContext & { alerts: ReturnType<typeof memoryAlertSink> };
-    },
+    context: (budgetMs, overrides = {}) => sandboxJobContext(sandbox, { runId: 'failover-test', ...overrides }, { budgetMs }),
     active: () => sandbox.route53.record(zoneId, 'lb.example.com', 'A')?.ResourceRecords?.[0]?.Value,
     close: async () => {
       await Promise.all([lb1.kill(), lb2.kill()]);

@@ -1,10 +1,10 @@
-import { memoryAlertSink } from '../shared/alerts/sink';
+import { afterEach, beforeEach, vi } from 'vitest';
 import { parseConfig } from '../shared/config/load';
 import type { Config } from '../shared/config/schema';
 import type { JobContext } from '../shared/engine/types';
-import { silentLogger } from '../shared/log';
 import { SandboxAccount, type SandboxOptions } from '../sandbox/account';
 import { FleetBuilder } from '../sandbox/fleet';
+import { sandboxJobContext } from '../sandbox/job-context';
 
 /** A sandbox account with a frozen clock (time moves only through `sleep`), and its fleet builder. */
 export function sandboxWithFleet(options: SandboxOptions = {}) {
@@ -12,22 +12,23 @@ export function sandboxWithFleet(options: SandboxOptions = {}) {
   return { sandbox, fleet: new FleetBuilder(sandbox) };
 }
 
-/** A job context on the sandbox: its clients, its clock, alerts collected in memory. */
-export function sandboxContext(sandbox: SandboxAccount, overrides: Partial<JobContext> = {}): JobContext & { alerts: ReturnType<typeof memoryAlertSink> } {
-  return {
-    clients: sandbox.clients(),
-    now: sandbox.clock.now(),
-    dryRun: false,
-    alerts: memoryAlertSink(),
-    log: silentLogger,
-    deadline: { remainingMs: () => Number.POSITIVE_INFINITY },
-    sleep: sandbox.clock.sleep,
-    nowMs: () => sandbox.clock.nowMs(),
-    runId: 'test-run',
-    ...overrides,
-  } as JobContext & { alerts: ReturnType<typeof memoryAlertSink> };
-}
+/** A job context on the sandbox (see sandbox/job-context.ts). */
+export const sandboxContext = (sandbox: SandboxAccount, overrides: Partial<JobContext> = {}) => sandboxJobContext(sandbox, overrides);
 
 export function config(value: unknown): Config {
   return parseConfig(value, 'test config');
+}
+
+/** Captures console output (and silences progress on stderr) for each test of a CLI suite. */
+export function captureConsole(): { out: string[]; err: string[] } {
+  const captured = { out: [] as string[], err: [] as string[] };
+  beforeEach(() => {
+    captured.out.length = 0;
+    captured.err.length = 0;
+    vi.spyOn(console, 'log').mockImplementation((...a) => void captured.out.push(a.join(' ')));
+    vi.spyOn(console, 'error').mockImplementation((...a) => void captured.err.push(a.join(' ')));
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  });
+  afterEach(() => vi.restoreAllMocks());
+  return captured;
 }

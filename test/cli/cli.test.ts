@@ -1,20 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main';
+import { captureConsole } from '../helpers';
 
 describe('caretaker CLI', () => {
-  let out: string[];
-  let err: string[];
-  beforeEach(() => {
-    out = [];
-    err = [];
-    vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
-    vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
-    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  });
-  afterEach(() => vi.restoreAllMocks());
+  const { out, err } = captureConsole();
 
   it('validate-config exits 2 naming a typo, 0 for the shipped config', async () => {
     const file = join(tmpdir(), `caretaker-${process.pid}.yml`);

@@ -1,9 +1,8 @@
+import { sandboxJobContext } from '../../sandbox/job-context';
 import { readFileSync } from 'node:fs';
-import { memoryAlertSink } from '../../shared/alerts/sink';
 import { configSchema } from '../../shared/config/schema';
 import type { WaiterLimits } from '../../shared/degraded/config';
 import type { JobContext } from '../../shared/engine/types';
-import { silentLogger } from '../../shared/log';
 import { SandboxAccount } from '../../sandbox/account';
 
 export const START = new Date('2026-01-10T00:00:00Z');
@@ -32,20 +31,7 @@ export function config(degraded: Record<string, unknown> = {}) {
   return configSchema.parse({ degraded });
 }
 
-export function contextFor(sandbox: SandboxAccount, overrides: Partial<JobContext> = {}): JobContext & { alerts: ReturnType<typeof memoryAlertSink> } {
-  return {
-    clients: sandbox.clients(),
-    now: sandbox.clock.now(),
-    dryRun: false,
-    alerts: memoryAlertSink(),
-    log: silentLogger,
-    deadline: { remainingMs: () => Infinity },
-    sleep: sandbox.clock.sleep,
-    nowMs: () => sandbox.clock.nowMs(),
-    runId: 'degraded-test',
-    ...overrides,
-  } as JobContext & { alerts: ReturnType<typeof memoryAlertSink> };
-}
+export const contextFor = (sandbox: SandboxAccount, overrides: Partial<JobContext> = {}) => sandboxJobContext(sandbox, { runId: 'degraded-test', ...overrides });
 
 /** A Health event for some entities (bare ids), in the real shape. */
 export function healthEvent(code: string, entities: string[], extra: { eventArn?: string; startTime?: string; account?: string } = {}) {

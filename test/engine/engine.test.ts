@@ -1,32 +1,18 @@
 import { describe, expect, it, vi } from 'vitest';
-import { memoryAlertSink } from '../../shared/alerts/sink';
 import { applyDecisions } from '../../shared/engine/apply';
 import { BlastRadiusError } from '../../shared/engine/errors';
 import { retryOn } from '../../shared/engine/retry';
 import { enforceCap, type JobDefinition, runFailed, runJob } from '../../shared/engine/run';
 import type { Decision, JobContext } from '../../shared/engine/types';
-import { silentLogger } from '../../shared/log';
 import { SandboxAccount } from '../../sandbox/account';
+import { sandboxJobContext } from '../../sandbox/job-context';
 import { awsError } from '../../sandbox/errors';
 
 const decisions = (n: number, action = 'act'): Decision<number>[] =>
   Array.from({ length: n }, (_, i) => ({ target: `t${i}`, action, reason: 'because', payload: i }));
 
-function context(overrides: Partial<JobContext> = {}): JobContext {
-  const sandbox = new SandboxAccount({ timeScale: 0 });
-  return {
-    clients: sandbox.clients(),
-    now: new Date('2026-01-01T00:00:00Z'),
-    dryRun: false,
-    alerts: memoryAlertSink(),
-    log: silentLogger,
-    deadline: { remainingMs: () => Infinity },
-    sleep: sandbox.clock.sleep,
-    nowMs: () => sandbox.clock.nowMs(),
-    runId: 'test-run',
-    ...overrides,
-  };
-}
+const context = (overrides: Partial<JobContext> = {}) =>
+  sandboxJobContext(new SandboxAccount({ timeScale: 0 }), { now: new Date('2026-01-01T00:00:00Z'), runId: 'test-run', ...overrides });
 
 describe('applyDecisions', () => {
   it('never runs more than `concurrency` items at once', async () => {
