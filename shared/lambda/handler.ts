@@ -83,10 +83,32 @@ export function defineHandler<E>(spec: HandlerSpec<E>, deps: HandlerDeps): Caret
       runId: newRunId(spec.job, now),
     };
     const report = await spec.run(event, ctx, config, context);
-    deps.log.info('run finished', { report: { ...report, plan: report.plan.length, results: report.results } });
+    deps.log.info('run finished', logSummary(report));
     await publishReport(alerts, report, config.alerts.subjectPrefix);
     if (runFailed(report)) throw new JobFailedError(spec.name, report.error?.message ?? `${report.results.filter((r) => r.outcome === 'failed').length} item(s) failed`);
     return report;
   };
   return middy(base).use(alertOnError({ sink: () => deps.alerts(deps.clients()) })) as unknown as CaretakerHandler;
+}
+
+/** Failures logged per run at most: a CloudWatch log event is limited to 256 KB. */
+const LOGGED_FAILURES_MAX = 200;
+
+/** The structured log line of a run: counts, notes and the first failures, never every item. */
+export function logSummary(report: RunReport): Record<string, unknown> {
+  const counts = { done: 0, skipped: 0, failed: 0 };
+  for (const r of report.results) counts[r.outcome]++;
+  const failures = report.results.filter((r) => r.outcome === 'failed');
+  return {
+    job: report.job,
+    runId: report.runId,
+    dryRun: report.dryRun,
+    planned: report.plan.length,
+    ...counts,
+    remaining: report.remaining,
+    error: report.error,
+    notes: report.notes,
+    failures: failures.slice(0, LOGGED_FAILURES_MAX),
+    ...(failures.length > LOGGED_FAILURES_MAX ? { failuresNotLogged: failures.length - LOGGED_FAILURES_MAX } : {}),
+  };
 }
