@@ -154,7 +154,7 @@ function failoverStatements(config) {
 }
 
 /**
- * replace-degraded: stop/start, relaunch (RunInstances, CreateImage, PassRole to EC2 only),
+ * replace-degraded: stop/start, relaunch (RunInstances, CreateImage, PassRole of the configured roles to EC2),
  * Elastic IP moves, and UPSERTs of only the configured records in only their zones. Terminate is
  * limited to instances the job itself marked (replaced, or a failed replacement it launched).
  */
@@ -211,15 +211,18 @@ function degradedStatements(config) {
         sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*'),
       ],
     },
-    {
-      Sid: 'PassInstanceRolesToEc2Only',
-      Effect: 'Allow',
-      Action: ['iam:PassRole'],
-      Resource: sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*'),
-      Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
-    },
     { Sid: 'MoveElasticIps', Effect: 'Allow', Action: ['ec2:AssociateAddress'], Resource: [ec2('elastic-ip'), ec2('instance'), ec2('network-interface')] },
   ];
+  const instanceRoles = (config.degraded || {}).instanceRoles || [];
+  if (instanceRoles.length > 0) {
+    statements.push({
+      Sid: 'PassConfiguredInstanceRolesToEc2',
+      Effect: 'Allow',
+      Action: ['iam:PassRole'],
+      Resource: instanceRoles.map((r) => sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${r}`)),
+      Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+    });
+  }
   const records = (config.degraded || {}).records || [];
   if (records.length > 0) {
     const zones = [...new Set(records.map((r) => String(r.hostedZoneId).replace(/^\/hostedzone\//, '')))];

@@ -52,6 +52,12 @@ export const degradedSchema = z.strictObject({
   /** How often the DescribeInstanceStatus scan runs. */
   schedule: scheduleExpression.default('rate(15 minutes)'),
   records: z.array(dnsRecordSchema).default([]),
+  /**
+   * IAM roles (names) of the instance profiles replacements may be launched with: the function may
+   * pass exactly these to EC2. A relaunch of an instance whose profile uses another role fails at
+   * RunInstances (UnauthorizedOperation) and leaves the old instance untouched.
+   */
+  instanceRoles: z.array(z.string().regex(/^[\w+=,.@-]{1,64}$/, { error: 'expected an IAM role name' })).default([]),
   waiters: waiterSchema.prefault({}),
   /**
    * How long a remediation counts as "in progress" after its last step; past that, a run was cut

@@ -1,0 +1,38 @@
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+
+const { degradedStatements } = createRequire(import.meta.url)('../../deploy/iam.cjs');
+const sids = (config: unknown) => degradedStatements(config).map((s: { Sid: string }) => s.Sid);
+
+describe('replace-degraded IAM statements', () => {
+  it('pass exactly the instance roles the config names, and only to EC2', () => {
+    expect(sids({ degraded: {} })).not.toContain('PassConfiguredInstanceRolesToEc2');
+    const pass = degradedStatements({ degraded: { instanceRoles: ['web-role', 'db-role'] } }).find(
+      (s: { Sid: string }) => s.Sid === 'PassConfiguredInstanceRolesToEc2',
+    );
+    expect(pass).toEqual({
+      Sid: 'PassConfiguredInstanceRolesToEc2',
+      Effect: 'Allow',
+      Action: ['iam:PassRole'],
+      Resource: [
+        { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/web-role' },
+        { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/db-role' },
+      ],
+      Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+    });
+  });
+
+  it('UPSERT only the configured A records in their zones', () => {
+    const upsert = degradedStatements({
+      degraded: { records: [{ hostedZoneId: '/hostedzone/Z123', name: 'App.Example.com.', address: 'public' }] },
+    }).find((s: { Sid: string }) => s.Sid === 'UpsertConfiguredRecords');
+    expect(upsert.Resource).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:route53:::hostedzone/Z123' }]);
+    expect(upsert.Condition).toEqual({
+      'ForAllValues:StringEquals': {
+        'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['app.example.com'],
+        'route53:ChangeResourceRecordSetsRecordTypes': ['A'],
+        'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
+      },
+    });
+  });
+});
