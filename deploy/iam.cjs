@@ -148,9 +148,30 @@ function failoverStatements(config) {
         ...eips.map((g) => sub(`arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:elastic-ip/${g.allocationId}`)),
         sub('arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*'),
       ],
-      });
-    }
-    return statements;
+    });
+  }
+  const vpc = (config.failover || {}).vpc;
+  if (vpc) {
+    // Lambda in a VPC manages its own network interfaces in the configured subnets and groups.
+    const ec2 = (type, id) => sub(`arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:${type}/${id}`);
+    statements.push(
+      {
+        Sid: 'VpcNetworkInterfaces',
+        Effect: 'Allow',
+        Action: ['ec2:CreateNetworkInterface'],
+        Resource: [ec2('network-interface', '*'), ...vpc.subnetIds.map((id) => ec2('subnet', id)), ...vpc.securityGroupIds.map((id) => ec2('security-group', id))],
+      },
+      {
+        Sid: 'VpcNetworkInterfaceLifecycle',
+        Effect: 'Allow',
+        Action: ['ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+        Resource: ec2('network-interface', '*'),
+      },
+      // Describe* calls support no resource-level permissions.
+      { Sid: 'VpcDescribeNetworkInterfaces', Effect: 'Allow', Action: ['ec2:DescribeNetworkInterfaces'], Resource: '*' },
+    );
+  }
+  return statements;
 }
 
 /**

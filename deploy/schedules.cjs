@@ -65,4 +65,10 @@ function degradedEvents() {
   ];
 }
 
-module.exports = { snapshotSchedules, pruneSchedules, failoverSchedules, degradedEvents, readConfig };
+/** The failover function's VPC settings (private load balancers), or none. */
+function failoverVpc() {
+  const vpc = (readConfig().failover || {}).vpc;
+  return vpc ? { subnetIds: vpc.subnetIds, securityGroupIds: vpc.securityGroupIds } : null;
+}
+
+module.exports = { snapshotSchedules, pruneSchedules, failoverSchedules, failoverVpc, degradedEvents, readConfig };

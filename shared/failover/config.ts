@@ -155,6 +155,13 @@ export const failoverSchema = z
     /** The watch loop stops this long before the Lambda deadline, leaving time to report. */
     stopBeforeDeadlineSeconds: z.number().min(1).max(60).default(5),
     groups: z.array(failoverGroupSchema).default([]),
+    /** Run the function in your VPC, to probe load balancers that only have private addresses. */
+    vpc: z
+      .strictObject({
+        subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { error: 'expected a subnet id like subnet-0123456789abcdef0' })).min(1),
+        securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, { error: 'expected a security group id like sg-0123456789abcdef0' })).min(1),
+      })
+      .optional(),
   })
   .superRefine((f, ctx) => {
     const seen = new Map<string, number>();

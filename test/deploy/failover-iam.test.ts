@@ -60,3 +60,18 @@ describe('dns-failover IAM statements', () => {
     expect(failoverSchedules()).toEqual([]);
   });
 });
+
+describe('dns-failover IAM statements in a VPC', () => {
+  it('allow network interfaces only in the configured subnets and security groups', async () => {
+    const { createRequire } = await import('node:module');
+    const { failoverStatements } = createRequire(import.meta.url)('../../deploy/iam.cjs');
+    const vpc = { subnetIds: ['subnet-0123456789abcdef0'], securityGroupIds: ['sg-0123456789abcdef0'] };
+    expect(failoverStatements({ failover: {} }).map((s: { Sid: string }) => s.Sid)).not.toContain('VpcNetworkInterfaces');
+    const create = failoverStatements({ failover: { vpc } }).find((s: { Sid: string }) => s.Sid === 'VpcNetworkInterfaces');
+    expect(create.Resource).toEqual([
+      { 'Fn::Sub': 'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:network-interface/*' },
+      { 'Fn::Sub': 'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:subnet/subnet-0123456789abcdef0' },
+      { 'Fn::Sub': 'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:security-group/sg-0123456789abcdef0' },
+    ]);
+  });
+});
