@@ -1,17 +1,17 @@
+import { memoryAlertSink } from '../../shared/alerts/sink';
 import { DescribeSnapshotsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
-import { memoryAlertSink } from '../../shared/alerts/sink';
 import { parseConfig } from '../../shared/config/load';
 import { InputError } from '../../shared/engine/errors';
 import { runFailed } from '../../shared/engine/run';
 import type { JobContext } from '../../shared/engine/types';
-import { silentLogger } from '../../shared/log';
 import { describeSnapshotPages } from '../../shared/prune/describe-snapshots';
 import { runPrune } from '../../shared/prune/run-prune';
 import { FOREIGN_REASON } from '../../shared/prune/summarize-prune';
 import { SandboxAccount } from '../../sandbox/account';
 import { FleetBuilder } from '../../sandbox/fleet';
+import { sandboxJobContext } from '../../sandbox/job-context';
 
 const DAY = 86_400_000;
 const START = new Date('2026-06-15T12:00:00Z');
@@ -19,18 +19,7 @@ const START = new Date('2026-06-15T12:00:00Z');
 function setup(options: { throttling?: boolean } = {}) {
   const sandbox = new SandboxAccount({ start: START, timeScale: 0, throttling: options.throttling ?? false, seed: 7 });
   const fleet = new FleetBuilder(sandbox);
-  const context = (overrides: Partial<JobContext> = {}): JobContext => ({
-    clients: sandbox.clients(),
-    now: sandbox.clock.now(),
-    dryRun: false,
-    alerts: memoryAlertSink(),
-    log: silentLogger,
-    deadline: { remainingMs: () => Infinity },
-    sleep: sandbox.clock.sleep,
-    nowMs: () => sandbox.clock.nowMs(),
-    runId: 'prune-test',
-    ...overrides,
-  });
+  const context = (overrides: Partial<JobContext> = {}): JobContext => sandboxJobContext(sandbox, { runId: 'prune-test', ...overrides });
   /** A caretaker snapshot of policy `policy`, `days` old. */
   const managed = (vol: { VolumeId?: string; Size?: number }, days: number, policy = 'daily', extra: Record<string, string> = {}) =>
     fleet.snapshot(vol, days * DAY, { 'caretaker:managed': 'true', 'caretaker:policy': policy, ...extra }).SnapshotId!;
