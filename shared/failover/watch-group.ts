@@ -54,18 +54,21 @@ export async function watchGroup(ctx: JobContext, group: FailoverGroup, options:
   if (dns && !(await zoneIsUsable(ctx, group, report))) return;
   const selfPublished = new Map<string, string | undefined>();
   const seenKeys = new Map<string, Set<string>>(members.map((m) => [m.name, new Set<string>()]));
+  // Self-names are secondary: one that cannot be read is left alone this run, and never holds up
+  // the failover of the service record.
+  const selfUnread = new Set<string>();
   if (dns) {
-    try {
-      for (const m of members.filter((x) => x.selfName)) {
-        const type = m.ip || m.instanceId ? 'A' : 'CNAME';
+    for (const m of members.filter((x) => x.selfName)) {
+      const type = m.ip || m.instanceId ? 'A' : 'CNAME';
+      try {
         const value = recordValue(await describeRecord(ctx.clients.route53, group.hostedZoneId!, m.selfName!, type));
         selfPublished.set(bare(m.selfName!), value);
         // The self-name remembers where the member was: that identifies it after an IP change.
         if (value) seenKeys.get(m.name)!.add(value);
+      } catch (error) {
+        selfUnread.add(bare(m.selfName!));
+        report.notes.push(`${group.name}: could not read ${m.selfName} (${errorCode(error)}); left as is this run.`);
       }
-    } catch (error) {
-      addError(report, errorCode(error), `${group.name}: could not read the self-names (${errorMessage(error)})`);
-      return;
     }
   }
 
@@ -172,7 +175,7 @@ export async function watchGroup(ctx: JobContext, group: FailoverGroup, options:
     }
     for (const m of views) if (m.key) seenKeys.get(m.name)!.add(m.key);
 
-    if (dns) await keepSelfNamesCurrent(ctx, group, views, selfPublished, report);
+    if (dns) await keepSelfNamesCurrent(ctx, group, views, selfPublished, selfUnread, report);
     if (options.once && (acted || pass >= onceLimit || views.every((v) => v.health.verdict !== 'unknown'))) break;
   }
 
@@ -266,10 +269,11 @@ async function keepSelfNamesCurrent(
   group: FailoverGroup,
   views: MemberView[],
   published: Map<string, string | undefined>,
+  unread: Set<string>,
   report: RunReport,
 ): Promise<void> {
   const withNames = views.map((v) => ({ ...v, selfName: group.members.find((m) => m.name === v.name)!.selfName }));
-  for (const change of planSelfNames(withNames, published)) {
+  for (const change of planSelfNames(withNames, published).filter((c) => !unread.has(bare(c.name)))) {
     const reason = `${change.member} is at ${change.value}${published.get(bare(change.name)) ? ` (was ${published.get(bare(change.name))})` : ''}`;
     report.plan.push({ target: change.name, action: 'upsert-self-name', reason });
     // Planned or attempted once per run: a failing rewrite is reported, not retried every pass.
