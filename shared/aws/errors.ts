@@ -27,3 +27,18 @@ export const THROTTLING_CODES: ReadonlySet<string> = new Set([
 export function isThrottling(error: unknown): boolean {
   return THROTTLING_CODES.has(errorCode(error));
 }
+
+/**
+ * Codes worth trying again later without a person: throttling, AWS-side faults, timeouts, and a
+ * lack of capacity (which moves). A job that failed with one of these may retry on its next run.
+ */
+export const TRANSIENT_CODES: ReadonlySet<string> = new Set([
+  ...THROTTLING_CODES,
+  'InternalError',
+  'InternalFailure',
+  'Unavailable',
+  'ServiceUnavailable',
+  'TimeoutError',
+  'RequestTimeout',
+  'InsufficientInstanceCapacity',
+]);

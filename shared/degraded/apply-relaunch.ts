@@ -18,7 +18,7 @@ import { type ApplyEnv, stepError, stepTime } from './apply-env';
 import { describeInstance } from './describe-degraded';
 import { addressesOf, associateAll, pointRecordsAt, recordsFor } from './move-identity';
 import type { DegradedPayload } from './plan-degraded';
-import { inheritedTags, TAG_EVENT, TAG_FAILURES, TAG_REPLACED_BY, TAG_REPLACES, TAG_STARTED, TAG_TOKEN, writeState } from './tags';
+import { inheritedTags, TAG_EVENT, TAG_FAILURES, TAG_LAST_ERROR, TAG_REPLACED_BY, TAG_REPLACES, TAG_STARTED, TAG_TOKEN, writeState } from './tags';
 import { CutOffError, waitFor } from './wait';
 
 /**
@@ -65,7 +65,7 @@ export async function relaunch(p: DegradedPayload, ctx: JobContext, env: ApplyEn
     if (records.length > 0 && current) await pointRecordsAt(ctx.clients.route53, records, current, `caretaker ${ctx.runId}: ${oldId} replaced by ${newId}`);
   } catch (error) {
     if (error instanceof CutOffError) throw error;
-    await undo(ctx, old, newId, moved, tags);
+    await undo(ctx, old, newId, moved, tags, errorCode(error));
     throw stepError('relaunch', error, `; ${oldId} left running${newId ? `, replacement ${newId} terminated` : ''}`);
   }
 
@@ -163,6 +163,7 @@ async function undo(
   newId: string | undefined,
   moved: { addresses: Awaited<ReturnType<typeof addressesOf>>; records: ReturnType<typeof recordsFor> },
   tags: Record<string, string>,
+  code: string,
 ): Promise<void> {
   const { ec2 } = ctx.clients;
   const oldId = old.InstanceId!;
@@ -183,5 +184,7 @@ async function undo(
     await attempt('terminate replacement', () => ec2.send(new TerminateInstancesCommand({ InstanceIds: [newId] })));
   }
   const failures = String(Number(tags[TAG_FAILURES] ?? 0) + 1);
-  await attempt('record failure', () => writeState(ec2, oldId, { action: 'relaunch', phase: 'failed', at: stepTime(ctx) }, { [TAG_FAILURES]: failures }));
+  await attempt('record failure', () =>
+    writeState(ec2, oldId, { action: 'relaunch', phase: 'failed', at: stepTime(ctx) }, { [TAG_FAILURES]: failures, [TAG_LAST_ERROR]: code.slice(0, 256) }),
+  );
 }

@@ -4,7 +4,11 @@ import type { Decision } from '../engine/types';
 import { type DegradedAction, type DegradedConfig, degradedActions } from './config';
 import type { DegradedNotice, SkippedEntity } from './event';
 import { codeInfo } from './event-codes';
-import { readState, TAG_ASG, TAG_FAILURES, TAG_ON_DEGRADED, TAG_TOKEN } from './tags';
+import { readState, TAG_ASG, TAG_FAILURES, TAG_LAST_ERROR, TAG_ON_DEGRADED, TAG_TOKEN } from './tags';
+import { TRANSIENT_CODES } from '../aws/errors';
+
+/** Relaunches retried by later triggers after a transient failure (throttling, 5xx, capacity); then a person decides. */
+const AUTO_RETRIES = 3;
 
 /** What apply needs for one instance. */
 export interface DegradedPayload {
@@ -93,7 +97,11 @@ function decide(
   if (!notice) return skip(id, 'no pending event');
   const info = codeInfo(notice.code);
   const what = `${notice.code} (${info?.consequence ?? 'unknown'})${notice.deadline ? `, deadline ${notice.deadline.toISOString()}` : ''}`;
-  if (state?.phase === 'failed') return skip(id, `${what}: previous ${state.action} failed${since}; remove tag caretaker:remediation to retry`);
+  if (state?.phase === 'failed') {
+    const code = tags[TAG_LAST_ERROR];
+    const retry = code !== undefined && TRANSIENT_CODES.has(code) && failures(tags) < AUTO_RETRIES;
+    if (!retry) return skip(id, `${what}: previous ${state.action} failed${since}${code ? ` (${code})` : ''}; remove tag caretaker:remediation to retry`);
+  }
   if (state?.phase === 'done' && state.at && now.getTime() - state.at.getTime() < policy.cooldownHours * 60 * MINUTE) {
     return skip(id, `${what}: already handled (${state.action}) at ${state.at.toISOString()}`);
   }

@@ -15,6 +15,8 @@ export const TAG_TOKEN = 'caretaker:remediation-token';
 export const TAG_EVENT = 'caretaker:remediation-event';
 /** Failed relaunches so far; part of the next token, so a retry after a failure gets a new instance. */
 export const TAG_FAILURES = 'caretaker:remediation-failures';
+/** The error code of the last failed relaunch: a transient one lets the next trigger retry by itself. */
+export const TAG_LAST_ERROR = 'caretaker:remediation-error';
 export const TAG_REPLACED_BY = 'caretaker:replaced-by';
 export const TAG_REPLACES = 'caretaker:replaces';
 /** Set by EC2 Auto Scaling on its members. */

@@ -55,10 +55,33 @@ describe('planDegraded', () => {
     ['done within the cooldown', instance('i-1', { 'caretaker:remediation': 'stop-start:done', 'caretaker:remediation-at': '2026-01-10T06:00:00Z' }), /already handled \(stop-start\)/],
     ['notified within the cooldown', instance('i-1', { 'caretaker:remediation': 'notify:done', 'caretaker:remediation-at': '2026-01-10T06:00:00Z' }), /already handled \(notify\)/],
     ['failed before', instance('i-1', { 'caretaker:remediation': 'relaunch:failed', 'caretaker:remediation-at': '2026-01-10T06:00:00Z' }), /previous relaunch failed.*remove tag/],
+    [
+      'failed before with a non-transient error',
+      instance('i-1', { 'caretaker:remediation': 'relaunch:failed', 'caretaker:remediation-error': 'InvalidParameterValue', 'caretaker:remediation-failures': '1' }),
+      /previous relaunch failed \(InvalidParameterValue\); remove tag/,
+    ],
+    [
+      'failed three times, transient or not',
+      instance('i-1', { 'caretaker:remediation': 'relaunch:failed', 'caretaker:remediation-error': 'RequestLimitExceeded', 'caretaker:remediation-failures': '3' }),
+      /previous relaunch failed \(RequestLimitExceeded\); remove tag/,
+    ],
   ])('skips: %s', (_name, inst, reason) => {
     const d = planOne(inst, { defaultAction: 'relaunch' });
     expect(d.action).toBe('skip');
     expect(d.reason).toMatch(reason);
+  });
+
+  it('retries by itself a relaunch that failed on a transient error (throttling, 5xx, capacity), with a new token', () => {
+    const failedOnce = instance('i-1', {
+      'caretaker:on-degraded': 'relaunch',
+      'caretaker:remediation': 'relaunch:failed',
+      'caretaker:remediation-error': 'InsufficientInstanceCapacity',
+      'caretaker:remediation-failures': '1',
+    });
+    const retry = planOne(failedOnce, {});
+    const first = planOne(instance('i-1', { 'caretaker:on-degraded': 'relaunch' }), {});
+    expect(retry.action).toBe('relaunch');
+    expect((retry.payload as { token: string }).token).not.toBe((first.payload as { token: string }).token);
   });
 
   it('acts again once the cooldown of a done remediation has passed', () => {

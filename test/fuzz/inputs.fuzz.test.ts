@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { makeHandler as failoverHandler } from '../../functions/dns-failover';
+import { makeHandler as pruneHandler } from '../../functions/prune-snapshots';
 import { makeHandler as snapshotHandler } from '../../functions/snapshot-volumes';
 import { parseConfig } from '../../shared/config/load';
 import { InputError, JobFailedError } from '../../shared/engine/errors';
@@ -29,23 +31,30 @@ describe('config loader under fuzzing', () => {
   });
 });
 
-describe('snapshot-volumes event parsing under fuzzing', () => {
-  it(`never throws anything but InputError, and never mutates, for ${RUNS} hostile events`, async () => {
+const HANDLERS = [
+  { name: 'snapshot-volumes', make: snapshotHandler, valid: { policy: 'daily', time: '2026-11-22T03:00:00Z', dryRun: true } },
+  { name: 'prune-snapshots', make: pruneHandler, valid: { time: '2026-11-22T04:00:00Z', dryRun: true } },
+  { name: 'dns-failover', make: failoverHandler, valid: { once: true, dryRun: true } },
+] as const;
+
+describe.each(HANDLERS)('$name event parsing under fuzzing', ({ make, valid }) => {
+  it(`never throws anything but InputError, and never mutates on a rejected event, for ${RUNS} hostile events`, async () => {
     const fuzz = new Fuzzer(12);
     const demo = buildDemoAccount();
-    const handler = snapshotHandler(sandboxDeps(demo.sandbox, demo.config, demo.topicArn));
-    const valid = { policy: 'daily', time: '2026-11-22T03:00:00Z', dryRun: true };
+    // No failover groups: a valid dns-failover event then returns at once instead of watching for a minute.
+    const config = { ...demo.config, failover: { ...demo.config.failover, groups: [] } };
+    const handler = make(sandboxDeps(demo.sandbox, config, demo.topicArn));
     let accepted = 0;
     for (let i = 0; i < RUNS; i++) {
       const event = i % 2 === 0 ? fuzz.mutate(valid) : fuzz.value(3);
       const before = demo.sandbox.mutatingCalls().length;
-      const outcome = await handler(event, lambdaContext('fuzz')).then(
+      const outcome = await handler(event, lambdaContext('fuzz', 900_000, () => demo.sandbox.clock.nowMs())).then(
         (report) => report,
         (error: unknown) => error,
       );
       if (outcome instanceof Error) {
         expect(outcome instanceof InputError || outcome instanceof JobFailedError, String(outcome)).toBe(true);
-        expect(demo.sandbox.mutatingCalls().length).toBe(before);
+        if (outcome instanceof InputError) expect(demo.sandbox.mutatingCalls().length).toBe(before);
       } else {
         accepted++;
       }

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { runFailed } from '../../shared/engine/run';
+import type { FaultRule } from '../../sandbox/faults';
 import { parseDegradedTrigger } from '../../shared/degraded/event';
 import { runDegraded } from '../../shared/degraded/run-degraded';
 import { lifecycleOf } from '../../sandbox/ec2-lifecycle';
 import { FleetBuilder } from '../../sandbox/fleet';
-import { config, contextFor, FAST_WAITERS, fastSandbox, healthEvent } from './helpers';
+import { config, contextFor, FAST_WAITERS, fastSandbox, healthEvent } from '../degraded/helpers';
 
 const RETIREMENT = 'AWS_EC2_PERSISTENT_INSTANCE_RETIREMENT_SCHEDULED';
 
@@ -73,5 +75,39 @@ describe('runDegraded under injected faults', () => {
     const tokens = sandbox.callsOf('RunInstances').map((c) => c.input.ClientToken);
     expect(new Set(tokens).size).toBe(2);
     expect(replacements().filter((i) => i.State?.Name === 'running')).toHaveLength(1);
+  });
+});
+
+const storms: Array<[string, FaultRule]> = [
+  ['30% RequestLimitExceeded on every EC2 call', { service: 'ec2', code: 'RequestLimitExceeded', probability: 0.3 }],
+  ['80% RequestLimitExceeded on every EC2 call', { service: 'ec2', code: 'RequestLimitExceeded', probability: 0.8 }],
+  ['30% InternalError (500) on every EC2 call', { service: 'ec2', code: 'InternalError', probability: 0.3 }],
+  ['30% network timeouts on every EC2 call', { service: 'ec2', code: 'TimeoutError', probability: 0.3 }],
+  ['50% Throttling on Route 53', { service: 'route53', code: 'Throttling', probability: 0.5 }],
+];
+
+describe('degraded job fault matrix', () => {
+  it.each(storms)('%s: at most one replacement, identity never lost, failures reported, the runs after the storm finish', async (_name, rule) => {
+    const { sandbox, web, allocation, zoneId, run, replacements } = setup();
+    sandbox.injectFault(rule);
+    const check = (report: Awaited<ReturnType<typeof run>>) => {
+      for (const f of report.results.filter((r) => r.outcome === 'failed')) expect(f.errorCode, `failure of ${f.id}`).toBeTruthy();
+      if (report.results.some((r) => r.outcome === 'failed')) expect(runFailed(report)).toBe(true);
+      // Whatever happened, the Elastic IP is on a running instance: the old one or its replacement.
+      const holder = sandbox.ec2.addresses.get(allocation)!.data.InstanceId!;
+      expect(['running', 'pending']).toContain(sandbox.ec2.requireInstance(holder).State?.Name);
+      expect(replacements().filter((r) => !['terminated', 'shutting-down'].includes(r.State?.Name ?? '')).length).toBeLessThanOrEqual(1);
+      return report.results.some((r) => r.outcome === 'done');
+    };
+    let done = check(await run()) || check(await run());
+    // The storm passes; an interrupted relaunch's lease (20 min) runs out and the next triggers finish it.
+    sandbox.faults.clear();
+    sandbox.clock.advance(25 * 60_000);
+    for (let i = 0; i < 2 && !done; i++) done = check(await run());
+    expect(done).toBe(true);
+    const replacement = replacements().find((r) => r.State?.Name === 'running')!;
+    expect(sandbox.ec2.addresses.get(allocation)!.data.InstanceId).toBe(replacement.InstanceId);
+    expect(sandbox.route53.record(zoneId, 'web.example.com', 'A')!.ResourceRecords).toEqual([{ Value: '52.10.0.1' }]);
+    expect(['stopping', 'stopped']).toContain(sandbox.ec2.requireInstance(web.InstanceId!).State?.Name);
   });
 });
