@@ -47,7 +47,10 @@ export async function main(argv: string[]): Promise<number> {
       const { values } = parseArgs({ args: rest, options: COMMON, strict: true });
       const file = values.config ?? 'caretaker.config.yml';
       const config = await loadConfig(file);
-      console.log(`${file}: valid (${config.snapshot.policies.length} snapshot policies)`);
+      console.log(
+        `${file}: valid: ${config.snapshot.policies.length} snapshot policies (${config.snapshot.policies.filter((p) => p.retain).length} with retention), ` +
+          `${config.prune.volumes.length} listed prune volumes, ${config.failover.groups.length} failover groups, degraded default ${config.degraded.defaultAction}`,
+      );
       return 0;
     }
     const job = JOB_COMMANDS[command];
