@@ -1,4 +1,6 @@
-import { afterEach, beforeEach, vi } from 'vitest';
+import { afterEach, beforeEach, expect, vi } from 'vitest';
+import { runFailed } from '../shared/engine/run';
+import type { RunReport } from '../shared/engine/types';
 import { parseConfig } from '../shared/config/load';
 import type { Config } from '../shared/config/schema';
 import type { JobContext } from '../shared/engine/types';
@@ -31,4 +33,11 @@ export function captureConsole(): { out: string[]; err: string[] } {
   });
   afterEach(() => vi.restoreAllMocks());
   return captured;
+}
+
+/** Every failed item names its AWS error code, and a run with failures fails (exit 1, alert). */
+export function expectFailuresReported(report: RunReport): void {
+  const failed = report.results.filter((r) => r.outcome === 'failed');
+  for (const f of failed) expect(f.errorCode, `failure of ${f.id} has a code`).toBeTruthy();
+  if (failed.length > 0) expect(runFailed(report)).toBe(true);
 }

@@ -1,5 +1,5 @@
+import { expectFailuresReported } from '../helpers';
 import { describe, expect, it } from 'vitest';
-import { runFailed } from '../../shared/engine/run';
 import type { FaultRule } from '../../sandbox/faults';
 import { parseDegradedTrigger } from '../../shared/degraded/event';
 import { runDegraded } from '../../shared/degraded/run-degraded';
@@ -91,8 +91,7 @@ describe('degraded job fault matrix', () => {
     const { sandbox, web, allocation, zoneId, run, replacements } = setup();
     sandbox.injectFault(rule);
     const check = (report: Awaited<ReturnType<typeof run>>) => {
-      for (const f of report.results.filter((r) => r.outcome === 'failed')) expect(f.errorCode, `failure of ${f.id}`).toBeTruthy();
-      if (report.results.some((r) => r.outcome === 'failed')) expect(runFailed(report)).toBe(true);
+      expectFailuresReported(report);
       // Whatever happened, the Elastic IP is on a running instance: the old one or its replacement.
       const holder = sandbox.ec2.addresses.get(allocation)!.data.InstanceId!;
       expect(['running', 'pending']).toContain(sandbox.ec2.requireInstance(holder).State?.Name);

@@ -1,5 +1,5 @@
+import { expectFailuresReported } from '../helpers';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runFailed } from '../../shared/engine/run';
 import { runFailover } from '../../shared/failover/run-failover';
 import { failoverScene, type FailoverScene, LB2_IP } from '../../sandbox/failover-scene';
 import type { FaultRule } from '../../sandbox/faults';
@@ -50,8 +50,7 @@ describe('failover job fault matrix', () => {
     for (const c of changes) expect(serviceValue(c.input)).toBe(LB2_IP);
     expect(scene.active()).toBe(LB2_IP);
     for (const r of reports) {
-      for (const f of r.results.filter((x) => x.outcome === 'failed')) expect(f.errorCode, `failure of ${f.id}`).toBeTruthy();
-      if (r.results.some((x) => x.outcome === 'failed')) expect(runFailed(r)).toBe(true);
+      expectFailuresReported(r);
     }
   });
 

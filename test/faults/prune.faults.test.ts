@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../shared/config/load';
-import { runFailed } from '../../shared/engine/run';
 import type { RunReport } from '../../shared/engine/types';
 import { DELETE_ACTION } from '../../shared/prune/plan-retention';
 import { runPrune } from '../../shared/prune/run-prune';
 import type { FaultRule } from '../../sandbox/faults';
 import { sandboxJobContext } from '../../sandbox/job-context';
-import { sandboxWithFleet } from '../helpers';
+import { sandboxWithFleet, expectFailuresReported } from '../helpers';
 
 /**
  * The prune job under AWS failure modes. Invariants, whatever the fault: nothing a rule keeps is
@@ -46,8 +45,7 @@ function check(reports: RunReport[], deleted: Set<string>, allowed: Set<string>,
   for (const id of deleted) expect(allowed.has(id), `${id} was kept by a rule but deleted`).toBe(true);
   for (const id of held) expect(deleted.has(id), `AMI-held ${id} deleted`).toBe(false);
   for (const r of reports) {
-    for (const f of r.results.filter((x) => x.outcome === 'failed')) expect(f.errorCode, `failure of ${f.id} has a code`).toBeTruthy();
-    if (r.results.some((x) => x.outcome === 'failed')) expect(runFailed(r)).toBe(true);
+    expectFailuresReported(r);
   }
 }
 
