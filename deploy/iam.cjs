@@ -188,7 +188,16 @@ function degradedStatements(config) {
       Action: ['ec2:DescribeInstances', 'ec2:DescribeInstanceStatus', 'ec2:DescribeAddresses', 'ec2:DescribeImages', 'ec2:DescribeInstanceAttribute', 'ec2:DescribeLaunchTemplateVersions'],
       Resource: '*',
     },
-    { Sid: 'StopStartAndTag', Effect: 'Allow', Action: ['ec2:StopInstances', 'ec2:StartInstances', 'ec2:CreateTags'], Resource: ec2('instance') },
+    // The job writes caretaker:remediation=<action>:in-progress before it stops, starts or images an
+    // instance, so these calls are limited to instances it is remediating right now.
+    { Sid: 'TagRemediationState', Effect: 'Allow', Action: ['ec2:CreateTags'], Resource: ec2('instance') },
+    {
+      Sid: 'StopStartOnlyRemediatedInstances',
+      Effect: 'Allow',
+      Action: ['ec2:StopInstances', 'ec2:StartInstances'],
+      Resource: ec2('instance'),
+      Condition: { StringEquals: { 'ec2:ResourceTag/caretaker:remediation': ['stop-start:in-progress', 'relaunch:in-progress'] } },
+    },
     {
       Sid: 'TerminateOnlyReplacedOrReplacements',
       Effect: 'Allow',
@@ -204,10 +213,18 @@ function degradedStatements(config) {
       Condition: { Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } },
     },
     {
-      Sid: 'ImageOfDegradedInstance',
+      Sid: 'ImageOnlyOfInstancesBeingRelaunched',
       Effect: 'Allow',
       Action: ['ec2:CreateImage'],
-      Resource: [ec2('instance'), sub('arn:${AWS::Partition}:ec2:${AWS::Region}::image/*'), sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*')],
+      Resource: ec2('instance'),
+      Condition: { StringEquals: { 'ec2:ResourceTag/caretaker:remediation': 'relaunch:in-progress' } },
+    },
+    {
+      Sid: 'ImagesTaggedAsReplacements',
+      Effect: 'Allow',
+      Action: ['ec2:CreateImage'],
+      Resource: [sub('arn:${AWS::Partition}:ec2:${AWS::Region}::image/*'), sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*')],
+      Condition: { Null: { 'aws:RequestTag/caretaker:replaces': 'false' } },
     },
     {
       Sid: 'TagImagesOnlyAtCreation',
@@ -217,11 +234,17 @@ function degradedStatements(config) {
       Condition: { StringEquals: { 'ec2:CreateAction': ['CreateImage'] } },
     },
     {
-      Sid: 'LaunchReplacements',
+      Sid: 'LaunchOnlyTaggedReplacements',
+      Effect: 'Allow',
+      Action: ['ec2:RunInstances'],
+      Resource: ec2('instance'),
+      Condition: { Null: { 'aws:RequestTag/caretaker:replaces': 'false' } },
+    },
+    {
+      Sid: 'LaunchReplacementResources',
       Effect: 'Allow',
       Action: ['ec2:RunInstances'],
       Resource: [
-        ec2('instance'),
         ec2('volume'),
         ec2('network-interface'),
         ec2('subnet'),

@@ -59,13 +59,21 @@ describe('packaged CloudFormation template', () => {
     ]);
   });
 
-  it('replace-degraded may terminate only instances it marked, and pass roles only to EC2', () => {
+  it('replace-degraded may stop, start, image and terminate only instances it marked, and launch only tagged replacements', () => {
     const byId = Object.fromEntries(statementsOf('ReplaceDegradedRole').map((s) => [s.Sid, s]));
     expect(byId.TerminateOnlyReplacedOrReplacements!.Condition).toEqual({ StringLike: { 'ec2:ResourceTag/caretaker:remediation': ['relaunch:*'] } });
     expect(byId.TerminateFailedReplacements!.Condition).toEqual({ Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } });
     // The shipped config names no instance roles, so the role may pass none.
     expect(byId.PassConfiguredInstanceRolesToEc2).toBeUndefined();
     expect(byId.TagImagesOnlyAtCreation!.Condition).toEqual({ StringEquals: { 'ec2:CreateAction': ['CreateImage'] } });
+    // Stop, start and image only instances the job has marked as being remediated right now.
+    expect(byId.StopStartOnlyRemediatedInstances!.Condition).toEqual({
+      StringEquals: { 'ec2:ResourceTag/caretaker:remediation': ['stop-start:in-progress', 'relaunch:in-progress'] },
+    });
+    expect(byId.ImageOnlyOfInstancesBeingRelaunched!.Condition).toEqual({ StringEquals: { 'ec2:ResourceTag/caretaker:remediation': 'relaunch:in-progress' } });
+    // New instances only if tagged as the replacement of one.
+    expect(byId.LaunchOnlyTaggedReplacements!.Condition).toEqual({ Null: { 'aws:RequestTag/caretaker:replaces': 'false' } });
+    expect(JSON.stringify(byId.LaunchReplacementResources!.Resource)).not.toContain(':instance/');
     // The shipped config moves no DNS records, so the role may change none.
     expect(byId.UpsertConfiguredRecords).toBeUndefined();
   });
