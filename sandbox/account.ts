@@ -7,6 +7,7 @@ import type { Clients } from '../shared/aws/clients';
 import { SandboxClock } from './clock';
 import { Ec2Model, type Ec2Timings } from './ec2';
 import { Ec2Lifecycle } from './ec2-lifecycle';
+import { Ec2Status } from './ec2-status';
 import { awsError, type ServiceName } from './errors';
 import { type FaultRule, Faults, seededRandom } from './faults';
 import { Route53Model } from './route53';
@@ -85,6 +86,9 @@ export class SandboxAccount {
     this.random = seededRandom((options.seed ?? 1) + 1);
     this.faults = new Faults(seededRandom(options.seed ?? 1));
     this.services = { ec2: this.ec2.operations, route53: this.route53.operations, sns: this.sns.operations, ssm: this.ssm.operations };
+    // Status and Elastic IP operations join the model's own, so the lifecycle (which refreshes
+    // instance states before describes) wraps them too.
+    Object.assign(this.ec2.operations, new Ec2Status(this.ec2).operations);
     this.serve('ec2', new Ec2Lifecycle(this.ec2, this.clock).operations);
   }
 

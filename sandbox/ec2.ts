@@ -5,10 +5,8 @@ import type {
   CreateTagsRequest,
   DeleteSnapshotRequest,
   DeleteTagsRequest,
-  DescribeAddressesRequest,
   DescribeImagesRequest,
   DescribeInstancesRequest,
-  DescribeInstanceStatusRequest,
   DescribeSnapshotsRequest,
   DescribeVolumesRequest,
   Image,
@@ -20,7 +18,6 @@ import type {
   Tag,
   TagSpecification,
   Volume,
-  AssociateAddressRequest,
 } from '@aws-sdk/client-ec2';
 import type { SandboxClock } from './clock';
 import { fail } from './errors';
@@ -72,14 +69,11 @@ export class Ec2Model {
     DescribeVolumes: (i: DescribeVolumesRequest) => this.describeVolumes(i),
     DescribeSnapshots: (i: DescribeSnapshotsRequest) => this.describeSnapshots(i),
     DescribeImages: (i: DescribeImagesRequest) => this.describeImages(i),
-    DescribeInstanceStatus: (i: DescribeInstanceStatusRequest) => this.describeInstanceStatus(i),
-    DescribeAddresses: (i: DescribeAddressesRequest) => this.describeAddresses(i),
     CreateSnapshot: (i: CreateSnapshotRequest) => this.createSnapshot(i),
     CreateSnapshots: (i: CreateSnapshotsRequest) => this.createSnapshots(i),
     DeleteSnapshot: (i: DeleteSnapshotRequest) => this.deleteSnapshot(i),
     CreateTags: (i: CreateTagsRequest) => this.createTags(i),
     DeleteTags: (i: DeleteTagsRequest) => this.deleteTags(i),
-    AssociateAddress: (i: AssociateAddressRequest) => this.associateAddress(i),
   };
 
   // ----- seeding (the fleet builder and tests use these) -----
@@ -369,14 +363,7 @@ export class Ec2Model {
     return {};
   }
 
-  // ----- instance status -----
-
-  private statusFields: FilterFields<Instance & { health: InstanceHealth }> = {
-    'event.code': (i) => i.health.events.map((e) => e.Code),
-    'system-status.status': (i) => [i.health.systemStatus],
-    'instance-status.status': (i) => [i.health.instanceStatus],
-    'instance-state-name': (i) => [i.State?.Name],
-  };
+  // ----- instance health (DescribeInstanceStatus and Elastic IPs live in ec2-status.ts) -----
 
   healthOf(id: string): InstanceHealth {
     let h = this.health.get(id);
@@ -385,74 +372,6 @@ export class Ec2Model {
       this.health.set(id, h);
     }
     return h;
-  }
-
-  private describeInstanceStatus(input: DescribeInstanceStatusRequest) {
-    if (input.InstanceIds?.length) input.InstanceIds.forEach((id) => this.requireInstance(id));
-    const items = [...this.instances.values()]
-      .filter((i) => !input.InstanceIds?.length || input.InstanceIds.includes(i.data.InstanceId!))
-      .filter((i) => input.IncludeAllInstances || i.data.State?.Name === 'running')
-      .map((i) => ({ seq: i.seq, data: { ...i.data, health: this.healthOf(i.data.InstanceId!) } }));
-    const { page, nextToken } = paginate('ec2', applyFilters(items, input.Filters, this.statusFields), input, { min: 5, max: 1000 });
-    return {
-      InstanceStatuses: page.map((i) => {
-        const running = i.State?.Name === 'running';
-        return {
-          InstanceId: i.InstanceId,
-          AvailabilityZone: i.Placement?.AvailabilityZone,
-          InstanceState: clone(i.State),
-          Events: clone(i.health.events),
-          SystemStatus: { Status: running ? i.health.systemStatus : 'not-applicable', Details: [{ Name: 'reachability', Status: running && i.health.systemStatus === 'impaired' ? 'failed' : 'passed' }] },
-          InstanceStatus: { Status: running ? i.health.instanceStatus : 'not-applicable' },
-        };
-      }),
-      NextToken: nextToken,
-    };
-  }
-
-  // ----- Elastic IPs -----
-
-  private addressFields: FilterFields<Address> = {
-    'allocation-id': (a) => [a.AllocationId],
-    'association-id': (a) => [a.AssociationId],
-    'instance-id': (a) => [a.InstanceId],
-    'public-ip': (a) => [a.PublicIp],
-    domain: (a) => [a.Domain],
-  };
-
-  private describeAddresses(input: DescribeAddressesRequest) {
-    let items = [...this.addresses.values()];
-    if (input.AllocationIds?.length) {
-      const missing = input.AllocationIds.filter((id) => !this.addresses.has(id));
-      if (missing.length) throw fail('ec2', 'InvalidAllocationID.NotFound', `The allocation IDs '${missing.join(', ')}' do not exist`);
-      items = items.filter((a) => input.AllocationIds!.includes(a.data.AllocationId!));
-    }
-    if (input.PublicIps?.length) items = items.filter((a) => input.PublicIps!.includes(a.data.PublicIp!));
-    return { Addresses: applyFilters(items, input.Filters, this.addressFields).map((a) => clone(a.data)) };
-  }
-
-  private associateAddress(input: AssociateAddressRequest) {
-    const found = [...this.addresses.values()].find(
-      (a) => (input.AllocationId && a.data.AllocationId === input.AllocationId) || (input.PublicIp && a.data.PublicIp === input.PublicIp),
-    );
-    if (!found) throw fail('ec2', 'InvalidAllocationID.NotFound', `The allocation ID '${input.AllocationId ?? input.PublicIp}' does not exist`);
-    const instance = this.requireInstance(input.InstanceId ?? '');
-    if (instance.State?.Name !== 'running' && instance.State?.Name !== 'stopped') {
-      throw fail('ec2', 'IncorrectInstanceState', `The instance '${instance.InstanceId}' is not in a valid state for this operation.`);
-    }
-    const address = found.data;
-    if (address.InstanceId && address.InstanceId !== instance.InstanceId && input.AllowReassociation !== true) {
-      throw fail('ec2', 'Resource.AlreadyAssociated', `resource ${address.AllocationId} is already associated with associate-id ${address.AssociationId}`);
-    }
-    if (address.InstanceId && address.InstanceId !== instance.InstanceId) {
-      const previous = this.instances.get(address.InstanceId)?.data;
-      if (previous) previous.PublicIpAddress = undefined;
-    }
-    address.InstanceId = instance.InstanceId;
-    address.PrivateIpAddress = instance.PrivateIpAddress;
-    address.AssociationId = this.newId('eipassoc');
-    instance.PublicIpAddress = address.PublicIp;
-    return { AssociationId: address.AssociationId };
   }
 }
 
