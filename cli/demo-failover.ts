@@ -3,7 +3,7 @@ import { parseConfig } from '../shared/config/load';
 import type { HealthMemory } from '../shared/failover/run-failover';
 import { failoverScene, LB1_IP, LB2_IP } from '../sandbox/failover-scene';
 import { lambdaContext, sandboxDeps } from '../sandbox/handler-deps';
-import { bold, dim, printEmail } from './output';
+import { bold, DEMO_EMAIL_LINES, dim, printEmail } from './output';
 
 /** Demo timings, shortened so the story plays in seconds (defaults: 5 s interval, 60 s invocations). */
 const DEMO = { intervalS: 0.5, recheckS: 0.25, budgetMs: 8_000, killAtMs: 2_000, reviveAtMs: 4_500 };
@@ -73,6 +73,6 @@ export async function runFailoverDemo(step: number): Promise<number> {
     failed = 1;
     console.log(`   → expected the record to move to LB2 and back to LB1, saw: ${moves.join(' → ') || 'no move'}`);
   }
-  for (const m of scene.sandbox.sns.messages) printEmail(m.subject, m.message);
+  for (const m of scene.sandbox.sns.messages) printEmail(m.subject, m.message, DEMO_EMAIL_LINES);
   return failed;
 }

@@ -7,7 +7,7 @@ import { buildDemoAccount } from '../sandbox/demo-account';
 import { demoHealthEvent } from '../sandbox/demo-degraded';
 import { lambdaContext, sandboxDeps } from '../sandbox/handler-deps';
 import { runFailoverDemo } from './demo-failover';
-import { bold, dim, printEmail } from './output';
+import { bold, DEMO_EMAIL_LINES, dim, printEmail } from './output';
 
 interface DemoStep {
   title: string;
@@ -100,7 +100,7 @@ export async function runDemo(): Promise<number> {
       failed++;
       console.log(`   → the invocation failed: ${(error as Error).message}`);
     }
-    for (const m of sandbox.sns.messages.slice(mailbox)) printEmail(m.subject, m.message);
+    for (const m of sandbox.sns.messages.slice(mailbox)) printEmail(m.subject, m.message, DEMO_EMAIL_LINES);
   }
   // Failover has its own stage (two live HTTP servers, real time), after the account's jobs.
   failed += await runFailoverDemo(steps.length + 1);
