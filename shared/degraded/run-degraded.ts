@@ -3,7 +3,7 @@ import type { Config } from '../config/schema';
 import { applyDecisions, type WorkerResult } from '../engine/apply';
 import { BlastRadiusError } from '../engine/errors';
 import { RateLimiter } from '../engine/rate-limit';
-import { emptyReport, enforceCap, isActionable, skipResult } from '../engine/run';
+import { emptyReport, enforceCap, finishReport, isActionable, skipResult } from '../engine/run';
 import type { Decision, JobContext, RunReport } from '../engine/types';
 import type { ApplyEnv } from './apply-env';
 import { notify } from './apply-notify';
@@ -50,7 +50,7 @@ export async function runDegraded(ctx: JobContext, config: Config, options: Degr
     state = await describe(ctx, options, home);
   } catch (error) {
     report.error = { code: errorCode(error), message: `describe failed: ${errorMessage(error)}` };
-    return finish(report, ctx);
+    return finishReport(report, ctx);
   }
   const decisions = planDegraded(state, policy, ctx.now);
   report.plan = decisions.map(({ target, action, reason }) => ({ target, action, reason }));
@@ -62,7 +62,7 @@ export async function runDegraded(ctx: JobContext, config: Config, options: Degr
     if (!(error instanceof BlastRadiusError)) throw error;
     report.error = { code: error.name, message: error.message };
     report.results = [];
-    return finish(report, ctx);
+    return finishReport(report, ctx);
   }
   if (!dryRun && actionable.length > 0) {
     const env: ApplyEnv = {
@@ -82,7 +82,7 @@ export async function runDegraded(ctx: JobContext, config: Config, options: Degr
     report.remaining = notStarted.length + results.filter((r) => r.details?.cutOff === true).length;
   }
   report.notes.push(...summarize(report, state));
-  return finish(report, ctx);
+  return finishReport(report, ctx);
 }
 
 async function describe(ctx: JobContext, options: DegradedOptions, home: Home): Promise<DegradedState> {
@@ -124,7 +124,3 @@ function summarize(report: RunReport, state: DegradedState): string[] {
   return notes;
 }
 
-function finish(report: RunReport, ctx: JobContext): RunReport {
-  report.finishedAt = new Date(ctx.nowMs()).toISOString();
-  return report;
-}

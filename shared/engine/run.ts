@@ -67,7 +67,7 @@ export async function runJob<State, P>(def: JobDefinition<State, P>, ctx: JobCon
     state = await def.describe(ctx);
   } catch (error) {
     report.error = { code: errorCode(error), message: `describe failed: ${errorMessage(error)}` };
-    return finish(report, ctx);
+    return finishReport(report, ctx);
   }
   const decisions = def.plan(state, ctx.now);
   report.plan = decisions.map(({ target, action, reason }) => ({ target, action, reason }));
@@ -79,7 +79,7 @@ export async function runJob<State, P>(def: JobDefinition<State, P>, ctx: JobCon
     if (!(error instanceof BlastRadiusError)) throw error;
     report.error = { code: error.name, message: error.message };
     report.results = [];
-    return finish(report, ctx);
+    return finishReport(report, ctx);
   }
   if (!ctx.dryRun && actionable.length > 0) {
     ctx.progress?.(`${def.job}: applying ${actionable.length} action(s)`);
@@ -95,10 +95,11 @@ export async function runJob<State, P>(def: JobDefinition<State, P>, ctx: JobCon
     report.remaining = notStarted.length;
   }
   report.notes.push(...(def.summarize?.(report, state) ?? []));
-  return finish(report, ctx);
+  return finishReport(report, ctx);
 }
 
-function finish(report: RunReport, ctx: Pick<JobContext, 'nowMs'>): RunReport {
+/** Stamps the end of a run on the job's clock; every job ends its report with it. */
+export function finishReport(report: RunReport, ctx: Pick<JobContext, 'nowMs'>): RunReport {
   report.finishedAt = new Date(ctx.nowMs()).toISOString();
   return report;
 }

@@ -1,4 +1,4 @@
-import { emptyReport } from '../engine/run';
+import { emptyReport, finishReport } from '../engine/run';
 import type { JobContext, RunReport } from '../engine/types';
 import type { FailoverConfig } from './config';
 import { type HealthMemory, type PassEvent, watchGroup } from './watch-group';
@@ -40,7 +40,7 @@ export async function runFailover(ctx: JobContext, config: FailoverConfig, optio
   const unknown = (options.groups ?? []).filter((name) => !config.groups.some((g) => g.name === name));
   if (unknown.length > 0) {
     report.error = { code: 'InputError', message: `no failover group named ${unknown.join(', ')}` };
-    return finish(report, ctx);
+    return finishReport(report, ctx);
   }
   if (groups.length === 0) report.notes.push('no failover groups configured');
   const watch = {
@@ -53,11 +53,6 @@ export async function runFailover(ctx: JobContext, config: FailoverConfig, optio
   };
   // Groups are independent: each runs its own loop at its own interval.
   await Promise.all(groups.map((g) => watchGroup(ctx, g, watch, report)));
-  return finish(report, ctx);
+  return finishReport(report, ctx);
 }
 
-/** The run lasts a minute of the context's clock (sandbox or real), so the end is read from it too. */
-function finish(report: RunReport, ctx: JobContext): RunReport {
-  report.finishedAt = new Date(ctx.nowMs()).toISOString();
-  return report;
-}

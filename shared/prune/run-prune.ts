@@ -3,7 +3,7 @@ import { errorCode, errorMessage } from '../aws/errors';
 import { applyDecisions } from '../engine/apply';
 import { BlastRadiusError, InputError } from '../engine/errors';
 import { RateLimiter } from '../engine/rate-limit';
-import { emptyReport, enforceCap, skipResult } from '../engine/run';
+import { emptyReport, enforceCap, finishReport, skipResult } from '../engine/run';
 import type { JobContext, RunReport } from '../engine/types';
 import { snapshotDeleter } from './apply-deletions';
 import type { VolumeRule } from './config';
@@ -56,7 +56,7 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
   const listed = scope.volumes.map((v, i) => ({ volumeId: v.volumeId, path: options.volumes ? '--volume' : `prune.volumes[${i}].volumeId` }));
   if (scope.policies.length === 0 && scope.volumes.length === 0) {
     report.notes.push('Nothing to prune: no snapshot policy has a retain section and prune.volumes is empty.');
-    return finish(report, ctx);
+    return finishReport(report, ctx);
   }
 
   let state: PruneState;
@@ -68,7 +68,7 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
   } catch (error) {
     if (error instanceof InputError) throw error;
     report.error = { code: errorCode(error), message: `describe failed: ${errorMessage(error)}` };
-    return finish(report, ctx);
+    return finishReport(report, ctx);
   }
 
   const decisions: PruneDecision[] = [];
@@ -91,7 +91,7 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
     if (!(error instanceof BlastRadiusError)) throw error;
     report.error = { code: error.name, message: error.message };
     report.notes.push(...summarizePrune(report, decisions, facts));
-    return finish(report, ctx);
+    return finishReport(report, ctx);
   }
   report.results.push(...decisions.filter((d) => d.action !== DELETE_ACTION).map(skipResult), ...foreign.map(skipResult));
 
@@ -110,7 +110,7 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
     report.remaining = notStarted.length;
   }
   report.notes.push(...summarizePrune(report, decisions, facts));
-  return finish(report, ctx);
+  return finishReport(report, ctx);
 }
 
 /** Which policies and volumes this run prunes. */
@@ -123,7 +123,3 @@ export function pruneScope(config: Pick<Config, 'snapshot' | 'prune'>, options: 
   };
 }
 
-function finish(report: RunReport, ctx: Pick<JobContext, 'nowMs'>): RunReport {
-  report.finishedAt = new Date(ctx.nowMs()).toISOString();
-  return report;
-}
