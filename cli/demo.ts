@@ -1,6 +1,7 @@
 import { makeHandler as pruneHandler } from '../functions/prune-snapshots';
 import { makeHandler as degradedHandler } from '../functions/replace-degraded';
 import { makeHandler as snapshotHandler } from '../functions/snapshot-volumes';
+import type { Config } from '../shared/config/schema';
 import type { CaretakerHandler } from '../shared/lambda/handler';
 import type { RunReport } from '../shared/engine/types';
 import { buildDemoAccount } from '../sandbox/demo-account';
@@ -22,14 +23,16 @@ interface DemoStep {
  * handler (same event parsing, config validation, job code and SNS summary as in AWS), then shows
  * the e-mails the alert topic received.
  */
-export async function runDemo(): Promise<number> {
+export async function runDemo(config?: { file: string; config: Config }): Promise<number> {
   const demo = buildDemoAccount();
   const { sandbox } = demo;
-  const deps = sandboxDeps(sandbox, demo.config, demo.topicArn);
+  // --config FILE: your document against the demo fleet (steps naming policies you lack fail, and say so).
+  const deps = sandboxDeps(sandbox, config?.config ?? demo.config, demo.topicArn);
   const appId = [...sandbox.ec2.instances.values()].find((i) => i.data.Tags?.some((t) => t.Key === 'Name' && t.Value === 'app-1'))!.data.InstanceId!;
   console.log(bold('EC2 Caretaker demo: a sandbox account, the real Lambda handlers, no AWS needed.'));
   console.log(dim(`Account ${sandbox.accountId} in ${sandbox.region}, sandbox time ${sandbox.clock.now().toISOString()}`));
   for (const line of demo.inventory) console.log(`  ${line}`);
+  if (config) console.log(dim(`Config: ${config.file} (instead of the demo's own)`));
   console.log('');
 
   const steps: DemoStep[] = [

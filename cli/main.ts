@@ -23,7 +23,7 @@ function usage(): string {
     'EC2 Caretaker: scheduled EC2 fleet care.',
     '',
     'Usage:',
-    '  caretaker demo                      run every job through its Lambda handler against the built-in sandbox',
+    '  caretaker demo [--config FILE]      run every job through its Lambda handler against the built-in sandbox',
     '  caretaker validate-config [--config FILE]',
     ...Object.values(JOB_COMMANDS).map((c) => `  ${c.usage}\n      ${c.summary}`),
     '',
@@ -42,7 +42,10 @@ export async function main(argv: string[]): Promise<number> {
       console.log(usage());
       return command ? 0 : 2;
     }
-    if (command === 'demo') return await runDemo();
+    if (command === 'demo') {
+      const { values } = parseArgs({ args: rest, options: { config: COMMON.config }, strict: true });
+      return await runDemo(values.config ? { file: values.config, config: await loadConfig(values.config) } : undefined);
+    }
     if (command === 'validate-config') {
       const { values } = parseArgs({ args: rest, options: COMMON, strict: true });
       const file = values.config ?? 'caretaker.config.yml';
