@@ -1,3 +1,6 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { failoverEventSchema, manualOptions } from '../shared/failover/event';
 import { type HealthMemory, runFailover } from '../shared/failover/run-failover';
 import { defineHandler, type HandlerDeps, lambdaDeps } from '../shared/lambda/handler';
@@ -7,7 +10,7 @@ import { defineHandler, type HandlerDeps, lambdaDeps } from '../shared/lambda/ha
  * shortly before its timeout. Member health lives in the container between invocations (the
  * same warm container serves the next minute), so a counter is not reset at every minute.
  */
-export const makeHandler = (deps: HandlerDeps = lambdaDeps('dns-failover'), memory: HealthMemory = new Map()) =>
+export const makeHandler = (deps: HandlerDeps = lambdaDeps('dns-failover', { route53: Route53Client, ec2: EC2Client, sns: SNSClient }), memory: HealthMemory = new Map()) =>
   defineHandler(
     {
       name: 'dns-failover',

@@ -2,6 +2,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { lazyClients } from './lazy-clients';
 
 /** The AWS clients a job may use. Always passed in: shared code never builds its own. */
 export interface Clients {
@@ -27,17 +28,5 @@ export interface ClientOptions {
  * `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_EC2` etc., so pointing at an emulator needs no code.
  */
 export function createClients(options: ClientOptions = {}): Clients {
-  const config = {
-    ...(options.region ? { region: options.region } : {}),
-    ...(options.credentials ? { credentials: options.credentials } : {}),
-    retryMode: options.retryMode ?? 'standard',
-    maxAttempts: options.maxAttempts ?? 6,
-  };
-  return {
-    ec2: new EC2Client(config),
-    // Route 53 is a global service served from us-east-1.
-    route53: new Route53Client({ ...config, region: 'us-east-1' }),
-    sns: new SNSClient(config),
-    ssm: new SSMClient(config),
-  };
+  return lazyClients({ ec2: EC2Client, route53: Route53Client, sns: SNSClient, ssm: SSMClient }, options);
 }

@@ -4,7 +4,8 @@ import type { z } from 'zod';
 import { alertOnError } from '../alerts/alert-on-error';
 import { publishReport } from '../alerts/publish-report';
 import { type AlertSink, snsAlertSink } from '../alerts/sink';
-import { type Clients, createClients } from '../aws/clients';
+import type { Clients } from '../aws/clients';
+import { type ClientClasses, lazyClients } from '../aws/lazy-clients';
 import { loadConfig, parseInput } from '../config/load';
 import type { Config } from '../config/schema';
 import { InputError, JobFailedError } from '../engine/errors';
@@ -26,12 +27,15 @@ export interface HandlerDeps {
   log: Logger;
 }
 
-/** Deps of a deployed function: real clients, the packaged config file, SNS topic from the env. */
-export function lambdaDeps(service: string): HandlerDeps {
+/**
+ * Deps of a deployed function: the clients it names (built on first use, standard credential
+ * chain, adaptive retries), the packaged config file, the SNS topic from the environment.
+ */
+export function lambdaDeps(service: string, classes: ClientClasses): HandlerDeps {
   let clients: Clients | undefined;
   let config: Promise<Config> | undefined;
   return {
-    clients: () => (clients ??= createClients({ retryMode: 'adaptive', maxAttempts: 8 })),
+    clients: () => (clients ??= lazyClients(classes, { retryMode: 'adaptive', maxAttempts: 8 })),
     // A rejected load is not cached: a fixed config file needs no cold start to be picked up.
     config: () => (config ??= loadConfig(process.env.CARETAKER_CONFIG).catch((e) => ((config = undefined), Promise.reject(e)))),
     alerts: (c) => {

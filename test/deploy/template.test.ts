@@ -190,6 +190,21 @@ describe('function bundles', () => {
     }
   });
 
+  it('carry only the SDK clients their function uses', () => {
+    const uses: Record<string, { route53: boolean; ssm: boolean }> = {
+      'snapshot-volumes': { route53: false, ssm: true },
+      'prune-snapshots': { route53: false, ssm: false },
+      'dns-failover': { route53: true, ssm: false },
+      'replace-degraded': { route53: true, ssm: false },
+    };
+    for (const zip of zips()) {
+      const fn = zip.replace(/\.zip$/, '');
+      const code = [...readZip(join(out, zip)).entries()].find(([name]) => name.endsWith('.mjs'))![1].toString('utf8');
+      expect(code.includes('route53.amazonaws.com'), `${fn} bundles Route 53`).toBe(uses[fn]!.route53);
+      expect(code.includes('AmazonSSM'), `${fn} bundles SSM`).toBe(uses[fn]!.ssm);
+    }
+  });
+
   it('contain no sandbox code', () => {
     for (const zip of zips()) {
       for (const [name, data] of readZip(join(out, zip))) {

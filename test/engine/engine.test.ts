@@ -116,3 +116,16 @@ describe('runJob', () => {
     expect(apply).not.toHaveBeenCalled();
   });
 });
+
+describe('lazyClients', () => {
+  it('builds only the clients a function names, on first use, Route 53 in us-east-1', async () => {
+    const { lazyClients } = await import('../../shared/aws/lazy-clients');
+    const { EC2Client } = await import('@aws-sdk/client-ec2');
+    const { Route53Client } = await import('@aws-sdk/client-route-53');
+    const clients = lazyClients({ ec2: EC2Client, route53: Route53Client }, { region: 'eu-west-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    expect(clients.ec2).toBe(clients.ec2);
+    expect(await clients.ec2.config.region()).toBe('eu-west-1');
+    expect(await clients.route53.config.region()).toBe('us-east-1');
+    expect(() => clients.ssm).toThrow('this function is built without the ssm client');
+  });
+});

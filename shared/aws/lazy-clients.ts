@@ -1,0 +1,42 @@
+import { CaretakerError } from '../engine/errors';
+import type { Clients, ClientOptions } from './clients';
+
+/** The client classes a function uses: its bundle then carries only those SDK packages. */
+export type ClientClasses = { [K in keyof Clients]?: new (config: ClientOptions) => Clients[K] };
+
+/**
+ * Clients built on first use from the classes a function names. Asking for one the function did
+ * not name is a programming error, reported as such (never an AWS call with the wrong client).
+ *
+ * @example
+ * const clients = lazyClients({ ec2: EC2Client, sns: SNSClient }, { retryMode: 'adaptive' });
+ */
+export function lazyClients(classes: ClientClasses, options: ClientOptions = {}): Clients {
+  const made: Partial<Clients> = {};
+  // Unset options stay unset, so the SDK's own chains (env, profile, IMDS) fill them in.
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const config: ClientOptions = { retryMode: 'standard', maxAttempts: 6, ...given };
+  const get = <K extends keyof Clients>(key: K): Clients[K] => {
+    if (!made[key]) {
+      const Cls = classes[key];
+      if (!Cls) throw new CaretakerError(`this function is built without the ${key} client`);
+      // Route 53 is a global service served from us-east-1.
+      made[key] = new Cls(key === 'route53' ? { ...config, region: 'us-east-1' } : config);
+    }
+    return made[key]!;
+  };
+  return {
+    get ec2() {
+      return get('ec2');
+    },
+    get route53() {
+      return get('route53');
+    },
+    get sns() {
+      return get('sns');
+    },
+    get ssm() {
+      return get('ssm');
+    },
+  };
+}
