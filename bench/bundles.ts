@@ -39,11 +39,17 @@ export async function benchBundles() {
       if (name.endsWith('.mjs')) entry = name;
     }
     const load = medianMs(['--input-type=module', '-e', `await import('./${entry}')`], dir);
+    // Memory of a cold function before its first event: the floor every run adds to.
+    const rss = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', `await import('./${entry}'); gc(); console.log(process.memoryUsage().rss)`], {
+      cwd: dir,
+      env: { ...process.env, AWS_REGION: 'us-east-1' },
+    });
     bundles.push({
       function: zip.replace(/\.zip$/, ''),
       zipBytes: statSync(join(out, zip)).size,
       loadMs: Math.round(load),
       loadRatioToNodeBaseline: Math.round((load / baseline) * 100) / 100,
+      loadedRssMb: Math.round(Number(rss.stdout.toString().trim()) / 1048576),
     });
   }
   console.log(table(bundles.map((b) => ({ ...b, zipKiB: Math.round(b.zipBytes / 1024) }))));
