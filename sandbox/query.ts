@@ -94,10 +94,6 @@ export function paginate<T>(
   };
 }
 
-export function tagsOf(tags: Tag[] | undefined): Record<string, string> {
-  return Object.fromEntries((tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
-}
-
 export function toTags(record: Record<string, string>): Tag[] {
   return Object.entries(record).map(([Key, Value]) => ({ Key, Value }));
 }

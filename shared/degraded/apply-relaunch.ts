@@ -20,6 +20,7 @@ import { addressesOf, associateAll, pointRecordsAt, recordsFor } from './move-id
 import type { DegradedPayload } from './plan-degraded';
 import { inheritedTags, TAG_EVENT, TAG_FAILURES, TAG_LAST_ERROR, TAG_REPLACED_BY, TAG_REPLACES, TAG_STARTED, TAG_TOKEN, writeState } from './tags';
 import { CutOffError, waitFor } from './wait';
+import { tagRecord } from '../aws/filters';
 
 /**
  * Replaces an instance: launch (launch template, else an AMI made of it, else its own AMI for
@@ -31,7 +32,7 @@ export async function relaunch(p: DegradedPayload, ctx: JobContext, env: ApplyEn
   const { ec2 } = ctx.clients;
   const old = p.instance;
   const oldId = old.InstanceId!;
-  const tags = Object.fromEntries((old.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+  const tags = tagRecord(old.Tags);
   // Renews the lease on every (re)start; the token is what makes a resumed run find its replacement.
   await writeState(ec2, oldId, { action: 'relaunch', phase: 'in-progress', at: stepTime(ctx) }, {
     [TAG_TOKEN]: p.token,

@@ -7,6 +7,7 @@ import { pointRecordsAt, recordsFor } from './move-identity';
 import type { DegradedPayload } from './plan-degraded';
 import { readState, TAG_EVENT, TAG_STARTED, writeState } from './tags';
 import { waitFor } from './wait';
+import { tagRecord } from '../aws/filters';
 
 /**
  * Stop, wait stopped, start, wait running + status ok: EC2 starts a stopped EBS-backed instance on
@@ -17,7 +18,7 @@ export async function stopStart(p: DegradedPayload, ctx: JobContext, env: ApplyE
   const { ec2 } = ctx.clients;
   const id = p.instance.InstanceId!;
   const before = p.instance.PublicIpAddress;
-  const tags = Object.fromEntries((p.instance.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+  const tags = tagRecord(p.instance.Tags);
   const recorded = p.resume ? new Date(tags[TAG_STARTED] ?? readState(tags)?.at ?? Number.NaN) : undefined;
   const startedAt = recorded && !Number.isNaN(recorded.getTime()) ? recorded : stepTime(ctx);
   // Renews the lease on every (re)start, so no other run picks the instance up meanwhile.

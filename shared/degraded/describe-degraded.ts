@@ -12,9 +12,8 @@ import {
 import type { DegradedNotice } from './event';
 import { codeInfo, IMPAIRED_CODE, SCHEDULED_EVENT_CODES } from './event-codes';
 import { TAG_STATE } from './tags';
+import { filterChunks } from '../aws/filters';
 
-/** EC2 accepts at most 200 values per filter. */
-const FILTER_VALUES_MAX = 200;
 
 /**
  * The scan: running instances with a pending scheduled event of ours, and with a failing system
@@ -64,8 +63,7 @@ async function statuses(ec2: EC2Client, filters: Filter[], instanceIds?: string[
 export async function describeInstancesById(ec2: EC2Client, ids: string[]): Promise<Map<string, Instance>> {
   const found = new Map<string, Instance>();
   const unique = [...new Set(ids)];
-  for (let i = 0; i < unique.length; i += FILTER_VALUES_MAX) {
-    const chunk = unique.slice(i, i + FILTER_VALUES_MAX);
+  for (const chunk of filterChunks(unique)) {
     for await (const page of paginateDescribeInstances({ client: ec2 }, { Filters: [{ Name: 'instance-id', Values: chunk }], MaxResults: 1000 })) {
       for (const inst of (page.Reservations ?? []).flatMap((r) => r.Instances ?? [])) found.set(inst.InstanceId!, inst);
     }

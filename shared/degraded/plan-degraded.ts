@@ -6,6 +6,7 @@ import type { DegradedNotice, SkippedEntity } from './event';
 import { codeInfo } from './event-codes';
 import { readState, TAG_ASG, TAG_FAILURES, TAG_LAST_ERROR, TAG_ON_DEGRADED, TAG_TOKEN } from './tags';
 import { TRANSIENT_CODES } from '../aws/errors';
+import { tagRecord } from '../aws/filters';
 
 /** Relaunches retried by later triggers after a transient failure (throttling, 5xx, capacity); then a person decides. */
 const AUTO_RETRIES = 3;
@@ -77,7 +78,7 @@ function decide(
   now: Date,
 ): Decision<DegradedPayload | undefined> {
   if (!instance) return skip(id, 'not found in this account and Region');
-  const tags = Object.fromEntries((instance.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+  const tags = tagRecord(instance.Tags);
   const state = readState(tags);
   const since = state?.at ? ` since ${state.at.toISOString()}` : '';
   const stateName = instance.State?.Name ?? 'unknown';

@@ -1,5 +1,6 @@
 import { type EC2Client, paginateDescribeVolumes } from '@aws-sdk/client-ec2';
 import { type FieldProblem, InputError } from '../engine/errors';
+import { filterChunks } from '../aws/filters';
 
 /**
  * A listed volume must exist or still have snapshots (the seed tool's use: clean up after a
@@ -15,8 +16,8 @@ export async function checkListedVolumes(
   const unseen = listed.filter((v) => !snapshotsSeen.get(v.volumeId));
   if (unseen.length === 0) return;
   const existing = new Set<string>();
-  for (let i = 0; i < unseen.length; i += 200) {
-    const Values = unseen.slice(i, i + 200).map((v) => v.volumeId);
+  for (const chunk of filterChunks(unseen)) {
+    const Values = chunk.map((v) => v.volumeId);
     for await (const page of paginateDescribeVolumes({ client: ec2, pageSize: 500 }, { Filters: [{ Name: 'volume-id', Values }], MaxResults: 500 })) {
       for (const v of page.Volumes ?? []) if (v.VolumeId) existing.add(v.VolumeId);
     }

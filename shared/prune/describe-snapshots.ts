@@ -2,6 +2,7 @@ import { type EC2Client, type Filter, paginateDescribeSnapshots, type Snapshot }
 import { TAG } from '../tags';
 import type { PruneConfig, Retain, VolumeRule } from './config';
 import type { SnapshotRow } from './plan-retention';
+import { filterChunks } from '../aws/filters';
 
 /** What the prune job looks at: policies with a `retain`, listed volumes, and the unmanaged selector. */
 export interface PruneScope {
@@ -29,8 +30,6 @@ export interface PruneState {
   pages: number;
 }
 
-/** EC2 accepts at most 200 values per filter. */
-const FILTER_VALUES_MAX = 200;
 
 /**
  * Streams the snapshots prune may look at, page by page (`OwnerIds: ['self']`, filtered,
@@ -39,14 +38,14 @@ const FILTER_VALUES_MAX = 200;
  */
 export async function* describeSnapshotPages(ec2: EC2Client, scope: PruneScope, pageSize = 1000): AsyncGenerator<SnapshotPage> {
   const queries: Array<{ stream: SnapshotPage['stream']; Filters: Filter[] }> = [
-    ...chunks(scope.policies.map((p) => p.name)).map((names) => ({
+    ...filterChunks(scope.policies.map((p) => p.name)).map((names) => ({
       stream: 'policy' as const,
       Filters: [
         { Name: `tag:${TAG.managed}`, Values: ['true'] },
         { Name: `tag:${TAG.policy}`, Values: names },
       ],
     })),
-    ...chunks(scope.volumes.map((v) => v.volumeId)).map((ids) => ({ stream: 'volume' as const, Filters: [{ Name: 'volume-id', Values: ids }] })),
+    ...filterChunks(scope.volumes.map((v) => v.volumeId)).map((ids) => ({ stream: 'volume' as const, Filters: [{ Name: 'volume-id', Values: ids }] })),
   ];
   for (const { stream, Filters } of queries) {
     for await (const page of paginateDescribeSnapshots({ client: ec2, pageSize }, { OwnerIds: ['self'], Filters, MaxResults: pageSize })) {
@@ -132,11 +131,6 @@ export function snapshotClassifier(scope: PruneScope): (snapshot: Snapshot, stre
   };
 }
 
-function chunks<T>(items: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += FILTER_VALUES_MAX) out.push(items.slice(i, i + FILTER_VALUES_MAX));
-  return out;
-}
 
 function toRow(s: Snapshot, unmanaged: boolean): SnapshotRow {
   return {

@@ -10,6 +10,7 @@ import {
 import type { JobContext } from '../engine/types';
 import { TAG } from '../tags';
 import type { SnapshotPolicy } from './config';
+import { filterChunks } from '../aws/filters';
 
 /** What the snapshot planner needs to know about the account. */
 export interface FleetState {
@@ -27,14 +28,6 @@ export interface FleetState {
   pendingByVolume: Map<string, number>;
 }
 
-/** EC2 accepts up to 200 values per filter. */
-const FILTER_VALUES_MAX = 200;
-
-function chunks<T>(items: T[], size = FILTER_VALUES_MAX): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /**
  * Matches `caretaker:snapshot = daily` and comma lists such as `daily,weekly` exactly: EC2 filter
@@ -49,7 +42,7 @@ function instanceQueries(policy: SnapshotPolicy): Filter[][] {
   const queries: Filter[][] = Object.entries(policy.selector.tags).map(([key, values]) =>
     values.length === 0 ? [{ Name: 'tag-key', Values: [key] }] : [{ Name: `tag:${key}`, Values: values.flatMap(listMemberPatterns) }],
   );
-  for (const ids of chunks(policy.selector.instanceIds)) queries.push([{ Name: 'instance-id', Values: ids }]);
+  for (const ids of filterChunks(policy.selector.instanceIds)) queries.push([{ Name: 'instance-id', Values: ids }]);
   return queries;
 }
 
@@ -66,7 +59,7 @@ export async function describeFleet(ctx: JobContext, policy: SnapshotPolicy, slo
     }
   }
   const volumes = new Map<string, Volume>();
-  for (const ids of chunks([...instances.keys()])) {
+  for (const ids of filterChunks([...instances.keys()])) {
     const Filters = [{ Name: 'attachment.instance-id', Values: ids }];
     for await (const page of paginateDescribeVolumes({ client: ec2, pageSize: 500 }, { Filters })) {
       for (const v of page.Volumes ?? []) volumes.set(v.VolumeId!, v);

@@ -9,6 +9,7 @@ import type { SandboxAccount } from '../../sandbox/account';
 import { lifecycleOf } from '../../sandbox/ec2-lifecycle';
 import { FleetBuilder } from '../../sandbox/fleet';
 import { config, contextFor, FAST_WAITERS, fastSandbox, healthEvent } from './helpers';
+import { tagRecord } from '../../shared/aws/filters';
 
 const RETIREMENT = 'AWS_EC2_PERSISTENT_INSTANCE_RETIREMENT_SCHEDULED';
 const PROFILE = 'arn:aws:iam::123456789012:instance-profile/web';
@@ -21,7 +22,7 @@ interface World {
 }
 
 function tagsOf(sandbox: SandboxAccount, id: string): Record<string, string> {
-  return Object.fromEntries((sandbox.ec2.requireInstance(id).Tags ?? []).map((t) => [t.Key!, t.Value!]));
+  return tagRecord(sandbox.ec2.requireInstance(id).Tags);
 }
 
 function replacementsOf(sandbox: SandboxAccount, id: string): Instance[] {
