@@ -1,3 +1,5 @@
+import { isThrottling } from '../aws/errors';
+
 /**
  * Client-side pacing that mirrors an AWS token bucket (e.g. DeleteSnapshot: 100 burst, 5/s), so a
  * bulk job keeps the bucket busy instead of emptying it and collecting `RequestLimitExceeded`.
@@ -52,5 +54,26 @@ export class RateLimiter {
 
   succeeded(): void {
     this.rate = Math.min(this.spec.refillPerSecond, this.rate + this.spec.refillPerSecond * 0.02);
+  }
+
+  /**
+   * Makes one paced SDK call and learns from it: a call the SDK had to retry, or one that failed
+   * throttled, slows the pace; a clean one lets it recover.
+   */
+  async send<T extends { $metadata?: { attempts?: number } }>(call: () => Promise<T>): Promise<T> {
+    await this.acquire();
+    try {
+      const out = await call();
+      this.observe(out.$metadata?.attempts, false);
+      return out;
+    } catch (error) {
+      this.observe((error as { $metadata?: { attempts?: number } }).$metadata?.attempts, isThrottling(error));
+      throw error;
+    }
+  }
+
+  private observe(attempts: number | undefined, throttled: boolean): void {
+    if (throttled || (attempts ?? 1) > 1) this.throttled();
+    else this.succeeded();
   }
 }

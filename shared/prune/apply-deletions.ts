@@ -1,5 +1,5 @@
 import { DeleteSnapshotCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import { errorCode, isThrottling, THROTTLING_CODES } from '../aws/errors';
+import { errorCode, THROTTLING_CODES } from '../aws/errors';
 import type { WorkerResult } from '../engine/apply';
 import type { RateLimiter } from '../engine/rate-limit';
 import { retryOn } from '../engine/retry';
@@ -26,16 +26,7 @@ export function snapshotDeleter(
     const details = { volumeId: payload.volumeId, sizeGiB: payload.sizeGiB, rule: payload.rules[0] ?? 'retention', ...(payload.unmanaged ? { unmanaged: true } : {}) };
     try {
       await retryOn(
-        async () => {
-          await limiter.acquire();
-          try {
-            const out = await ec2.send(new DeleteSnapshotCommand({ SnapshotId: decision.target }));
-            observe(limiter, out.$metadata.attempts);
-          } catch (error) {
-            observe(limiter, (error as { $metadata?: { attempts?: number } }).$metadata?.attempts, isThrottling(error));
-            throw error;
-          }
-        },
+        () => limiter.send(() => ec2.send(new DeleteSnapshotCommand({ SnapshotId: decision.target }))),
         { codes: THROTTLING_CODES, retries: THROTTLE_RETRIES, delayMs: (n) => 1000 * 2 ** n },
         sleep,
       );
@@ -51,10 +42,4 @@ export function snapshotDeleter(
       throw error;
     }
   };
-}
-
-/** A call the SDK had to retry was throttled at least once: tell the limiter either way. */
-function observe(limiter: RateLimiter, attempts: number | undefined, throttled = false): void {
-  if (throttled || (attempts ?? 1) > 1) limiter.throttled();
-  else limiter.succeeded();
 }

@@ -1,6 +1,6 @@
 import { CreateSnapshotsCommand, type CreateSnapshotsCommandOutput, DescribeSnapshotsCommand } from '@aws-sdk/client-ec2';
 import { TAG } from '../tags';
-import { errorCode, isThrottling } from '../aws/errors';
+import { errorCode } from '../aws/errors';
 import type { WorkerResult } from '../engine/apply';
 import type { RateLimiter } from '../engine/rate-limit';
 import type { JobContext } from '../engine/types';
@@ -81,9 +81,8 @@ async function createSnapshots(
   policy: SnapshotPolicy,
   limiter: RateLimiter,
 ): Promise<CreateSnapshotsCommandOutput> {
-  await limiter.acquire();
-  try {
-    const out = await ctx.clients.ec2.send(
+  return limiter.send(() =>
+    ctx.clients.ec2.send(
       new CreateSnapshotsCommand({
         InstanceSpecification: {
           InstanceId: p.instanceId,
@@ -94,14 +93,8 @@ async function createSnapshots(
         CopyTagsFromSource: 'volume',
         TagSpecifications: [{ ResourceType: 'snapshot', Tags: p.tags }],
       }),
-    );
-    if ((out.$metadata?.attempts ?? 1) > 1) limiter.throttled();
-    else limiter.succeeded();
-    return out;
-  } catch (error) {
-    if (isThrottling(error)) limiter.throttled();
-    throw error;
-  }
+    ),
+  );
 }
 
 function snapshotDetails(out: CreateSnapshotsCommandOutput): Record<string, string> {

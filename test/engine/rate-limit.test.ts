@@ -32,3 +32,17 @@ describe('RateLimiter', () => {
     expect(l.currentRate).toBe(5);
   });
 });
+
+describe('RateLimiter.send', () => {
+  it('slows down after a call the SDK retried or a throttled failure, not after a clean one', async () => {
+    const { limiter: l } = limiter();
+    await l.send(async () => ({ $metadata: { attempts: 1 } }));
+    expect(l.currentRate).toBe(5);
+    await l.send(async () => ({ $metadata: { attempts: 3 } }));
+    expect(l.currentRate).toBeLessThan(5);
+    const after = l.currentRate;
+    const throttled = Object.assign(new Error('slow down'), { name: 'RequestLimitExceeded', $metadata: { attempts: 1 } });
+    await expect(l.send(async () => Promise.reject(throttled))).rejects.toBe(throttled);
+    expect(l.currentRate).toBeLessThanOrEqual(after);
+  });
+});
