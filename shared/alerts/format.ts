@@ -16,7 +16,8 @@ export function reportSubject(report: RunReport, prefix = '[caretaker]'): string
   else if (report.dryRun) verdict = `dry run: ${report.plan.filter((p) => p.action !== 'skip').length} planned`;
   else if (counts.failed > 0) verdict = `FAILED ${counts.failed}, done ${counts.done}`;
   else verdict = `ok: ${counts.done} done, ${counts.skipped} skipped`;
-  return `${prefix} ${title} ${verdict}`;
+  const actions = report.actionNeeded?.length ?? 0;
+  return `${prefix} ${title} ${actions > 0 ? `ACTION NEEDED (${actions}), ` : ''}${verdict}`;
 }
 
 export function countOutcomes(results: ItemResult[]): Record<ItemResult['outcome'], number> {
@@ -35,6 +36,11 @@ export function formatReport(report: RunReport): string {
   out.push(`EC2 Caretaker: ${TITLES[report.job]} run ${report.runId}${report.dryRun ? ' (DRY RUN: nothing was changed)' : ''}`);
   out.push(`Started ${report.startedAt}, finished ${report.finishedAt}.`);
   if (report.error) out.push('', `NOTHING WAS DONE: ${report.error.message}`);
+  const actions = report.actionNeeded ?? [];
+  if (actions.length > 0) {
+    out.push('', `ACTION NEEDED (${actions.length}):`);
+    for (const a of actions) out.push(`  ${a.subject}: ${a.problem}`, `    -> ${a.todo}`);
+  }
   // Notes (totals) go before the per-item lists: a run with thousands of items is cut to SNS's
   // 256 KiB at the end, and the cut must never take the totals with it.
   const notes = report.notes.length > 0 ? ['', 'Notes:', ...report.notes.map((n) => `  ${n}`)] : [];

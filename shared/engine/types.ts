@@ -41,8 +41,23 @@ export interface RunReport {
   remaining: number;
   /** Free-form lines for the summary: totals, fallbacks, warnings. */
   notes: string[];
+  /**
+   * What a person must act on (a stale volume, a snapshot in `error`, an instance left stopped):
+   * the summary shows these first, each with what to do, and never cuts them.
+   */
+  actionNeeded?: ActionNeeded[];
   /** Set when the run refused to act (blast-radius cap) or could not describe the account. */
   error?: { code: string; message: string };
+}
+
+/** One item of a run's ACTION NEEDED list. */
+export interface ActionNeeded {
+  /** What it is about: `i-0abc… / vol-0def…`, a snapshot id, a group name. */
+  subject: string;
+  /** What is wrong, with the facts (`newest completed snapshot 2026-11-20T03:00Z, 7 days old`). */
+  problem: string;
+  /** What the reader should do about it. */
+  todo: string;
 }
 
 /** Time budget of the invocation (Lambda's `getRemainingTimeInMillis`, or unlimited on the CLI). */

@@ -35,6 +35,14 @@ describe('run summary', () => {
     expect(cleanSubject(`x\n${'y'.repeat(300)}é`).length).toBe(100);
   });
 
+  it('puts ACTION NEEDED items first, in the subject and the body, each with what to do', () => {
+    const r = report({ actionNeeded: [{ subject: 'i-1 / vol-1', problem: 'no completed snapshot for 3 days', todo: 'check the snapshot schedule' }] });
+    const body = formatReport(r);
+    expect(reportSubject(r)).toBe('[caretaker] Prune ACTION NEEDED (1), FAILED 1, done 1');
+    expect(body.indexOf('ACTION NEEDED (1):')).toBeLessThan(body.indexOf('Failed (1)'));
+    expect(body).toContain('  i-1 / vol-1: no completed snapshot for 3 days\n    -> check the snapshot schedule');
+  });
+
   it('shows the plan in a dry run', () => {
     const body = formatReport(report({ dryRun: true, results: [], plan: [{ target: 'snap-9', action: 'delete', reason: 'older than 7 days' }] }));
     expect(body).toContain('DRY RUN');
