@@ -52,6 +52,8 @@ export interface RunReport {
 
 /** One item of a run's ACTION NEEDED list. */
 export interface ActionNeeded {
+  /** A stable machine-readable kind, for metrics and alarms: `stale-volume`, `snapshot-error`, `instance-stopped`, ... */
+  kind: string;
   /** What it is about: `i-0abc… / vol-0def…`, a snapshot id, a group name. */
   subject: string;
   /** What is wrong, with the facts (`newest completed snapshot 2026-11-20T03:00Z, 7 days old`). */

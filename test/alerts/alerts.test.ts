@@ -36,7 +36,7 @@ describe('run summary', () => {
   });
 
   it('puts ACTION NEEDED items first, in the subject and the body, each with what to do', () => {
-    const r = report({ actionNeeded: [{ subject: 'i-1 / vol-1', problem: 'no completed snapshot for 3 days', todo: 'check the snapshot schedule' }] });
+    const r = report({ actionNeeded: [{ kind: 'stale-volume', subject: 'i-1 / vol-1', problem: 'no completed snapshot for 3 days', todo: 'check the snapshot schedule' }] });
     const body = formatReport(r);
     expect(reportSubject(r)).toBe('[caretaker] Prune ACTION NEEDED (1), FAILED 1, done 1');
     expect(body.indexOf('ACTION NEEDED (1):')).toBeLessThan(body.indexOf('Failed (1)'));
