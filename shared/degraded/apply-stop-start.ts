@@ -6,7 +6,7 @@ import { describeInstance } from './describe-degraded';
 import { pointRecordsAt, recordsFor } from './move-identity';
 import type { DegradedPayload } from './plan-degraded';
 import { readState, TAG_EVENT, TAG_STARTED, writeState } from './tags';
-import { waitFor } from './wait';
+import { CutOffError, waitFor } from './wait';
 import { tagRecord } from '../aws/filters';
 
 /**
@@ -44,7 +44,8 @@ export async function stopStart(p: DegradedPayload, ctx: JobContext, env: ApplyE
     await waitFor('running', id, ec2, env.waiters, ctx.deadline);
     await waitFor('status-ok', id, ec2, env.waiters, ctx.deadline);
   } catch (error) {
-    if ((error as Error).name === 'CutOffError') throw error;
+    // instanceof, never a name: a minified bundle renames classes (this check once failed there).
+    if (error instanceof CutOffError) throw error;
     await writeState(ec2, id, { action: 'stop-start', phase: 'failed', at: stepTime(ctx) }).catch(() => undefined);
     throw stepError('stop-start', error);
   }

@@ -17,6 +17,7 @@ const DEADLINE_MARGIN_MS = 30_000;
  * trigger resumes it. Not a failure of the remediation.
  */
 export class CutOffError extends CaretakerError {
+  override name = 'CutOffError';
   constructor(readonly step: string) {
     super(`time budget ran out while waiting for ${step}; the next run resumes`);
   }
@@ -53,6 +54,7 @@ export async function waitFor(
 
 /** A waiter timed out or saw a failure state: the step failed. */
 export class WaitFailedError extends CaretakerError {
+  override name = 'WaitFailedError';
   constructor(
     readonly what: WaitFor,
     readonly id: string,

@@ -3,10 +3,9 @@
  * limit was at fault, so an alert can be read without the logs.
  */
 export class CaretakerError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
+  // Literal names, never `new.target.name`: the bundle is minified, and a class name there is `xi`
+  // (GUIDE §3b). Every subclass states its own; test/engine/error-names.test.ts checks it.
+  override name = 'CaretakerError';
 }
 
 /** One bad field of a config document or event: `path` is dotted (`snapshot.policies[1].name`). */
@@ -17,6 +16,7 @@ export interface FieldProblem {
 
 /** Invalid input (config, event, CLI flag): never leads to a mutating call. Exit code 2. */
 export class InputError extends CaretakerError {
+  override name = 'InputError';
   constructor(
     readonly source: string,
     readonly problems: FieldProblem[],
@@ -27,6 +27,7 @@ export class InputError extends CaretakerError {
 
 /** A plan bigger than its cap: nothing is applied, an alert is sent instead. */
 export class BlastRadiusError extends CaretakerError {
+  override name = 'BlastRadiusError';
   constructor(
     readonly capName: string,
     readonly cap: number,
@@ -41,6 +42,7 @@ export class BlastRadiusError extends CaretakerError {
  * invocation; the alert middleware does not send a second message for it.
  */
 export class JobFailedError extends CaretakerError {
+  override name = 'JobFailedError';
   readonly alerted = true;
   constructor(
     readonly job: string,
