@@ -57,8 +57,8 @@ export async function runFailoverDemo(step: number): Promise<number> {
   try {
     const handler = makeHandler(deps, memory);
     const event = { version: '0', 'detail-type': 'Scheduled Event', source: 'aws.events', time: clock.now().toISOString(), detail: {} };
-    const report = await handler(event, lambdaContext('caretaker-demo-dns-failover', DEMO.budgetMs, () => clock.nowMs()));
-    const done = report.results.filter((r) => r.outcome === 'done').length;
+    await handler(event, lambdaContext('caretaker-demo-dns-failover', DEMO.budgetMs, () => clock.nowMs()));
+    const done = deps.lastReport().results.filter((r) => r.outcome === 'done').length;
     console.log(`   → ${done} record change(s); ${scene.sandbox.calls.length} AWS API calls, ${scene.sandbox.mutatingCalls().length} mutating`);
   } catch (error) {
     failed = 1;

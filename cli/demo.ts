@@ -95,7 +95,9 @@ export async function runDemo(config?: { file: string; config: Config }): Promis
     const mailbox = sandbox.sns.messages.length;
     const calls = sandbox.calls.length;
     try {
-      const report: RunReport = await step.handler(step.event, lambdaContext(step.functionName));
+      await step.handler(step.event, lambdaContext(step.functionName));
+      // The handler returns its compact summary; the demo reads the run's full report.
+      const report: RunReport = deps.lastReport();
       const counts = { done: 0, skipped: 0, failed: 0 };
       for (const r of report.results) counts[r.outcome]++;
       console.log(`   → ${counts.done} done, ${counts.skipped} skipped, ${counts.failed} failed; ${sandbox.calls.length - calls} AWS API calls`);

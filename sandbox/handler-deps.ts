@@ -2,14 +2,31 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { snsAlertSink } from '../shared/alerts/sink';
 import type { Config } from '../shared/config/schema';
+import type { RunReport } from '../shared/engine/types';
 import type { HandlerDeps } from '../shared/lambda/handler';
 import { silentLogger, type Logger } from '../shared/log';
 import type { SandboxAccount } from './account';
 
-/** Handler deps that run a real Lambda handler against the sandbox account. */
-export function sandboxDeps(sandbox: SandboxAccount, config: Config, topicArn: string, log: Logger = silentLogger): HandlerDeps {
+/**
+ * Handler deps that run a real Lambda handler against the sandbox account. The handler returns
+ * its compact summary; `reports` collects each run's full report (`lastReport()` the newest).
+ */
+export function sandboxDeps(
+  sandbox: SandboxAccount,
+  config: Config,
+  topicArn: string,
+  log: Logger = silentLogger,
+): HandlerDeps & { reports: RunReport[]; lastReport(): RunReport } {
   const clients = sandbox.clients();
+  const reports: RunReport[] = [];
   return {
+    reports,
+    lastReport: () => {
+      const last = reports[reports.length - 1];
+      if (!last) throw new Error('the handler has not finished a run');
+      return last;
+    },
+    onReport: (report) => void reports.push(report),
     clients: () => clients,
     config: async () => config,
     alerts: (c) => snsAlertSink(c.sns, topicArn),

@@ -12,6 +12,7 @@ import { InputError, JobFailedError } from '../engine/errors';
 import { newRunId, runFailed } from '../engine/run';
 import { type JobContext, type JobName, realSleep, type RunReport } from '../engine/types';
 import { lambdaLogger, type Logger } from '../log';
+import { logRunDetail, type RunSummary, summarizeRun } from './summary';
 
 /**
  * Everything a handler takes from its environment. Lambda gets {@link lambdaDeps}; the demo and
@@ -25,6 +26,11 @@ export interface HandlerDeps {
   sleep(ms: number): Promise<void>;
   nowMs(): number;
   log: Logger;
+  /**
+   * Receives the run's full report before the handler returns its compact summary: the demo and
+   * tests read every item from it. Lambda passes none (the detail is in the log).
+   */
+  onReport?(report: RunReport): void;
 }
 
 /**
@@ -62,14 +68,15 @@ export interface HandlerSpec<E> {
   dryRun?(event: E): boolean | undefined;
 }
 
-export type CaretakerHandler = (event: unknown, context: Context) => Promise<RunReport>;
+/** A deployed handler returns the compact {@link RunSummary}, never the full report (6 MB response limit). */
+export type CaretakerHandler = (event: unknown, context: Context) => Promise<RunSummary>;
 
 /**
  * Wires a job into a Lambda handler: validate the event and config (bad input → alert, no AWS
  * call), build the context, run, send the one summary, fail the invocation if any item failed.
  */
 export function defineHandler<E>(spec: HandlerSpec<E>, deps: HandlerDeps): CaretakerHandler {
-  const base = async (raw: unknown, context: Context): Promise<RunReport> => {
+  const base = async (raw: unknown, context: Context): Promise<RunSummary> => {
     const event = parseInput(spec.event, raw, `${spec.name} event`);
     const config = await deps.config();
     const clients = deps.clients();
@@ -87,32 +94,13 @@ export function defineHandler<E>(spec: HandlerSpec<E>, deps: HandlerDeps): Caret
       runId: newRunId(spec.job, now),
     };
     const report = await spec.run(event, ctx, config, context);
-    deps.log.info('run finished', logSummary(report));
+    const summary = summarizeRun(report);
+    deps.log.info('run finished', { ...summary });
+    logRunDetail(deps.log, report);
+    deps.onReport?.(report);
     await publishReport(alerts, report, config.alerts.subjectPrefix);
-    if (runFailed(report)) throw new JobFailedError(spec.name, report.error?.message ?? `${report.results.filter((r) => r.outcome === 'failed').length} item(s) failed`);
-    return report;
+    if (runFailed(report)) throw new JobFailedError(spec.name, report.error?.message ?? `${summary.counts.failed} item(s) failed`);
+    return summary;
   };
   return middy(base).use(alertOnError({ sink: () => deps.alerts(deps.clients()) })) as unknown as CaretakerHandler;
-}
-
-/** Failures logged per run at most: a CloudWatch log event is limited to 256 KB. */
-const LOGGED_FAILURES_MAX = 200;
-
-/** The structured log line of a run: counts, notes and the first failures, never every item. */
-export function logSummary(report: RunReport): Record<string, unknown> {
-  const counts = { done: 0, skipped: 0, failed: 0 };
-  for (const r of report.results) counts[r.outcome]++;
-  const failures = report.results.filter((r) => r.outcome === 'failed');
-  return {
-    job: report.job,
-    runId: report.runId,
-    dryRun: report.dryRun,
-    planned: report.plan.length,
-    ...counts,
-    remaining: report.remaining,
-    error: report.error,
-    notes: report.notes,
-    failures: failures.slice(0, LOGGED_FAILURES_MAX),
-    ...(failures.length > LOGGED_FAILURES_MAX ? { failuresNotLogged: failures.length - LOGGED_FAILURES_MAX } : {}),
-  };
 }

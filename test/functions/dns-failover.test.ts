@@ -1,3 +1,4 @@
+import type { Context } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -17,17 +18,20 @@ async function setup(memory?: HealthMemory) {
   scene = await failoverScene();
   const topicArn = scene.sandbox.sns.addTopic('alerts');
   const config = { ...parseConfig({}), failover: scene.config };
-  const handler = makeHandler(sandboxDeps(scene.sandbox, config, topicArn), memory);
+  const deps = sandboxDeps(scene.sandbox, config, topicArn);
+  const handler = makeHandler(deps, memory);
+  // The handler returns its compact summary; the tests read the run's full report.
+  const run = async (event: unknown, context: Context) => (await handler(event, context), deps.lastReport());
   // A 60 s Lambda timeout on the sandbox clock: the watch loop probes every 5 s, every 2 s while confirming a failure.
   const context = () => lambdaContext('caretaker-test-dns-failover', 60_000, () => scene.sandbox.clock.nowMs());
-  return { handler, context };
+  return { handler, run, context };
 }
 
 describe('dns-failover handler', () => {
   it('watches for a whole invocation on the scheduled event, moves the record and sends one summary', async () => {
-    const { handler, context } = await setup();
+    const { run, context } = await setup();
     await scene.lb1.kill();
-    const report = await handler(event('scheduled.json'), context());
+    const report = await run(event('scheduled.json'), context());
     expect(scene.active()).toBe(LB2_IP);
     expect(report.results).toEqual([expect.objectContaining({ action: 'upsert', outcome: 'done' })]);
     expect(scene.sandbox.callsOf('ListResourceRecordSets').filter((c) => JSON.stringify(c.input).includes('"lb.example.com"'))).toHaveLength(13);
@@ -35,9 +39,9 @@ describe('dns-failover handler', () => {
   });
 
   it('dry-run event: reports the planned move and changes nothing', async () => {
-    const { handler, context } = await setup();
+    const { run, context } = await setup();
     await scene.lb1.kill();
-    const report = await handler(event('dry-run.json'), context());
+    const report = await run(event('dry-run.json'), context());
     expect(report.plan).toEqual([expect.objectContaining({ action: 'upsert', target: 'lb.example.com' })]);
     expect(scene.sandbox.mutatingCalls()).toEqual([]);
     expect(scene.active()).toBe(LB1_IP);
@@ -45,8 +49,8 @@ describe('dns-failover handler', () => {
   });
 
   it('once event: one decision for the named group, then returns', async () => {
-    const { handler, context } = await setup();
-    const report = await handler(event('once-web.json'), context());
+    const { run, context } = await setup();
+    const report = await run(event('once-web.json'), context());
     expect(report.results).toEqual([expect.objectContaining({ action: 'skip', reason: expect.stringMatching(/^lb1 is active \(up/) })]);
     expect(scene.sandbox.callsOf('DescribeInstances')).toHaveLength(0);
   });

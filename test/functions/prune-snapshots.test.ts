@@ -1,3 +1,4 @@
+import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/prune-snapshots';
 import { InputError } from '../../shared/engine/errors';
@@ -6,16 +7,19 @@ import { lambdaContext, sandboxDeps } from '../../sandbox/handler-deps';
 
 function setup() {
   const demo = buildDemoAccount();
-  const handler = makeHandler(sandboxDeps(demo.sandbox, demo.config, demo.topicArn));
-  return { ...demo, handler, context: (budgetMs?: number) => lambdaContext('caretaker-test-prune-snapshots', budgetMs, () => demo.sandbox.clock.nowMs()) };
+  const deps = sandboxDeps(demo.sandbox, demo.config, demo.topicArn);
+  const handler = makeHandler(deps);
+  // The handler returns its compact summary; the tests read the run's full report.
+  const run = async (event: unknown, context: Context) => (await handler(event, context), deps.lastReport());
+  return { ...demo, handler, run, context: (budgetMs?: number) => lambdaContext('caretaker-test-prune-snapshots', budgetMs, () => demo.sandbox.clock.nowMs()) };
 }
 
 describe('prune-snapshots handler', () => {
   it('prunes by each policy\'s retention on the scheduled event and sends one summary', async () => {
-    const { handler, context, sandbox } = setup();
+    const { run, context, sandbox } = setup();
     const before = sandbox.ec2.snapshots.size;
 
-    const report = await handler({ time: '2026-11-22T04:00:00Z' }, context());
+    const report = await run({ time: '2026-11-22T04:00:00Z' }, context());
 
     expect(report.results.filter((r) => r.outcome === 'done')).toHaveLength(96);
     expect(sandbox.ec2.snapshots.size).toBe(before - 96);
@@ -37,18 +41,18 @@ describe('prune-snapshots handler', () => {
   });
 
   it('honours dryRun in the event', async () => {
-    const { handler, context, sandbox } = setup();
-    const report = await handler({ dryRun: true }, context());
+    const { run, context, sandbox } = setup();
+    const report = await run({ dryRun: true }, context());
     expect(report.dryRun).toBe(true);
     expect(sandbox.mutatingCalls()).toHaveLength(0);
     expect(sandbox.sns.messages[0]!.subject).toBe('[caretaker-demo] Prune dry run: 96 planned');
   });
 
   it('starts nothing inside the 30 s safety margin of the Lambda budget, and the next invocation finishes', async () => {
-    const { handler, context, sandbox } = setup();
+    const { run, context, sandbox } = setup();
 
-    const cut = await handler({ time: '2026-11-22T04:00:00Z' }, context(25_000));
-    const next = await handler({ time: '2026-11-23T04:00:00Z' }, context());
+    const cut = await run({ time: '2026-11-22T04:00:00Z' }, context(25_000));
+    const next = await run({ time: '2026-11-23T04:00:00Z' }, context());
 
     expect(cut.remaining).toBe(96);
     expect(sandbox.sns.messages[0]!.message).toContain('Remaining backlog: 96 deletion(s) not started (time budget); the next run continues.');

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/replace-degraded';
 import { parseDegradedTrigger } from '../../shared/degraded/event';
@@ -12,15 +13,18 @@ const EVENTS = join(import.meta.dirname, '..', '..', 'events', 'replace-degraded
 
 function setup() {
   const demo = buildDemoAccount();
-  const handler = makeHandler(sandboxDeps(demo.sandbox, demo.config, demo.topicArn));
+  const deps = sandboxDeps(demo.sandbox, demo.config, demo.topicArn);
+  const handler = makeHandler(deps);
+  // The handler returns its compact summary; the tests read the run's full report.
+  const run = async (event: unknown, context: Context) => (await handler(event, context), deps.lastReport());
   const app = [...demo.sandbox.ec2.instances.values()].find((i) => i.data.Tags?.some((t) => t.Key === 'Name' && t.Value === 'app-1'))!.data;
-  return { ...demo, handler, app, context: lambdaContext('caretaker-test-replace-degraded') };
+  return { ...demo, handler, run, app, context: lambdaContext('caretaker-test-replace-degraded') };
 }
 
 describe('replace-degraded handler', () => {
   it('relaunches the instance a Health event names, moves its identity and sends one summary', async () => {
-    const { handler, context, sandbox, app } = setup();
-    const report = await handler(demoHealthEvent(sandbox, app.InstanceId!), context);
+    const { run, context, sandbox, app } = setup();
+    const report = await run(demoHealthEvent(sandbox, app.InstanceId!), context);
     expect(report.results).toEqual([expect.objectContaining({ id: app.InstanceId, action: 'relaunch', outcome: 'done' })]);
     const newId = report.results[0]!.details!.replacement as string;
     expect([...sandbox.ec2.addresses.values()].find((a) => a.data.PublicIp === '52.20.0.10')!.data.InstanceId).toBe(newId);
@@ -29,9 +33,9 @@ describe('replace-degraded handler', () => {
   });
 
   it('skips an event from another account (taken from the function ARN) without a mutating call', async () => {
-    const { handler, sandbox, app } = setup();
+    const { run, sandbox, app } = setup();
     const context = { ...lambdaContext('fn'), invokedFunctionArn: 'arn:aws:lambda:us-east-1:210987654321:function:fn' };
-    const report = await handler(demoHealthEvent(sandbox, `arn:aws:ec2:us-east-1:123456789012:instance/${app.InstanceId}`), context);
+    const report = await run(demoHealthEvent(sandbox, `arn:aws:ec2:us-east-1:123456789012:instance/${app.InstanceId}`), context);
     expect(report.results[0]).toMatchObject({ outcome: 'skipped', reason: 'in account 123456789012, this job runs in 210987654321' });
     expect(sandbox.mutatingCalls()).toHaveLength(0);
   });
@@ -50,8 +54,8 @@ describe('replace-degraded handler', () => {
   });
 
   it('honours dryRun of a manual scan', async () => {
-    const { handler, context, sandbox } = setup();
-    const report = await handler({ action: 'scan', dryRun: true }, context);
+    const { run, context, sandbox } = setup();
+    const report = await run({ action: 'scan', dryRun: true }, context);
     expect(report.dryRun).toBe(true);
     expect(report.plan).toEqual([expect.objectContaining({ action: 'relaunch' })]);
     expect(sandbox.mutatingCalls()).toHaveLength(0);

@@ -1,3 +1,4 @@
+import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/snapshot-volumes';
 import { InputError, JobFailedError } from '../../shared/engine/errors';
@@ -7,14 +8,17 @@ import { config } from '../helpers';
 
 function setup() {
   const demo = buildDemoAccount();
-  const handler = makeHandler(sandboxDeps(demo.sandbox, demo.config, demo.topicArn));
-  return { ...demo, handler, context: lambdaContext('caretaker-test-snapshot-volumes') };
+  const deps = sandboxDeps(demo.sandbox, demo.config, demo.topicArn);
+  const handler = makeHandler(deps);
+  // The handler returns its compact summary; the tests read the run's full report.
+  const run = async (event: unknown, context: Context) => (await handler(event, context), deps.lastReport());
+  return { ...demo, handler, run, context: lambdaContext('caretaker-test-snapshot-volumes') };
 }
 
 describe('snapshot-volumes handler', () => {
   it('runs the policy named by the scheduled event and sends one summary', async () => {
-    const { handler, context, sandbox } = setup();
-    const report = await handler({ policy: 'daily', time: '2026-11-22T03:00:00Z' }, context);
+    const { run, context, sandbox } = setup();
+    const report = await run({ policy: 'daily', time: '2026-11-22T03:00:00Z' }, context);
     expect(report.results.filter((r) => r.outcome === 'done')).toHaveLength(4);
     expect(sandbox.sns.messages).toHaveLength(1);
     expect(sandbox.sns.messages[0]!.subject).toBe('[caretaker-demo] Snapshot ok: 4 done, 0 skipped');
@@ -54,8 +58,8 @@ describe('snapshot-volumes handler', () => {
   });
 
   it('honours dryRun in the event', async () => {
-    const { handler, context, sandbox } = setup();
-    const report = await handler({ policy: 'daily', dryRun: true }, context);
+    const { run, context, sandbox } = setup();
+    const report = await run({ policy: 'daily', dryRun: true }, context);
     expect(report.dryRun).toBe(true);
     expect(sandbox.mutatingCalls()).toHaveLength(0);
     expect(sandbox.sns.messages[0]!.message).toContain('DRY RUN');
