@@ -83,7 +83,7 @@ export class Route53Model {
       .map((z) => z.zone)
       .filter((z) => !input.DNSName || normalizeName(z.Name ?? '') >= normalizeName(input.DNSName))
       .sort((a, b) => (a.Name ?? '').localeCompare(b.Name ?? ''));
-    return { HostedZones: clone(zones), IsTruncated: false, MaxItems: String(input.MaxItems ?? 100) };
+    return { HostedZones: clone(zones), IsTruncated: false, MaxItems: Number(input.MaxItems ?? 100) };
   }
 
   private listRecords(input: ListResourceRecordSetsRequest) {
@@ -101,7 +101,7 @@ export class Route53Model {
     return {
       ResourceRecordSets: clone(page),
       IsTruncated: next !== undefined,
-      MaxItems: String(max),
+      MaxItems: max,
       ...(next ? { NextRecordName: next.Name, NextRecordType: next.Type } : {}),
     };
   }
