@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { healthEventPattern } from '../../shared/degraded/event-codes';
 import { readZip } from './zip';
+import { ensurePackaged } from '../bundle/build';
 
 /**
  * Packages the service offline (no credentials) exactly as a deploy would, then checks the
@@ -23,14 +23,11 @@ function statementsOf(roleId: string): Statement[] {
 
 const sub = (s: string) => ({ 'Fn::Sub': s });
 
-beforeAll(() => {
-  execFileSync('npx', ['osls', 'package', '--stage', 'test'], {
-    cwd: root,
-    env: { ...process.env, CI: 'true', SLS_TELEMETRY_DISABLED: '1' },
-    stdio: 'pipe',
-  });
+beforeAll(async () => {
+  // One build for every test file that reads the package (test/bundle/build.ts).
+  await ensurePackaged();
   template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
-}, 180_000);
+}, 600_000);
 
 describe('packaged CloudFormation template', () => {
   it('has every function on nodejs22.x arm64 with its own role', () => {
