@@ -1,9 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { DeleteSnapshotCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import { parseConfig } from '../shared/config/load';
 import { DELETE_SNAPSHOT_BUCKET, runPrune } from '../shared/prune/run-prune';
 import { SandboxAccount } from '../sandbox/account';
-import { FleetBuilder } from '../sandbox/fleet';
+import { PRUNE_FLEET_CONFIG, seedPruneFleet } from '../sandbox/prune-fleet';
 import { benchContext, ratioToLimit, table, withPeakRss, writeResult } from './lib';
 
 const VOLUMES = 10_000;
@@ -17,8 +16,6 @@ const PER_VOLUME = 10;
 const TIME_SCALE = 150;
 /** The baselines run for this much AWS time each (they would need hours for the whole backlog). */
 const BASELINE_WINDOW_MS = 1_000_000;
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 
 interface Seeded {
   sandbox: SandboxAccount;
@@ -30,33 +27,10 @@ interface Seeded {
 /** 100,000 caretaker snapshots over 10,000 volumes, one a day for 10 days each: half expired. */
 function account(): Seeded {
   const sandbox = new SandboxAccount({ throttling: true, timeScale: TIME_SCALE, seed: 4, start: new Date('2026-11-22T12:00:00Z') });
-  const fleet = new FleetBuilder(sandbox);
-  const expired = new Set<string>();
-  const held: string[] = [];
-  for (let v = 0; v < VOLUMES; v++) {
-    const volume = fleet.volume({ sizeGiB: 8 + (v % 5) * 8 });
-    for (let d = 1; d <= PER_VOLUME; d++) {
-      const keep = v % 97 === 0 && d === 9;
-      // Half a day off the whole day, so `olderThanDays: 5` splits each volume's ten 5 / 5.
-      const id = fleet.snapshot(volume, (d - 0.5) * DAY + (v % 60) * 60_000, {
-        'caretaker:managed': 'true',
-        'caretaker:policy': 'daily',
-        'caretaker:slot': new Date(Date.parse('2026-11-22T03:00:00Z') - d * DAY).toISOString(),
-        'caretaker:instance': `i-${(v + 1).toString(16).padStart(17, '0')}`,
-        ...(keep ? { 'caretaker:keep': 'true' } : {}),
-      }).SnapshotId!;
-      if (v % 89 === 0 && d === 8) held.push(id);
-      else if (d > 5 && !keep) expired.add(id);
-    }
-  }
-  for (let i = 0; i < held.length; i += 4) fleet.image(held.slice(i, i + 4), `golden-${i}`);
-  return { sandbox, expired, total: VOLUMES * PER_VOLUME };
+  return { sandbox, ...seedPruneFleet(sandbox, VOLUMES, PER_VOLUME) };
 }
 
-const config = parseConfig({
-  snapshot: { policies: [{ name: 'daily', schedule: 'rate(1 day)', selector: { tags: { 'caretaker:snapshot': ['daily'] } }, retain: { olderThanDays: 5 } }] },
-  prune: { maxDeletesPerRun: 100_000, minAgeHours: 24 },
-});
+const config = PRUNE_FLEET_CONFIG;
 
 /** Successful DeleteSnapshot calls, throttled ones, and the window from first call to last success. */
 function deleteWindow(sandbox: SandboxAccount) {

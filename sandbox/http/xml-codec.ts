@@ -1,14 +1,12 @@
-import { XmlNode } from '@aws-sdk/xml-builder';
-import { XmlShapeSerializer } from '@aws-sdk/core/protocols';
 import type { NormalizedSchema } from '@smithy/core/schema';
 import type { Protocol } from './schemas';
+import { escapeXml, writeXmlMembers } from './xml-writer';
 
-type StructWriter = { writeStruct(ns: NormalizedSchema, value: unknown, parentXmlns: string | undefined): XmlNode };
+const PROLOG = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
 /**
- * Writes an operation's output as AWS's XML response, with the SDK's own XmlShapeSerializer (the
- * one that writes restXml request bodies: same `xmlName` / `item` list / flattening rules the
- * XmlShapeDeserializer reads), wrapped the way each protocol wraps it:
+ * Writes an operation's output as AWS's XML response (members named and nested by the output
+ * schema, see ./xml-writer.ts), wrapped the way each protocol wraps it:
  * - ec2Query: `<OpResponse xmlns><requestId/>…members…</OpResponse>`
  * - awsQuery: `<OpResponse xmlns><OpResult>…</OpResult><ResponseMetadata><RequestId/>…`
  * - restXml: the output structure itself is the document (members bound to headers go to headers).
@@ -31,21 +29,21 @@ export function encodeXmlOutput(
       else if (!(protocol === 'restXml' && traits.httpResponseCode)) body[name] = value[name];
     }
   }
-  const serializer = new XmlShapeSerializer({ timestampFormat: { useTrait: true, default: 5 }, httpBindings: protocol === 'restXml', xmlNamespace } as never);
-  const struct = output.isStructSchema() ? (serializer as unknown as StructWriter).writeStruct(output, body, undefined) : XmlNode.of(`${operation}Result`);
-  let root: XmlNode;
+  const members: string[] = [];
+  if (output.isStructSchema()) writeXmlMembers(output, body, members);
+  const xmlns = ` xmlns="${escapeXml(xmlNamespace)}"`;
+  let xml: string;
   if (protocol === 'restXml') {
-    root = struct;
+    const root = (output.getMergedTraits().xmlName as string | undefined) ?? output.getName();
+    xml = `<${root}${xmlns}>${members.join('')}</${root}>`;
   } else if (protocol === 'ec2Query') {
-    root = XmlNode.of(`${operation}Response`).addChildNode(XmlNode.of('requestId', requestId));
-    for (const child of struct.children) root.addChildNode(child as XmlNode);
+    xml = `<${operation}Response${xmlns}><requestId>${escapeXml(requestId)}</requestId>${members.join('')}</${operation}Response>`;
   } else {
-    root = XmlNode.of(`${operation}Response`)
-      .addChildNode(struct.withName(`${operation}Result`))
-      .addChildNode(XmlNode.of('ResponseMetadata').addChildNode(XmlNode.of('RequestId', requestId)));
+    xml =
+      `<${operation}Response${xmlns}><${operation}Result>${members.join('')}</${operation}Result>` +
+      `<ResponseMetadata><RequestId>${escapeXml(requestId)}</RequestId></ResponseMetadata></${operation}Response>`;
   }
-  root.addAttribute('xmlns', xmlNamespace);
-  return { body: `<?xml version="1.0" encoding="UTF-8"?>\n${root.toString()}`, headers };
+  return { body: PROLOG + xml, headers };
 }
 
 /**
@@ -54,12 +52,8 @@ export function encodeXmlOutput(
  * `Code`, its fault from the HTTP status.
  */
 export function encodeXmlError(protocol: Exclude<Protocol, 'awsJson1_1'>, code: string, message: string, status: number, requestId: string): string {
-  const error = XmlNode.of('Error');
-  if (protocol !== 'ec2Query') error.addChildNode(XmlNode.of('Type', status >= 500 ? 'Receiver' : 'Sender'));
-  error.addChildNode(XmlNode.of('Code', code)).addChildNode(XmlNode.of('Message', message));
-  const root =
-    protocol === 'ec2Query'
-      ? XmlNode.of('Response').addChildNode(XmlNode.of('Errors').addChildNode(error)).addChildNode(XmlNode.of('RequestID', requestId))
-      : XmlNode.of('ErrorResponse').addChildNode(error).addChildNode(XmlNode.of('RequestId', requestId));
-  return `<?xml version="1.0" encoding="UTF-8"?>\n${root.toString()}`;
+  const fields = `<Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message>`;
+  if (protocol === 'ec2Query') return `${PROLOG}<Response><Errors><Error>${fields}</Error></Errors><RequestID>${escapeXml(requestId)}</RequestID></Response>`;
+  const type = `<Type>${status >= 500 ? 'Receiver' : 'Sender'}</Type>`;
+  return `${PROLOG}<ErrorResponse><Error>${type}${fields}</Error><RequestId>${escapeXml(requestId)}</RequestId></ErrorResponse>`;
 }

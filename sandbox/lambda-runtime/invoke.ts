@@ -72,7 +72,7 @@ export async function invokeBundled(inv: BundledInvocation): Promise<BundledResu
     POWERTOOLS_SERVICE_NAME: 'ec2-caretaker',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
-  const args = [...(inv.nodeArgs ?? [])];
+  const args = [...lambdaNodeArgs(inv.memoryMb ?? 256), ...(inv.nodeArgs ?? [])];
   if (inv.clock) {
     if (!(inv.clock.clock.scale > 0)) throw new Error('a handler process cannot follow a frozen sandbox clock (timeScale 0)');
     env.CARETAKER_TIME = `${inv.clock.clock.nowMs()},${Date.now()},${inv.clock.clock.scale}`;
@@ -93,6 +93,16 @@ export async function invokeBundled(inv: BundledInvocation): Promise<BundledResu
     result = { status: 'error', errorType: 'Runtime.ExitError', errorMessage: `exit ${code}: ${stderr.slice(-2000)}`, peakRssMb: 0, durationMs: 0 };
   }
   return { ...result, logs: stdout.split('\n').filter(Boolean), stderr };
+}
+
+/**
+ * The flags the Lambda Node.js runtime starts `node` with for a function of `memoryMb`: its
+ * bootstrap (/var/runtime/bootstrap of the nodejs base images) gives a tenth of the memory to the
+ * young generation (half of that per semi-space) and the rest to the old one.
+ */
+export function lambdaNodeArgs(memoryMb: number): string[] {
+  const newSpace = Math.floor(memoryMb / 10);
+  return ['--expose-gc', '--max-http-header-size', '81920', `--max-semi-space-size=${Math.floor(newSpace / 2)}`, `--max-old-space-size=${memoryMb - newSpace}`];
 }
 
 /** The structured log lines of a run that carry `message` (Powertools writes one JSON per line). */

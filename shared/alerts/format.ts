@@ -30,7 +30,7 @@ export function countOutcomes(results: ItemResult[]): Record<ItemResult['outcome
  * A human-readable summary: the verdict, failures first (so a cut never hides them), then what
  * was done and skipped and why; in a dry run, the plan.
  */
-export function formatReport(report: RunReport): string {
+export function formatReport(report: RunReport, maxPerList = Number.POSITIVE_INFINITY): string {
   const out: string[] = [];
   const counts = countOutcomes(report.results);
   out.push(`EC2 Caretaker: ${TITLES[report.job]} run ${report.runId}${report.dryRun ? ' (DRY RUN: nothing was changed)' : ''}`);
@@ -47,22 +47,23 @@ export function formatReport(report: RunReport): string {
   if (report.dryRun) {
     const actions = report.plan.filter((p) => p.action !== 'skip');
     out.push('', `Plan: ${actions.length} action(s), ${report.plan.length - actions.length} skip(s).`, ...notes, '');
-    for (const p of report.plan) out.push(`  ${p.action.padEnd(16)} ${p.target}: ${p.reason}`);
+    for (const p of report.plan.slice(0, maxPerList)) out.push(`  ${p.action.padEnd(16)} ${p.target}: ${p.reason}`);
+    more(out, report.plan.length - maxPerList);
   } else {
     out.push('', `Done ${counts.done}, skipped ${counts.skipped}, failed ${counts.failed}.`);
     if (report.remaining > 0) out.push(`Not started (time budget): ${report.remaining}; the next run continues.`);
     out.push(...notes);
-    section(out, 'Failed', report.results.filter((r) => r.outcome === 'failed'));
-    section(out, 'Done', report.results.filter((r) => r.outcome === 'done'));
-    section(out, 'Skipped', report.results.filter((r) => r.outcome === 'skipped'));
+    section(out, 'Failed', report.results.filter((r) => r.outcome === 'failed'), maxPerList);
+    section(out, 'Done', report.results.filter((r) => r.outcome === 'done'), maxPerList);
+    section(out, 'Skipped', report.results.filter((r) => r.outcome === 'skipped'), maxPerList);
   }
   return out.join('\n');
 }
 
-function section(out: string[], title: string, results: ItemResult[]): void {
+function section(out: string[], title: string, results: ItemResult[], maxPerList: number): void {
   if (results.length === 0) return;
   out.push('', `${title} (${results.length}):`);
-  for (const r of results) {
+  for (const r of results.slice(0, maxPerList)) {
     const code = r.errorCode ? ` [${r.errorCode}]` : '';
     const details = r.details
       ? ` (${Object.entries(r.details)
@@ -71,4 +72,9 @@ function section(out: string[], title: string, results: ItemResult[]): void {
       : '';
     out.push(`  ${r.action} ${r.id}${code}: ${r.reason}${details}`);
   }
+  more(out, results.length - maxPerList);
+}
+
+function more(out: string[], count: number): void {
+  if (count > 0) out.push(`  ... ${count} more: every item is in the function's log ('run detail' events).`);
 }

@@ -62,7 +62,7 @@ export function summarizeRun(report: RunReport): RunSummary {
     ...(report.error ? { error: { code: clip(report.error.code), message: clip(report.error.message) } } : {}),
     actionNeeded: actions.slice(0, FIRST_ACTIONS).map((a) => ({ kind: clip(a.kind), subject: clip(a.subject), problem: clip(a.problem), todo: clip(a.todo) })),
     actionNeededTotal: actions.length,
-    notes: report.notes.slice(0, FIRST_NOTES).map(clip),
+    notes: report.notes.slice(0, FIRST_NOTES).map((n) => clip(n)),
     items: ordered.slice(0, FIRST_ITEMS).map(compactItem),
     itemsTotal: report.results.length,
     detail: `every item is in the function's log: 'run detail' events with runId ${report.runId}`,

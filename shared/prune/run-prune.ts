@@ -9,7 +9,7 @@ import { snapshotDeleter } from './apply-deletions';
 import type { VolumeRule } from './config';
 import { describeAmiSnapshotIds } from './describe-ami-snapshots';
 import { checkListedVolumes } from './describe-listed-volumes';
-import { collectSnapshotGroups, describeSnapshotPages, type PruneScope, type PruneState } from './describe-snapshots';
+import { collectSnapshotGroups, describeSnapshotPages, interner, type PruneScope, type PruneState } from './describe-snapshots';
 import { DELETE_ACTION, planRetention, type PruneDecision } from './plan-retention';
 import { FOREIGN_REASON, summarizePrune } from './summarize-prune';
 
@@ -73,9 +73,14 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
 
   const decisions: PruneDecision[] = [];
   const volumes = new Set<string>();
+  // Reasons repeat ("kept: …" by the same rules): one copy each, not one per snapshot.
+  const intern = interner();
   for (const group of state.groups.values()) {
     volumes.add(group.volumeId);
-    decisions.push(...planRetention(group.rows, group.retain, { now: ctx.now, minAgeHours: config.prune.minAgeHours, amiSnapshotIds }));
+    for (const d of planRetention(group.rows, group.retain, { now: ctx.now, minAgeHours: config.prune.minAgeHours, amiSnapshotIds })) {
+      d.reason = intern(d.reason);
+      decisions.push(d);
+    }
   }
   for (const row of state.foreign) volumes.add(row.volumeId);
   const facts = { pages: state.pages, volumes: volumes.size, amiSnapshots: amiSnapshotIds.size, foreign: state.foreign.length };

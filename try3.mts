@@ -1,0 +1,17 @@
+import { ensurePackaged, unpack } from './test/bundle/build';
+import { SandboxAccount } from './sandbox/account';
+import { serveSandbox } from './sandbox/http/server';
+import { invokeBundled } from './sandbox/lambda-runtime/invoke';
+import { PRUNE_FLEET_DOCUMENT, seedPruneFleet } from './sandbox/prune-fleet';
+import { writeFileSync } from 'node:fs';
+await ensurePackaged();
+const sandbox = new SandboxAccount({ throttling: true, timeScale: Number(process.env.SCALE ?? 8), seed: 4, start: new Date('2026-11-22T12:00:00Z') });
+seedPruneFleet(sandbox);
+const topicArn = sandbox.sns.addTopic('alerts');
+writeFileSync('/tmp/pcfg.yml', JSON.stringify(PRUNE_FLEET_DOCUMENT));
+const server = await serveSandbox(sandbox);
+const r = await invokeBundled({ entry: unpack('prune-snapshots').entry, functionName: 'p', event: { time: '2026-11-22T12:00:00Z' }, timeoutMs: Number(process.argv[2]), endpoint: server.url, configFile: '/tmp/pcfg.yml', alertTopicArn: topicArn, clock: sandbox, nodeArgs: ['--trace-gc'] });
+await server.close();
+const mc = r.logs.filter((l) => /Mark-Compact/.test(l));
+for (const l of mc.slice(-6)) console.log(l.slice(0, 110));
+console.log(r.status, r.peakRssMb, r.errorType, r.response?.counts);
