@@ -43,7 +43,7 @@ describe('config', () => {
     const text = `snapshot:\n  policies:${policy()}${policy()}    - name: other\n      schedule: every day\n      selector: {}\n`;
     expect(problems(text).sort()).toEqual([
       "snapshot.policies[1].name: duplicate policy name 'daily' (also at snapshot.policies[0])",
-      'snapshot.policies[2].schedule: expected an EventBridge schedule: rate(N minute|minutes|hour|hours|day|days) or cron(6 fields)',
+      'snapshot.policies[2].schedule: expected rate(value unit) or cron(6 fields), e.g. rate(1 day) or cron(0 3 * * ? *)',
       'snapshot.policies[2].selector: a selector needs tags or instanceIds, or it would match nothing',
     ]);
   });
