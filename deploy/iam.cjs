@@ -167,8 +167,9 @@ function failoverStatements(config) {
         Action: ['ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
         Resource: ec2('network-interface', '*'),
       },
-      // Describe* calls support no resource-level permissions.
-      { Sid: 'VpcDescribeNetworkInterfaces', Effect: 'Allow', Action: ['ec2:DescribeNetworkInterfaces'], Resource: '*' },
+      // What AWSLambdaVPCAccessExecutionRole grants for this; Describe* calls support no resource-level permissions.
+      // https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSLambdaVPCAccessExecutionRole.html
+      { Sid: 'VpcDescribeNetwork', Effect: 'Allow', Action: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'], Resource: '*' },
     );
   }
   return statements;

@@ -94,6 +94,20 @@ describe('packaged CloudFormation template', () => {
     expect(template.Resources.FailedInvocationsAlarm!.Properties.AlarmActions).toEqual([{ Ref: 'AlertTopic' }]);
   });
 
+  it('alarms on every new failed invocation (messages sent per period), not on the undrained queue depth', () => {
+    // Alarms notify on state changes only: a depth alarm stays in ALARM and e-mails once.
+    expect(template.Resources.FailedInvocationsAlarm!.Properties).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'NumberOfMessagesSent',
+      Statistic: 'Sum',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+      EvaluationPeriods: 1,
+    });
+    expect(template.Resources.FailedInvocationsQueue!.Properties.MessageRetentionPeriod).toBe(1_209_600);
+  });
+
   it('snapshot-volumes may create only managed snapshots and tag only at creation', () => {
     expect(statementsOf('SnapshotVolumesRole')).toEqual([
       {
@@ -145,9 +159,11 @@ describe('packaged CloudFormation template', () => {
     );
   });
 
-  it('runs dns-failover alone (reserved concurrency 1) for 60 s, never retried, unscheduled without groups', () => {
+  it('runs dns-failover for 60 s, never retried; without groups unscheduled and without reserved concurrency', () => {
     const fn = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.FunctionName === 'ec2-caretaker-test-dns-failover')!;
-    expect(fn.Properties).toMatchObject({ ReservedConcurrentExecutions: 1, Timeout: 60, MemorySize: 128 });
+    expect(fn.Properties).toMatchObject({ Timeout: 60, MemorySize: 128 });
+    // A new account (concurrency quota 10) cannot reserve any: asking would roll the stack back.
+    expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
     const invoke = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::EventInvokeConfig' && JSON.stringify(r.Properties).includes('DnsDashfailover'));
     expect(invoke?.Properties).toMatchObject({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 });
     // The shipped config has no failover groups: no schedule, and a role with the baseline only (logs, alerts, failed-invocation queue).
