@@ -35,7 +35,7 @@ describe('degraded-host event codes', () => {
     for (const [code, info] of Object.entries({ ...HEALTH_EVENT_CODES, ...SCHEDULED_EVENT_CODES })) {
       expect(info, code).toEqual({
         family: expect.stringMatching(/^(retirement|stop|drive-degraded|reboot|maintenance)$/),
-        consequence: expect.stringMatching(/\w{10}/),
+        consequence: expect.stringMatching(/^.{20,}$/),
         entity: code.includes('DEDICATED_HOST') ? 'dedicated-host' : 'instance',
         // A Dedicated Host's instances are the owner's placement: the job reports, never moves them.
         response: code.includes('DEDICATED_HOST') ? 'notify' : 'replace',
