@@ -48,14 +48,14 @@ describe('dns-failover IAM statements', () => {
     ]);
   });
 
-  it('allow AssociateAddress only on the configured Elastic IPs in elastic-ip mode', () => {
+  it('allow AssociateAddress only of the configured Elastic IPs, onto the group members', () => {
     const statements = failoverStatements({
       failover: { groups: [{ name: 'eip', mode: 'elastic-ip', allocationId: 'eipalloc-0123456789abcdef0', members: [{ name: 'a', instanceId: 'i-0123456789abcdef0' }] }] },
     });
     expect(statements.map((s) => s.Sid)).toEqual(['DescribeMembers', 'MoveFailoverAddresses']);
     expect(statements[1]!.Resource).toEqual([
       sub('arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:elastic-ip/eipalloc-0123456789abcdef0'),
-      sub('arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*'),
+      sub('arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/i-0123456789abcdef0'),
     ]);
   });
 

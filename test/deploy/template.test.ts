@@ -61,16 +61,19 @@ describe('packaged CloudFormation template', () => {
 
   it('replace-degraded may stop, start, image and terminate only instances it marked, and launch only tagged replacements', () => {
     const byId = Object.fromEntries(statementsOf('ReplaceDegradedRole').map((s) => [s.Sid, s]));
-    expect(byId.TerminateOnlyReplacedOrReplacements!.Condition).toEqual({ StringLike: { 'ec2:ResourceTag/caretaker:remediation': ['relaunch:*'] } });
+    // The shipped config's default action is notify: only instances whose owner opted in (a tag the role cannot write).
+    const optIn = { 'ec2:ResourceTag/caretaker:on-degraded': ['stop-start', 'relaunch', 'auto'] };
+    expect(byId.TerminateOnlyReplacedOrReplacements!.Condition).toEqual({ StringLike: { 'ec2:ResourceTag/caretaker:remediation': ['relaunch:*'], ...optIn } });
+    expect(byId.TagRemediationState!.Condition).toEqual({ 'ForAllValues:StringLike': { 'aws:TagKeys': ['caretaker:remediation', 'caretaker:remediation-*', 'caretaker:replaced-by'] } });
     expect(byId.TerminateFailedReplacements!.Condition).toEqual({ Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } });
     // The shipped config names no instance roles, so the role may pass none.
     expect(byId.PassConfiguredInstanceRolesToEc2).toBeUndefined();
     expect(byId.TagImagesOnlyAtCreation!.Condition).toEqual({ StringEquals: { 'ec2:CreateAction': ['CreateImage'] } });
     // Stop, start and image only instances the job has marked as being remediated right now.
     expect(byId.StopStartOnlyRemediatedInstances!.Condition).toEqual({
-      StringEquals: { 'ec2:ResourceTag/caretaker:remediation': ['stop-start:in-progress', 'relaunch:in-progress'] },
+      StringEquals: { 'ec2:ResourceTag/caretaker:remediation': ['stop-start:in-progress', 'relaunch:in-progress', 'relaunch:done'], ...optIn },
     });
-    expect(byId.ImageOnlyOfInstancesBeingRelaunched!.Condition).toEqual({ StringEquals: { 'ec2:ResourceTag/caretaker:remediation': 'relaunch:in-progress' } });
+    expect(byId.ImageOnlyOfInstancesBeingRelaunched!.Condition).toEqual({ StringEquals: { 'ec2:ResourceTag/caretaker:remediation': 'relaunch:in-progress', ...optIn } });
     // New instances only if tagged as the replacement of one.
     expect(byId.LaunchOnlyTaggedReplacements!.Condition).toEqual({ Null: { 'aws:RequestTag/caretaker:replaces': 'false' } });
     expect(JSON.stringify(byId.LaunchReplacementResources!.Resource)).not.toContain(':instance/');
@@ -152,6 +155,13 @@ describe('packaged CloudFormation template', () => {
         Action: ['ec2:DeleteSnapshot'],
         Resource: sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*'),
         Condition: { StringEquals: { 'aws:ResourceTag/caretaker:managed': 'true' } },
+      },
+      {
+        Sid: 'NeverDeleteKeptSnapshots',
+        Effect: 'Deny',
+        Action: ['ec2:DeleteSnapshot'],
+        Resource: sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*'),
+        Condition: { Null: { 'aws:ResourceTag/caretaker:keep': 'false' } },
       },
     ]);
     expect(statementsOf('PruneSnapshotsRole')[0]!.Resource).toEqual(
