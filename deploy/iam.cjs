@@ -332,6 +332,14 @@ function degradedStatements(config) {
       Resource: ec2('instance'),
       Condition: { Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } },
     },
+    // ... or back onto the instance being relaunched, when a failure after the move rolls it back.
+    {
+      Sid: 'MoveElasticIpsBackOntoRelaunchedInstances',
+      Effect: 'Allow',
+      Action: ['ec2:AssociateAddress'],
+      Resource: ec2('instance'),
+      Condition: { StringEquals: { 'ec2:ResourceTag/caretaker:remediation': 'relaunch:in-progress', ...optIn } },
+    },
   ];
   const instanceRoles = (config.degraded || {}).instanceRoles || [];
   if (instanceRoles.length > 0) {

@@ -102,6 +102,7 @@ const DENY: Probe[] = [
   ['launch an instance not tagged as a replacement', 'replace-degraded', { action: 'ec2:RunInstances', resource: ec2('instance', 'i-0new00000000000000'), context: { 'aws:RequestTag/Name': 'miner', 'aws:TagKeys': ['Name'] } }],
   // Elastic IPs
   ['move an Elastic IP onto an instance that is not a replacement (replace-degraded)', 'replace-degraded', { action: 'ec2:AssociateAddress', resource: ec2('instance', 'i-0f00000000000001'), context: {} }],
+  ['move an Elastic IP onto an instance the role marked itself (no owner opt-in)', 'replace-degraded', { action: 'ec2:AssociateAddress', resource: ec2('instance', 'i-0f00000000000001'), context: tags({ 'caretaker:remediation': 'relaunch:in-progress' }) }],
   ['move an Elastic IP the failover config does not name', 'dns-failover', { action: 'ec2:AssociateAddress', resource: ec2('elastic-ip', 'eipalloc-0fffffffffffffff9'), context: {} }],
   ['move the failover Elastic IP onto an instance that is not a member', 'dns-failover', { action: 'ec2:AssociateAddress', resource: ec2('instance', 'i-0f00000000000001'), context: {} }],
   // SSM
@@ -139,6 +140,7 @@ const ALLOW: Probe[] = [
   ['degraded: stop an opted-in instance being remediated', 'replace-degraded', { action: 'ec2:StopInstances', resource: ec2('instance', 'i-0f00000000000001'), context: tags({ 'caretaker:remediation': 'stop-start:in-progress', 'caretaker:on-degraded': 'stop-start' }) }],
   ['degraded: write its state tags', 'replace-degraded', { action: 'ec2:CreateTags', resource: ec2('instance', 'i-0f00000000000001'), context: { 'aws:RequestTag/caretaker:remediation': 'relaunch:in-progress', 'aws:RequestTag/caretaker:remediation-at': '2026-03-05T03:00:00.000Z', 'aws:TagKeys': ['caretaker:remediation', 'caretaker:remediation-at'] } }],
   ['degraded: move an Elastic IP onto its replacement', 'replace-degraded', { action: 'ec2:AssociateAddress', resource: ec2('instance', 'i-0f00000000000002'), context: tags({ 'caretaker:replaces': 'i-0f00000000000001' }) }],
+  ['degraded: move an Elastic IP back onto the opted-in instance being relaunched', 'replace-degraded', { action: 'ec2:AssociateAddress', resource: ec2('instance', 'i-0f00000000000001'), context: tags({ 'caretaker:remediation': 'relaunch:in-progress', 'caretaker:on-degraded': 'relaunch' }) }],
   ['degraded: pass the configured role', 'replace-degraded', passRole('web-role')],
   ['degraded: pass the configured role with a path', 'replace-degraded', passRole('service-role/app-role')],
   ['degraded: UPSERT its configured record', 'replace-degraded', r53('Z0123456789ABC', 'app.example.com', 'A', 'UPSERT')],
