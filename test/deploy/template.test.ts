@@ -81,6 +81,10 @@ describe('packaged CloudFormation template', () => {
     expect(byId.UpsertConfiguredRecords).toBeUndefined();
   });
 
+  it('deploys no SSM document for the shipped config (its only policy is crash-consistent)', () => {
+    expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::SSM::Document')).toEqual([]);
+  });
+
   it('encrypts the alert topic with a key CloudWatch alarms may use', () => {
     expect(template.Resources.AlertTopic!.Properties.KmsMasterKeyId).toEqual({ Ref: 'AlertKey' });
     expect(template.Resources.AlertKey!.Properties.EnableKeyRotation).toBe(true);
