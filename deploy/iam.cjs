@@ -55,25 +55,37 @@ function snapshotStatements(config) {
       Condition: { StringEquals: { 'ec2:CreateAction': ['CreateSnapshots'] } },
     },
   ];
-  const documents = [
-    ...new Set(((config.snapshot || {}).policies || []).filter((p) => p.consistency === 'application' && p.application).map((p) => p.application.document)),
-  ];
-  if (documents.length > 0) {
-    statements.push(
-      {
-        Sid: 'RunConsistencyDocuments',
+  const applicationPolicies = ((config.snapshot || {}).policies || []).filter((p) => p.consistency === 'application' && p.application);
+  applicationPolicies.forEach((p, i) => {
+    // SendCommand is authorized on the document and on each instance
+    // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssystemsmanager.html): one
+    // statement per policy, so a document runs only on the instances that policy selects.
+    const document = sub(`arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:document/${p.application.document}`);
+    const instance = (id) => sub(`arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:instance/${id}`);
+    const selector = p.selector || {};
+    statements.push({ Sid: `RunConsistencyDocument${i}Document`, Effect: 'Allow', Action: ['ssm:SendCommand'], Resource: document });
+    const ids = selector.instanceIds || [];
+    if (ids.length > 0) statements.push({ Sid: `RunConsistencyDocument${i}OnListedInstances`, Effect: 'Allow', Action: ['ssm:SendCommand'], Resource: ids.map(instance) });
+    Object.entries(selector.tags || {}).forEach(([key, values], j) => {
+      statements.push({
+        Sid: `RunConsistencyDocument${i}OnTaggedInstances${j}`,
         Effect: 'Allow',
         Action: ['ssm:SendCommand'],
-        Resource: [
-          ...documents.map((d) => sub(`arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:document/${d}`)),
-          sub('arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*'),
-        ],
-      },
-      // GetCommandInvocation supports no resource-level permissions.
-      { Sid: 'ReadCommandResults', Effect: 'Allow', Action: ['ssm:GetCommandInvocation'], Resource: '*' },
-    );
+        Resource: instance('*'),
+        Condition: values.length === 0 ? { Null: { [`ssm:resourceTag/${key}`]: 'false' } } : { StringLike: { [`ssm:resourceTag/${key}`]: commaListPatterns(values) } },
+      });
+    });
+  });
+  if (applicationPolicies.length > 0) {
+    // GetCommandInvocation supports no resource-level permissions.
+    statements.push({ Sid: 'ReadCommandResults', Effect: 'Allow', Action: ['ssm:GetCommandInvocation'], Resource: '*' });
   }
   return statements;
+}
+
+/** IAM patterns for "the tag's comma list contains one of values" (`daily,weekly`, `weekly, daily`). */
+function commaListPatterns(values) {
+  return values.flatMap((v) => [v, `${v},*`, `*,${v}`, `*,${v},*`, `*, ${v}`, `*, ${v},*`]);
 }
 
 /**
@@ -82,8 +94,9 @@ function snapshotStatements(config) {
  */
 function pruneStatements(config) {
   const snapshots = sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*');
-  const includeUnmanaged = Boolean((config.prune || {}).includeUnmanaged);
-  return [
+  const prune = config.prune || {};
+  const volume = (id) => sub(`arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:volume/${id}`);
+  const statements = [
     {
       Sid: 'DescribeSnapshotsImagesVolumes',
       Effect: 'Allow',
@@ -91,16 +104,46 @@ function pruneStatements(config) {
       Action: ['ec2:DescribeSnapshots', 'ec2:DescribeImages', 'ec2:DescribeVolumes'],
       Resource: '*',
     },
-    includeUnmanaged
-      ? { Sid: 'DeleteSnapshotsIncludingUnmanaged', Effect: 'Allow', Action: ['ec2:DeleteSnapshot'], Resource: snapshots }
-      : {
-          Sid: 'DeleteOnlyManagedSnapshots',
-          Effect: 'Allow',
-          Action: ['ec2:DeleteSnapshot'],
-          Resource: snapshots,
-          Condition: { StringEquals: { 'aws:ResourceTag/caretaker:managed': 'true' } },
-        },
+    {
+      Sid: 'DeleteOnlyManagedSnapshots',
+      Effect: 'Allow',
+      Action: ['ec2:DeleteSnapshot'],
+      Resource: snapshots,
+      Condition: { StringEquals: { 'aws:ResourceTag/caretaker:managed': 'true' } },
+    },
+    // Whatever else allows it: a snapshot tagged caretaker:keep is never deleted.
+    { Sid: 'NeverDeleteKeptSnapshots', Effect: 'Deny', Action: ['ec2:DeleteSnapshot'], Resource: snapshots, Condition: { Null: { 'aws:ResourceTag/caretaker:keep': 'false' } } },
   ];
+  const unmanaged = prune.includeUnmanaged;
+  if (unmanaged) {
+    // Unmanaged snapshots only of the volumes the config names: ec2:ParentVolume is the source volume's ARN
+    // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html#amazonec2-ec2_ParentVolume).
+    const ids = unmanaged.volumeIds || [];
+    if (ids.length > 0) {
+      statements.push({
+        Sid: 'DeleteUnmanagedSnapshotsOfListedVolumes',
+        Effect: 'Allow',
+        Action: ['ec2:DeleteSnapshot'],
+        Resource: snapshots,
+        Condition: { ArnEquals: { 'ec2:ParentVolume': ids.map(volume) } },
+      });
+    }
+    const listed = (prune.volumes || []).map((v) => v.volumeId);
+    Object.entries(unmanaged.tags || {}).forEach(([key, values], i) => {
+      if (listed.length === 0) return;
+      statements.push({
+        Sid: `DeleteUnmanagedTaggedSnapshots${i}`,
+        Effect: 'Allow',
+        Action: ['ec2:DeleteSnapshot'],
+        Resource: snapshots,
+        Condition: {
+          ArnEquals: { 'ec2:ParentVolume': listed.map(volume) },
+          ...(values.length === 0 ? { Null: { [`aws:ResourceTag/${key}`]: 'false' } } : { StringEquals: { [`aws:ResourceTag/${key}`]: values } }),
+        },
+      });
+    });
+  }
+  return statements;
 }
 
 /**
@@ -146,7 +189,10 @@ function failoverStatements(config) {
       Action: ['ec2:AssociateAddress'],
       Resource: [
         ...eips.map((g) => sub(`arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:elastic-ip/${g.allocationId}`)),
-        sub('arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*'),
+        // Only onto the groups' own member instances.
+        ...[...new Set(eips.flatMap((g) => (g.members || []).map((m) => m.instanceId).filter(Boolean)))].map((id) =>
+          sub(`arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:instance/${id}`),
+        ),
       ],
     });
   }
@@ -167,8 +213,9 @@ function failoverStatements(config) {
         Action: ['ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
         Resource: ec2('network-interface', '*'),
       },
-      // Describe* calls support no resource-level permissions.
-      { Sid: 'VpcDescribeNetworkInterfaces', Effect: 'Allow', Action: ['ec2:DescribeNetworkInterfaces'], Resource: '*' },
+      // What AWSLambdaVPCAccessExecutionRole grants for this; Describe* calls support no resource-level permissions.
+      // https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSLambdaVPCAccessExecutionRole.html
+      { Sid: 'VpcDescribeNetwork', Effect: 'Allow', Action: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'], Resource: '*' },
     );
   }
   return statements;
@@ -181,6 +228,11 @@ function failoverStatements(config) {
  */
 function degradedStatements(config) {
   const ec2 = (type) => sub(`arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:${type}/*`);
+  // With defaultAction notify, only instances whose owner opted in (tag caretaker:on-degraded, which
+  // the role cannot write) may be stopped, imaged or terminated: a role that can tag any instance
+  // could otherwise mark one and stop it.
+  const defaultAction = (config.degraded || {}).defaultAction || 'notify';
+  const optIn = defaultAction === 'notify' ? { 'ec2:ResourceTag/caretaker:on-degraded': ['stop-start', 'relaunch', 'auto'] } : {};
   const statements = [
     {
       Sid: 'DescribeFleet',
@@ -189,21 +241,37 @@ function degradedStatements(config) {
       Resource: '*',
     },
     // The job writes caretaker:remediation=<action>:in-progress before it stops, starts or images an
-    // instance, so these calls are limited to instances it is remediating right now.
-    { Sid: 'TagRemediationState', Effect: 'Allow', Action: ['ec2:CreateTags'], Resource: ec2('instance') },
+    // instance, so these calls are limited to instances it is remediating right now. It may write
+    // only its own bookkeeping keys: never caretaker:on-degraded, the owner's opt-in below.
+    {
+      Sid: 'TagRemediationState',
+      Effect: 'Allow',
+      Action: ['ec2:CreateTags'],
+      Resource: ec2('instance'),
+      Condition: { 'ForAllValues:StringLike': { 'aws:TagKeys': ['caretaker:remediation', 'caretaker:remediation-*', 'caretaker:replaced-by'] } },
+    },
+    // A replacement is tagged at launch with the old instance's tags (RunInstances' TagSpecifications).
+    {
+      Sid: 'TagReplacementsOnlyAtLaunch',
+      Effect: 'Allow',
+      Action: ['ec2:CreateTags'],
+      Resource: [ec2('instance'), ec2('volume'), ec2('network-interface')],
+      Condition: { StringEquals: { 'ec2:CreateAction': ['RunInstances'] } },
+    },
     {
       Sid: 'StopStartOnlyRemediatedInstances',
       Effect: 'Allow',
       Action: ['ec2:StopInstances', 'ec2:StartInstances'],
       Resource: ec2('instance'),
-      Condition: { StringEquals: { 'ec2:ResourceTag/caretaker:remediation': ['stop-start:in-progress', 'relaunch:in-progress'] } },
+      // relaunch:done: the old instance is stopped once its replacement holds its identity (afterRelaunch: stop).
+      Condition: { StringEquals: { 'ec2:ResourceTag/caretaker:remediation': ['stop-start:in-progress', 'relaunch:in-progress', 'relaunch:done'], ...optIn } },
     },
     {
       Sid: 'TerminateOnlyReplacedOrReplacements',
       Effect: 'Allow',
       Action: ['ec2:TerminateInstances'],
       Resource: ec2('instance'),
-      Condition: { StringLike: { 'ec2:ResourceTag/caretaker:remediation': ['relaunch:*'] } },
+      Condition: { StringLike: { 'ec2:ResourceTag/caretaker:remediation': ['relaunch:*'], ...optIn } },
     },
     {
       Sid: 'TerminateFailedReplacements',
@@ -217,7 +285,7 @@ function degradedStatements(config) {
       Effect: 'Allow',
       Action: ['ec2:CreateImage'],
       Resource: ec2('instance'),
-      Condition: { StringEquals: { 'ec2:ResourceTag/caretaker:remediation': 'relaunch:in-progress' } },
+      Condition: { StringEquals: { 'ec2:ResourceTag/caretaker:remediation': 'relaunch:in-progress', ...optIn } },
     },
     {
       Sid: 'ImagesTaggedAsReplacements',
@@ -255,7 +323,23 @@ function degradedStatements(config) {
         sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*'),
       ],
     },
-    { Sid: 'MoveElasticIps', Effect: 'Allow', Action: ['ec2:AssociateAddress'], Resource: [ec2('elastic-ip'), ec2('instance'), ec2('network-interface')] },
+    // Elastic IPs move only onto a replacement the job launched (tagged caretaker:replaces at launch).
+    { Sid: 'MoveElasticIps', Effect: 'Allow', Action: ['ec2:AssociateAddress'], Resource: [ec2('elastic-ip'), ec2('network-interface')] },
+    {
+      Sid: 'MoveElasticIpsOntoReplacements',
+      Effect: 'Allow',
+      Action: ['ec2:AssociateAddress'],
+      Resource: ec2('instance'),
+      Condition: { Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } },
+    },
+    // ... or back onto the instance being relaunched, when a failure after the move rolls it back.
+    {
+      Sid: 'MoveElasticIpsBackOntoRelaunchedInstances',
+      Effect: 'Allow',
+      Action: ['ec2:AssociateAddress'],
+      Resource: ec2('instance'),
+      Condition: { StringEquals: { 'ec2:ResourceTag/caretaker:remediation': 'relaunch:in-progress', ...optIn } },
+    },
   ];
   const instanceRoles = (config.degraded || {}).instanceRoles || [];
   if (instanceRoles.length > 0) {
@@ -323,4 +407,4 @@ function roles({ resolveVariable }) {
   });
 }
 
-module.exports = { roles, snapshotStatements, pruneStatements, failoverStatements, degradedStatements };
+module.exports = { roles, baseline, snapshotStatements, pruneStatements, failoverStatements, degradedStatements };

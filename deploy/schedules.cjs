@@ -65,10 +65,20 @@ function degradedEvents() {
   ];
 }
 
+/**
+ * dns-failover's reserved concurrency: 1 (one watcher at a time) only when failover groups are
+ * configured. Lambda keeps 100 of the account's concurrency unreserved, so an account with the
+ * new-account quota of 10 cannot reserve even 1: a stack without failover must not ask.
+ * https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
+ */
+function failoverReservedConcurrency() {
+  return ((readConfig().failover || {}).groups || []).length > 0 ? 1 : null;
+}
+
 /** The failover function's VPC settings (private load balancers), or none. */
 function failoverVpc() {
   const vpc = (readConfig().failover || {}).vpc;
   return vpc ? { subnetIds: vpc.subnetIds, securityGroupIds: vpc.securityGroupIds } : null;
 }
 
-module.exports = { snapshotSchedules, pruneSchedules, failoverSchedules, failoverVpc, degradedEvents, readConfig };
+module.exports = { snapshotSchedules, pruneSchedules, failoverSchedules, failoverReservedConcurrency, failoverVpc, degradedEvents, readConfig };

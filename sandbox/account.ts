@@ -11,6 +11,7 @@ import { Ec2Status } from './ec2-status';
 import { awsError, type ServiceName } from './errors';
 import { type FaultRule, Faults, seededRandom } from './faults';
 import { Route53Model } from './route53';
+import { CallRecorder } from './call-recorder';
 import { SnsModel } from './sns';
 import { SsmModel } from './ssm';
 import { bucketFor, TokenBuckets } from './throttle';
@@ -70,6 +71,8 @@ export class SandboxAccount {
   readonly accountId: string;
   readonly region: string;
   private readonly buckets = new TokenBuckets();
+  /** The IAM call log of the test suite (sandbox/call-recorder.ts), when the environment asks for it. */
+  private readonly recorder = CallRecorder.fromEnv();
   private readonly services: Partial<Record<ServiceName, Record<string, (input: never) => unknown>>>;
 
   constructor(private readonly options: SandboxOptions = {}) {
@@ -105,6 +108,8 @@ export class SandboxAccount {
   async handle(service: ServiceName, operation: string, input: Record<string, unknown>): Promise<Record<string, unknown>> {
     const record: CallRecord = { service, operation, input, atMs: this.clock.nowMs() };
     this.calls.push(record);
+    // Before the call runs: AWS authorizes against the state the resources are in now.
+    this.recorder?.record(service, operation, input, { accountId: this.accountId, region: this.region, ec2: this.ec2 });
     try {
       if (this.options.latencyMs) await new Promise((r) => setTimeout(r, this.clock.realMs(this.options.latencyMs!)));
       const bucket = this.options.throttling ? bucketFor(service, operation, input) : undefined;

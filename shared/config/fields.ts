@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { scheduleExpressionProblem } from './schedule-expression';
 
 /** Field types shared by every section, each with a message that says what was expected. */
 export const positiveInt = z
@@ -14,12 +15,13 @@ export const nonNegativeInt = z
 export const instanceId = z.string().regex(/^i-[0-9a-f]{8,17}$/, { error: 'expected an instance id like i-0123456789abcdef0' });
 export const volumeId = z.string().regex(/^vol-[0-9a-f]{8,17}$/, { error: 'expected a volume id like vol-0123456789abcdef0' });
 
-const RATE = /^rate\((1 (minute|hour|day)|([2-9]|[1-9]\d+) (minutes|hours|days))\)$/;
-const CRON = /^cron\((\S+\s+){5}\S+\)$/;
-
-/** An EventBridge schedule expression: `rate(1 day)`, `rate(15 minutes)`, `cron(0 3 * * ? *)`. */
-export const scheduleExpression = z.string().refine((s) => RATE.test(s) || CRON.test(s), {
-  error: 'expected an EventBridge schedule: rate(N minute|minutes|hour|hours|day|days) or cron(6 fields)',
+/**
+ * An EventBridge schedule expression (`rate(1 day)`, `rate(15 minutes)`, `cron(0 3 * * ? *)`),
+ * checked as EventBridge checks it (see schedule-expression.ts): every schedule key of the config uses it.
+ */
+export const scheduleExpression = z.string({ error: 'expected a schedule expression such as rate(1 day) or cron(0 3 * * ? *)' }).superRefine((s, ctx) => {
+  const problem = scheduleExpressionProblem(s);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
 /** Tag key → accepted values (any of them); `[]` means "the key is present". */

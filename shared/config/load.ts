@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { type FieldProblem, InputError } from '../engine/errors';
 import { type Config, configSchema } from './schema';
 
@@ -35,29 +35,54 @@ export function parseConfig(value: unknown, source = 'config'): Config {
 
 /** Validates any input (config, event) and throws an {@link InputError} naming every bad field. */
 export function parseInput<T>(schema: z.ZodType<T>, value: unknown, source: string): T {
-  const parsed = schema.safeParse(value, {
-    error: (issue) => (issue.code === 'invalid_type' && issue.input === undefined ? 'required' : undefined),
-  });
-  if (!parsed.success) throw new InputError(source, zodProblems(parsed.error));
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new InputError(source, zodProblems(parsed.error, schema, value));
   return parsed.data;
 }
 
-/** Turns zod issues into `path: message` lines; unknown keys get their own path and a suggestion. */
-export function zodProblems(error: z.ZodError): FieldProblem[] {
+/** A missing field says `required`, whatever the field's own type message says about its format. */
+function requiredOr(issue: z.core.$ZodIssue, input: unknown): string {
+  if (issue.code !== 'invalid_type') return issue.message;
+  let value = input;
+  for (const part of issue.path) value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[part] : undefined;
+  return value === undefined ? 'required' : issue.message;
+}
+
+/**
+ * A schema that picks the schema to apply from the raw input (e.g. by its `source`), so a problem
+ * names a field of the shape the input claims to be. A union would report the last option's
+ * complaints instead: a Scheduled Event missing `time` came out as "detail-type: unknown key".
+ */
+export function pickSchema<T>(pick: (raw: unknown) => z.ZodType<T>): z.ZodType<T> {
+  return z.unknown().transform((raw, ctx): T => {
+    const parsed = pick(raw).safeParse(raw);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, message: requiredOr(issue, raw) } as never);
+    return z.NEVER;
+  }) as unknown as z.ZodType<T>;
+}
+
+/**
+ * Turns zod issues into `path: message` lines; unknown keys get their own path and a suggestion
+ * from the keys `schema` accepts there (the schema that was parsed: suggesting config keys for an
+ * event once produced "region: unknown key (did you mean 'region'?)").
+ */
+export function zodProblems(error: z.ZodError, schema: z.ZodType = configSchema, input?: unknown): FieldProblem[] {
   const problems: FieldProblem[] = [];
   for (const issue of error.issues) {
     const path = formatPath(issue.path);
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
-        const known = knownKeysAt(issue.path);
-        const hint = closest(key, known);
+        const known = knownKeysAt(schema, issue.path);
+        // A key the schema knows here is never "unknown", so only a different key is a suggestion.
+        const hint = closest(key, known.filter((k) => k !== key));
         problems.push({
           path: path ? `${path}.${key}` : key,
           message: `unknown key${hint ? ` (did you mean '${hint}'?)` : ''}`,
         });
       }
     } else {
-      problems.push({ path, message: issue.message });
+      problems.push({ path, message: input === undefined ? issue.message : requiredOr(issue, input) });
     }
   }
   return problems;
@@ -73,8 +98,8 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
 }
 
 /** The keys the schema accepts at `path`, found by walking the schema (zod 4 definitions). */
-function knownKeysAt(path: ReadonlyArray<PropertyKey>): string[] {
-  let node: unknown = configSchema;
+function knownKeysAt(schema: z.ZodType, path: ReadonlyArray<PropertyKey>): string[] {
+  let node: unknown = schema;
   const unwrap = (n: unknown): unknown => {
     for (;;) {
       const def = (n as { _zod?: { def?: Record<string, unknown> } })?._zod?.def;

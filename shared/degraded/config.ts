@@ -57,7 +57,7 @@ export const degradedSchema = z.strictObject({
    * pass exactly these to EC2. A relaunch of an instance whose profile uses another role fails at
    * RunInstances (UnauthorizedOperation) and leaves the old instance untouched.
    */
-  instanceRoles: z.array(z.string().regex(/^[\w+=,.@-]{1,64}$/, { error: 'expected an IAM role name' })).default([]),
+  instanceRoles: z.array(z.string().regex(/^([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/, { error: 'expected an IAM role name, with its path if it has one (service-role/app)' })).default([]),
   waiters: waiterSchema.prefault({}),
   /**
    * How long a remediation counts as "in progress" after its last step; past that, a run was cut

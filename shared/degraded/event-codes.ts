@@ -12,9 +12,13 @@ export interface CodeInfo {
   family: CodeFamily;
   /** What AWS will do if nobody acts, for the alert. */
   consequence: string;
+  /** What the event names: an instance, or a Dedicated Host (whose instances the owner places). */
+  entity?: 'instance' | 'dedicated-host';
+  /** `replace`: moving the instance to healthy hardware avoids it; `notify`: report only. */
+  response?: 'replace' | 'notify';
 }
 
-/** AWS Health `detail.eventTypeCode`s for single EC2 instances (dedicated-host codes are not instances). */
+/** AWS Health `detail.eventTypeCode`s of EC2 hosts going bad: instance codes and Dedicated Host codes (`entity`). */
 export const HEALTH_EVENT_CODES = codes.health as Readonly<Record<keyof typeof codes.health, CodeInfo>>;
 
 /** `DescribeInstanceStatus` scheduled-event codes (`Events[].Code`), readable without a support plan. */

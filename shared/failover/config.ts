@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { instanceId, positiveInt } from '../config/fields';
+import { instanceId, positiveInt, scheduleExpression } from '../config/fields';
 
 /** A DNS name as Route 53 takes it: labels of letters, digits, dashes (and `_`), optional final dot. */
 const dnsName = z
@@ -151,7 +151,7 @@ export type FailoverGroup = z.infer<typeof failoverGroupSchema>;
 
 export const failoverSchema = z
   .strictObject({
-    schedule: z.string().default('rate(1 minute)'),
+    schedule: scheduleExpression.default('rate(1 minute)'),
     /** The watch loop stops this long before the Lambda deadline, leaving time to report. */
     stopBeforeDeadlineSeconds: z.number().min(1).max(60).default(5),
     groups: z.array(failoverGroupSchema).default([]),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pickSchema } from '../config/load';
 
 /**
  * What EventBridge's schedule delivers every minute: the standard Scheduled Event. Only its shape
@@ -17,11 +18,12 @@ const manualEventSchema = z.strictObject({
   groups: z.array(z.string().min(1)).min(1, { error: 'expected at least one group name' }).optional(),
 });
 
-export const failoverEventSchema = z.union([scheduledEventSchema, manualEventSchema], {
-  error: 'expected an EventBridge Scheduled Event or { dryRun?, once?, groups? }',
-});
+export type FailoverEvent = z.infer<typeof scheduledEventSchema> | z.infer<typeof manualEventSchema>;
 
-export type FailoverEvent = z.infer<typeof failoverEventSchema>;
+/** An event with `source` or `detail-type` claims to be EventBridge's and is checked as one (`time: required`). */
+export const failoverEventSchema = pickSchema<FailoverEvent>((raw) =>
+  raw && typeof raw === 'object' && ('source' in raw || 'detail-type' in raw) ? scheduledEventSchema : manualEventSchema,
+);
 
 export function manualOptions(event: FailoverEvent): { dryRun?: boolean; once?: boolean; groups?: string[] } {
   return 'source' in event ? {} : (event as z.infer<typeof manualEventSchema>);

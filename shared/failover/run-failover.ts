@@ -1,3 +1,4 @@
+import { InputError } from '../engine/errors';
 import { emptyReport, finishReport } from '../engine/run';
 import type { JobContext, RunReport } from '../engine/types';
 import type { FailoverConfig } from './config';
@@ -37,10 +38,14 @@ export interface FailoverOptions {
 export async function runFailover(ctx: JobContext, config: FailoverConfig, options: FailoverOptions = {}): Promise<RunReport> {
   const report = emptyReport('failover', ctx);
   const groups = config.groups.filter((g) => !options.groups || options.groups.includes(g.name));
-  const unknown = (options.groups ?? []).filter((name) => !config.groups.some((g) => g.name === name));
+  const configured = config.groups.map((g) => g.name);
+  const unknown = (options.groups ?? []).map((name, i) => ({ name, i })).filter(({ name }) => !configured.includes(name));
   if (unknown.length > 0) {
-    report.error = { code: 'InputError', message: `no failover group named ${unknown.join(', ')}` };
-    return finishReport(report, ctx);
+    // Bad input, not a failed run: an alert naming the field, exit 2 on the CLI, nothing probed.
+    throw new InputError(
+      'failover groups',
+      unknown.map(({ name, i }) => ({ path: `groups[${i}]`, message: `no failover group named '${name}' (configured: ${configured.join(', ') || 'none'})` })),
+    );
   }
   if (groups.length === 0) report.notes.push('no failover groups configured');
   const watch = {

@@ -10,11 +10,11 @@ describe('caretaker failover', () => {
     expect(out.join('\n')).toContain('no failover groups configured');
   });
 
-  it('exits 2 for a bad --passes and 1 for an unknown --group', async () => {
+  it('exits 2 for a bad --passes and for an unknown --group (bad input, nothing probed)', async () => {
     expect(await main(['failover', '--sandbox', '--passes', '0'])).toBe(2);
     expect(err.join('\n')).toContain('--passes: expected a positive integer');
-    expect(await main(['failover', '--sandbox', '--once', '--group', 'nope'])).toBe(1);
-    expect(out.join('\n')).toContain('no failover group named nope');
+    expect(await main(['failover', '--sandbox', '--once', '--group', 'nope'])).toBe(2);
+    expect(err.join('\n')).toContain("groups[0]: no failover group named 'nope' (configured: none)");
   });
 
   it('the demo moves lb.example.com to LB2 when LB1 dies and back with auto failback', async () => {

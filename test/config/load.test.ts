@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../shared/config/load';
+import { parseConfigText, parseInput } from '../../shared/config/load';
+import { failoverEventSchema } from '../../shared/failover/event';
+import { snapshotEventSchema } from '../../shared/snapshot/event';
 import { InputError } from '../../shared/engine/errors';
 
 const policy = (extra = '') => `
@@ -43,7 +45,7 @@ describe('config', () => {
     const text = `snapshot:\n  policies:${policy()}${policy()}    - name: other\n      schedule: every day\n      selector: {}\n`;
     expect(problems(text).sort()).toEqual([
       "snapshot.policies[1].name: duplicate policy name 'daily' (also at snapshot.policies[0])",
-      'snapshot.policies[2].schedule: expected an EventBridge schedule: rate(N minute|minutes|hour|hours|day|days) or cron(6 fields)',
+      'snapshot.policies[2].schedule: expected rate(value unit) or cron(6 fields), e.g. rate(1 day) or cron(0 3 * * ? *)',
       'snapshot.policies[2].selector: a selector needs tags or instanceIds, or it would match nothing',
     ]);
   });
@@ -56,5 +58,32 @@ describe('config', () => {
     expect(problems(`snapshot:\n  policies:${policy('      retain: { minKeep: 2 }')}`)).toEqual([
       'snapshot.policies[0].retain: set at least one of olderThanDays, keepLast, hourly, daily, weekly, monthly, yearly',
     ]);
+  });
+});
+
+describe('parseInput (events)', () => {
+  const scheduledEnvelope = { version: '0', id: 'e1', 'detail-type': 'Scheduled Event', source: 'aws.events', account: '123456789012', region: 'us-east-1', resources: [], detail: {} };
+  const problemsOf = (schema: Parameters<typeof parseInput>[0], value: unknown) => {
+    let thrown: unknown;
+    try {
+      parseInput(schema, value, 'event');
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(InputError);
+    return (thrown as InputError).problems.map((p) => `${p.path}: ${p.message}`);
+  };
+
+  it('suggests keys of the schema that was parsed, never the config keys, and never the key itself', () => {
+    // `region` is a config key: suggesting it for an event's `region` read "did you mean 'region'?".
+    expect(problemsOf(snapshotEventSchema, { ...scheduledEnvelope, policy: 'daily' })).toContain('region: unknown key');
+    expect(problemsOf(snapshotEventSchema, { policy: 'daily', dryrun: true })).toEqual(["dryrun: unknown key (did you mean 'dryRun'?)"]);
+  });
+
+  it('names a missing time of a Scheduled Event instead of calling its other keys unknown', () => {
+    expect(problemsOf(failoverEventSchema, scheduledEnvelope)).toEqual(['time: required']);
+    expect(problemsOf(failoverEventSchema, { ...scheduledEnvelope, time: 'now' })).toEqual(['time: expected the ISO 8601 time of the scheduled event']);
+    expect(parseInput(failoverEventSchema, { ...scheduledEnvelope, time: '2026-03-05T03:00:00Z' }, 'event')).toMatchObject({ source: 'aws.events' });
+    expect(problemsOf(failoverEventSchema, { once: 'yes' })).toEqual(['once: expected true or false']);
   });
 });

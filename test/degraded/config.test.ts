@@ -18,7 +18,7 @@ describe('degraded config section', () => {
     ['degraded:\n  afterRelauch: stop\n', /degraded\.afterRelauch: unknown key \(did you mean 'afterRelaunch'\?\)/],
     ['degraded:\n  records:\n    - { hostedZoneId: Z0123456789ABC, name: web.example.com }\n', /degraded\.records\[0\]: a record needs exactly one of instanceId or tags/],
     ['degraded:\n  records:\n    - { instanceId: web-1, hostedZoneId: Z0123456789ABC, name: a.example.com }\n', /degraded\.records\[0\]\.instanceId: expected an instance id/],
-    ['degraded:\n  schedule: every 15 minutes\n', /degraded\.schedule: expected an EventBridge schedule/],
+    ['degraded:\n  schedule: every 15 minutes\n', /degraded\.schedule: expected rate\(value unit\) or cron/],
     ['degraded:\n  waiters: { minDelaySeconds: 0 }\n', /degraded\.waiters\.minDelaySeconds: expected seconds > 0/],
   ])('rejects %j naming the field', (text, message) => {
     expect(() => parseConfigText(text)).toThrow(message);

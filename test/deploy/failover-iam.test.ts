@@ -1,9 +1,13 @@
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const require = createRequire(import.meta.url);
 const { failoverStatements } = require('../../deploy/iam.cjs') as { failoverStatements(config: unknown): Array<Record<string, unknown>> };
-const { failoverSchedules } = require('../../deploy/schedules.cjs') as { failoverSchedules(): unknown[] };
+const { failoverSchedules, failoverReservedConcurrency } = require('../../deploy/schedules.cjs') as {
+  failoverSchedules(): unknown[];
+  failoverReservedConcurrency(): number | null;
+};
 const sub = (s: string) => ({ 'Fn::Sub': s });
 
 describe('dns-failover IAM statements', () => {
@@ -44,20 +48,33 @@ describe('dns-failover IAM statements', () => {
     ]);
   });
 
-  it('allow AssociateAddress only on the configured Elastic IPs in elastic-ip mode', () => {
+  it('allow AssociateAddress only of the configured Elastic IPs, onto the group members', () => {
     const statements = failoverStatements({
       failover: { groups: [{ name: 'eip', mode: 'elastic-ip', allocationId: 'eipalloc-0123456789abcdef0', members: [{ name: 'a', instanceId: 'i-0123456789abcdef0' }] }] },
     });
     expect(statements.map((s) => s.Sid)).toEqual(['DescribeMembers', 'MoveFailoverAddresses']);
     expect(statements[1]!.Resource).toEqual([
       sub('arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:elastic-ip/eipalloc-0123456789abcdef0'),
-      sub('arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*'),
+      sub('arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/i-0123456789abcdef0'),
     ]);
   });
 
   it('grant nothing beyond the baseline when no group is configured', () => {
     expect(failoverStatements({})).toEqual([]);
     expect(failoverSchedules()).toEqual([]);
+    expect(failoverReservedConcurrency()).toBeNull();
+  });
+
+  it('reserve concurrency 1 (one watcher) only when groups are configured', () => {
+    const previous = process.env.CARETAKER_CONFIG_FILE;
+    process.env.CARETAKER_CONFIG_FILE = join(import.meta.dirname, 'fixtures', 'all-features.config.yml');
+    try {
+      expect(failoverReservedConcurrency()).toBe(1);
+      expect(failoverSchedules()).toEqual([{ schedule: { rate: ['rate(1 minute)'], description: 'EC2 Caretaker DNS failover watch' } }]);
+    } finally {
+      if (previous === undefined) delete process.env.CARETAKER_CONFIG_FILE;
+      else process.env.CARETAKER_CONFIG_FILE = previous;
+    }
   });
 });
 
@@ -73,5 +90,12 @@ describe('dns-failover IAM statements in a VPC', () => {
       { 'Fn::Sub': 'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:subnet/subnet-0123456789abcdef0' },
       { 'Fn::Sub': 'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:security-group/sg-0123456789abcdef0' },
     ]);
+    // Lambda's VPC setup describes the subnets and interfaces too (AWSLambdaVPCAccessExecutionRole).
+    expect(failoverStatements({ failover: { vpc } }).find((s: { Sid: string }) => s.Sid === 'VpcDescribeNetwork')).toEqual({
+      Sid: 'VpcDescribeNetwork',
+      Effect: 'Allow',
+      Action: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'],
+      Resource: '*',
+    });
   });
 });

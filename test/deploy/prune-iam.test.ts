@@ -2,13 +2,31 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 
 const require = createRequire(import.meta.url);
-const { pruneStatements } = require('../../deploy/iam.cjs') as { pruneStatements: (config: object) => Array<{ Sid: string; Condition?: unknown }> };
+const { pruneStatements } = require('../../deploy/iam.cjs') as { pruneStatements: (config: object) => Array<{ Sid: string; Effect: string; Condition?: unknown }> };
+const volume = (id: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:volume/${id}` });
 
 describe('prune-snapshots IAM', () => {
-  it('conditions DeleteSnapshot on the managed tag unless the config selects unmanaged snapshots', () => {
-    expect(pruneStatements({ prune: {} })[1]).toMatchObject({ Sid: 'DeleteOnlyManagedSnapshots', Condition: { StringEquals: { 'aws:ResourceTag/caretaker:managed': 'true' } } });
-    const opened = pruneStatements({ prune: { includeUnmanaged: { volumeIds: ['vol-0123456789abcdef0'] } } })[1]!;
-    expect(opened.Sid).toBe('DeleteSnapshotsIncludingUnmanaged');
-    expect(opened.Condition).toBeUndefined();
+  it('conditions DeleteSnapshot on the managed tag, and never deletes what caretaker:keep holds', () => {
+    const statements = pruneStatements({ prune: {} });
+    expect(statements.map((s) => s.Sid)).toEqual(['DescribeSnapshotsImagesVolumes', 'DeleteOnlyManagedSnapshots', 'NeverDeleteKeptSnapshots']);
+    expect(statements[1]).toMatchObject({ Condition: { StringEquals: { 'aws:ResourceTag/caretaker:managed': 'true' } } });
+    expect(statements[2]).toMatchObject({ Effect: 'Deny', Condition: { Null: { 'aws:ResourceTag/caretaker:keep': 'false' } } });
+  });
+
+  it('allows unmanaged snapshots only of the volumes includeUnmanaged names (ec2:ParentVolume)', () => {
+    const statements = pruneStatements({
+      prune: { volumes: [{ volumeId: 'vol-0123456789abcdef0' }, { volumeId: 'vol-0123456789abcdef1' }], includeUnmanaged: { volumeIds: ['vol-0123456789abcdef0'], tags: { team: ['db'], backup: [] } } },
+    });
+    expect(statements.slice(3)).toEqual([
+      expect.objectContaining({ Sid: 'DeleteUnmanagedSnapshotsOfListedVolumes', Condition: { ArnEquals: { 'ec2:ParentVolume': [volume('vol-0123456789abcdef0')] } } }),
+      expect.objectContaining({
+        Sid: 'DeleteUnmanagedTaggedSnapshots0',
+        Condition: { ArnEquals: { 'ec2:ParentVolume': [volume('vol-0123456789abcdef0'), volume('vol-0123456789abcdef1')] }, StringEquals: { 'aws:ResourceTag/team': ['db'] } },
+      }),
+      expect.objectContaining({
+        Sid: 'DeleteUnmanagedTaggedSnapshots1',
+        Condition: { ArnEquals: { 'ec2:ParentVolume': [volume('vol-0123456789abcdef0'), volume('vol-0123456789abcdef1')] }, Null: { 'aws:ResourceTag/backup': 'false' } },
+      }),
+    ]);
   });
 });

@@ -58,21 +58,28 @@ describe('packaged CloudFormation template', () => {
 
   it('replace-degraded may stop, start, image and terminate only instances it marked, and launch only tagged replacements', () => {
     const byId = Object.fromEntries(statementsOf('ReplaceDegradedRole').map((s) => [s.Sid, s]));
-    expect(byId.TerminateOnlyReplacedOrReplacements!.Condition).toEqual({ StringLike: { 'ec2:ResourceTag/caretaker:remediation': ['relaunch:*'] } });
+    // The shipped config's default action is notify: only instances whose owner opted in (a tag the role cannot write).
+    const optIn = { 'ec2:ResourceTag/caretaker:on-degraded': ['stop-start', 'relaunch', 'auto'] };
+    expect(byId.TerminateOnlyReplacedOrReplacements!.Condition).toEqual({ StringLike: { 'ec2:ResourceTag/caretaker:remediation': ['relaunch:*'], ...optIn } });
+    expect(byId.TagRemediationState!.Condition).toEqual({ 'ForAllValues:StringLike': { 'aws:TagKeys': ['caretaker:remediation', 'caretaker:remediation-*', 'caretaker:replaced-by'] } });
     expect(byId.TerminateFailedReplacements!.Condition).toEqual({ Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } });
     // The shipped config names no instance roles, so the role may pass none.
     expect(byId.PassConfiguredInstanceRolesToEc2).toBeUndefined();
     expect(byId.TagImagesOnlyAtCreation!.Condition).toEqual({ StringEquals: { 'ec2:CreateAction': ['CreateImage'] } });
     // Stop, start and image only instances the job has marked as being remediated right now.
     expect(byId.StopStartOnlyRemediatedInstances!.Condition).toEqual({
-      StringEquals: { 'ec2:ResourceTag/caretaker:remediation': ['stop-start:in-progress', 'relaunch:in-progress'] },
+      StringEquals: { 'ec2:ResourceTag/caretaker:remediation': ['stop-start:in-progress', 'relaunch:in-progress', 'relaunch:done'], ...optIn },
     });
-    expect(byId.ImageOnlyOfInstancesBeingRelaunched!.Condition).toEqual({ StringEquals: { 'ec2:ResourceTag/caretaker:remediation': 'relaunch:in-progress' } });
+    expect(byId.ImageOnlyOfInstancesBeingRelaunched!.Condition).toEqual({ StringEquals: { 'ec2:ResourceTag/caretaker:remediation': 'relaunch:in-progress', ...optIn } });
     // New instances only if tagged as the replacement of one.
     expect(byId.LaunchOnlyTaggedReplacements!.Condition).toEqual({ Null: { 'aws:RequestTag/caretaker:replaces': 'false' } });
     expect(JSON.stringify(byId.LaunchReplacementResources!.Resource)).not.toContain(':instance/');
     // The shipped config moves no DNS records, so the role may change none.
     expect(byId.UpsertConfiguredRecords).toBeUndefined();
+  });
+
+  it('deploys no SSM document for the shipped config (its only policy is crash-consistent)', () => {
+    expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::SSM::Document')).toEqual([]);
   });
 
   it('encrypts the alert topic with a key CloudWatch alarms may use', () => {
@@ -89,6 +96,20 @@ describe('packaged CloudFormation template', () => {
     }
     expect(template.Resources.FailedInvocationsQueue!.Properties.SqsManagedSseEnabled).toBe(true);
     expect(template.Resources.FailedInvocationsAlarm!.Properties.AlarmActions).toEqual([{ Ref: 'AlertTopic' }]);
+  });
+
+  it('alarms on every new failed invocation (messages sent per period), not on the undrained queue depth', () => {
+    // Alarms notify on state changes only: a depth alarm stays in ALARM and e-mails once.
+    expect(template.Resources.FailedInvocationsAlarm!.Properties).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'NumberOfMessagesSent',
+      Statistic: 'Sum',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+      EvaluationPeriods: 1,
+    });
+    expect(template.Resources.FailedInvocationsQueue!.Properties.MessageRetentionPeriod).toBe(1_209_600);
   });
 
   it('snapshot-volumes may create only managed snapshots and tag only at creation', () => {
@@ -136,15 +157,24 @@ describe('packaged CloudFormation template', () => {
         Resource: sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*'),
         Condition: { StringEquals: { 'aws:ResourceTag/caretaker:managed': 'true' } },
       },
+      {
+        Sid: 'NeverDeleteKeptSnapshots',
+        Effect: 'Deny',
+        Action: ['ec2:DeleteSnapshot'],
+        Resource: sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*'),
+        Condition: { Null: { 'aws:ResourceTag/caretaker:keep': 'false' } },
+      },
     ]);
     expect(statementsOf('PruneSnapshotsRole')[0]!.Resource).toEqual(
       sub('arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/ec2-caretaker-test-prune-snapshots:*'),
     );
   });
 
-  it('runs dns-failover alone (reserved concurrency 1) for 60 s, never retried, unscheduled without groups', () => {
+  it('runs dns-failover for 60 s, never retried; without groups unscheduled and without reserved concurrency', () => {
     const fn = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.FunctionName === 'ec2-caretaker-test-dns-failover')!;
-    expect(fn.Properties).toMatchObject({ ReservedConcurrentExecutions: 1, Timeout: 60, MemorySize: 128 });
+    expect(fn.Properties).toMatchObject({ Timeout: 60, MemorySize: 128 });
+    // A new account (concurrency quota 10) cannot reserve any: asking would roll the stack back.
+    expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
     const invoke = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::EventInvokeConfig' && JSON.stringify(r.Properties).includes('DnsDashfailover'));
     expect(invoke?.Properties).toMatchObject({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 });
     // The shipped config has no failover groups: no schedule, and a role with the baseline only (logs, alerts, failed-invocation queue).

@@ -66,7 +66,10 @@ describe('dns-failover handler', () => {
 
   it.each([
     [{ dryrun: true }, 'dryrun: unknown key'],
-    [{ 'detail-type': 'Scheduled Event', source: 'aws.events', time: 'now' }, 'expected an EventBridge Scheduled Event'],
+    [{ 'detail-type': 'Scheduled Event', source: 'aws.events', time: 'now' }, 'time: expected the ISO 8601 time of the scheduled event'],
+    // A Scheduled Event without its time names the time, not its other keys as unknown.
+    [{ version: '0', 'detail-type': 'Scheduled Event', source: 'aws.events', account: '123456789012', region: 'us-east-1', resources: [], detail: {} }, 'time: required'],
+    [{ groups: ['web', 'nope'] }, "groups[1]: no failover group named 'nope'"],
   ])('rejects %j with an alert and no AWS change', async (bad, message) => {
     const { handler, context } = await setup();
     await expect(handler(bad, context())).rejects.toThrow(InputError);

@@ -54,7 +54,7 @@ describe('prune config', () => {
 
   it('rejects unknown keys with a suggestion, a bad volume id and a bad schedule', () => {
     expect(problems('prune:\n  schedule: every day\n  volumes:\n    - { volumeId: vol-xyz, olderThanDay: 7 }\n')).toEqual([
-      'prune.schedule: expected an EventBridge schedule: rate(N minute|minutes|hour|hours|day|days) or cron(6 fields)',
+      'prune.schedule: expected rate(value unit) or cron(6 fields), e.g. rate(1 day) or cron(0 3 * * ? *)',
       'prune.volumes[0].volumeId: expected a volume id like vol-0123456789abcdef0',
       "prune.volumes[0].olderThanDay: unknown key (did you mean 'olderThanDays'?)",
       // The typo also leaves the rule without any retention, which is said too.

