@@ -4,10 +4,11 @@ import { snsAlertSink } from '../shared/alerts/sink';
 import type { Config } from '../shared/config/schema';
 import type { HandlerDeps } from '../shared/lambda/handler';
 import { silentLogger, type Logger } from '../shared/log';
+import type { EmfWriter } from '../shared/metrics/emit-metrics';
 import type { SandboxAccount } from './account';
 
 /** Handler deps that run a real Lambda handler against the sandbox account. */
-export function sandboxDeps(sandbox: SandboxAccount, config: Config, topicArn: string, log: Logger = silentLogger): HandlerDeps {
+export function sandboxDeps(sandbox: SandboxAccount, config: Config, topicArn: string, log: Logger = silentLogger, emf: EmfWriter = () => undefined): HandlerDeps {
   const clients = sandbox.clients();
   return {
     clients: () => clients,
@@ -17,6 +18,8 @@ export function sandboxDeps(sandbox: SandboxAccount, config: Config, topicArn: s
     sleep: sandbox.clock.sleep,
     nowMs: () => sandbox.clock.nowMs(),
     log,
+    emf,
+    metricsService: () => 'ec2-caretaker-sandbox',
   };
 }
 

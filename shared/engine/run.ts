@@ -29,8 +29,8 @@ export function isActionable(decision: Pick<Decision, 'action'>): boolean {
 }
 
 /** Skips are results too: the report lists every target once. */
-export function skipResult(decision: Pick<Decision, 'target' | 'action' | 'reason'>): ItemResult {
-  return { id: decision.target, action: 'skip', outcome: 'skipped', reason: decision.reason };
+export function skipResult(decision: Pick<Decision, 'target' | 'action' | 'reason' | 'group'>): ItemResult {
+  return { id: decision.target, action: 'skip', outcome: 'skipped', reason: decision.reason, ...(decision.group ? { group: decision.group } : {}) };
 }
 
 /** Enforces a blast-radius cap on a plan; throws {@link BlastRadiusError} when it is exceeded. */
@@ -70,7 +70,7 @@ export async function runJob<State, P>(def: JobDefinition<State, P>, ctx: JobCon
     return finishReport(report, ctx);
   }
   const decisions = def.plan(state, ctx.now);
-  report.plan = decisions.map(({ target, action, reason }) => ({ target, action, reason }));
+  report.plan = decisions.map(({ target, action, reason, group }) => ({ target, action, reason, ...(group ? { group } : {}) }));
   const actionable = decisions.filter(isActionable);
   report.results.push(...decisions.filter((d) => !isActionable(d)).map(skipResult));
   try {

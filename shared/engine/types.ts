@@ -11,6 +11,8 @@ export interface Decision<P = unknown> {
   action: string;
   reason: string;
   payload: P;
+  /** The policy (or failover group) the decision belongs to: summaries and metrics count per group. */
+  group?: string;
 }
 
 export type Outcome = 'done' | 'skipped' | 'failed';
@@ -24,6 +26,8 @@ export interface ItemResult {
   errorCode?: string;
   /** Extra facts worth showing in the summary (snapshot ids, new instance id, ...). */
   details?: Record<string, string | number | boolean>;
+  /** The policy (or failover group) of the item, copied from its decision. */
+  group?: string;
 }
 
 /** What a run did, in full; the SNS summary and the CLI output are made from it. */

@@ -12,6 +12,10 @@ import { InputError, JobFailedError } from '../engine/errors';
 import { newRunId, runFailed } from '../engine/run';
 import { type JobContext, type JobName, realSleep, type RunReport } from '../engine/types';
 import { lambdaLogger, type Logger } from '../log';
+import { type EmfWriter, stdoutWriter } from '../metrics/emit-metrics';
+import { failoverObserver } from '../metrics/failover-observer';
+import { publishMetrics } from '../metrics/publish-metrics';
+import type { PassEvent } from '../failover/watch-group';
 
 /**
  * Everything a handler takes from its environment. Lambda gets {@link lambdaDeps}; the demo and
@@ -25,6 +29,10 @@ export interface HandlerDeps {
   sleep(ms: number): Promise<void>;
   nowMs(): number;
   log: Logger;
+  /** Where the run's EMF metric lines go (stdout in Lambda). */
+  emf: EmfWriter;
+  /** The metrics' `service` dimension: `<service>-<stage>`, so two stages in one account never mix. */
+  metricsService(): string;
 }
 
 /**
@@ -47,6 +55,8 @@ export function lambdaDeps(service: string, classes: ClientClasses): HandlerDeps
     sleep: realSleep,
     nowMs: Date.now,
     log: lambdaLogger(service),
+    emf: stdoutWriter,
+    metricsService: () => process.env.POWERTOOLS_SERVICE_NAME ?? 'ec2-caretaker',
   };
 }
 
@@ -57,9 +67,14 @@ export interface HandlerSpec<E> {
   /** Schema of the event; a mismatch is an {@link InputError} naming the field. */
   event: z.ZodType<E>;
   /** Runs the job; `dryRun` in the context is already resolved from event and config. */
-  run(event: E, ctx: JobContext, config: Config, lambda: Context): Promise<RunReport>;
+  run(event: E, ctx: JobContext, config: Config, lambda: Context, observe: RunObserver): Promise<RunReport>;
   /** Dry run requested by the event, if any. */
   dryRun?(event: E): boolean | undefined;
+}
+
+/** What a job may tell the metrics besides its report: the failover watch loop's passes. */
+export interface RunObserver {
+  failoverPass(event: PassEvent): void;
 }
 
 export type CaretakerHandler = (event: unknown, context: Context) => Promise<RunReport>;
@@ -86,8 +101,10 @@ export function defineHandler<E>(spec: HandlerSpec<E>, deps: HandlerDeps): Caret
       nowMs: deps.nowMs,
       runId: newRunId(spec.job, now),
     };
-    const report = await spec.run(event, ctx, config, context);
+    const failover = failoverObserver();
+    const report = await spec.run(event, ctx, config, context, { failoverPass: failover.onPass });
     deps.log.info('run finished', logSummary(report));
+    await publishMetrics(report, clients, { service: deps.metricsService(), write: deps.emf, log: deps.log, failover: failover.observations });
     await publishReport(alerts, report, config.alerts.subjectPrefix);
     if (runFailed(report)) throw new JobFailedError(spec.name, report.error?.message ?? `${report.results.filter((r) => r.outcome === 'failed').length} item(s) failed`);
     return report;

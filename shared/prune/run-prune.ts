@@ -75,14 +75,16 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
   const volumes = new Set<string>();
   for (const group of state.groups.values()) {
     volumes.add(group.volumeId);
-    decisions.push(...planRetention(group.rows, group.retain, { now: ctx.now, minAgeHours: config.prune.minAgeHours, amiSnapshotIds }));
+    const planned = planRetention(group.rows, group.retain, { now: ctx.now, minAgeHours: config.prune.minAgeHours, amiSnapshotIds });
+    for (const d of planned) d.group = reportGroup(group.scope);
+    decisions.push(...planned);
   }
   for (const row of state.foreign) volumes.add(row.volumeId);
   const facts = { pages: state.pages, volumes: volumes.size, amiSnapshots: amiSnapshotIds.size, foreign: state.foreign.length };
-  const foreign = state.foreign.map((row) => ({ target: row.id, action: 'skip', reason: FOREIGN_REASON }));
+  const foreign = state.foreign.map((row) => ({ target: row.id, action: 'skip', reason: FOREIGN_REASON, group: UNMANAGED_GROUP }));
   state.groups.clear();
 
-  report.plan = [...decisions.map(({ target, action, reason }) => ({ target, action, reason })), ...foreign];
+  report.plan = [...decisions.map(({ target, action, reason, group }) => ({ target, action, reason, group })), ...foreign];
   // Oldest first: a run cut short by its time budget has removed the most expired snapshots.
   const deletions = decisions.filter((d) => d.action === DELETE_ACTION).sort((a, b) => a.payload.startMs - b.payload.startMs);
   try {
@@ -111,6 +113,14 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
   }
   report.notes.push(...summarizePrune(report, decisions, facts));
   return finishReport(report, ctx);
+}
+
+/** Reports and metrics count per policy; every `prune.volumes` rule counts as one group (not one per volume). */
+export const VOLUME_RULES_GROUP = 'prune.volumes';
+export const UNMANAGED_GROUP = 'unmanaged';
+
+function reportGroup(scope: string): string {
+  return scope.startsWith('policy ') ? scope.slice('policy '.length) : VOLUME_RULES_GROUP;
 }
 
 /** Which policies and volumes this run prunes. */

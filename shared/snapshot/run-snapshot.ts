@@ -46,7 +46,7 @@ export async function runSnapshot(ctx: JobContext, config: Config, options: Snap
     {
       job: 'snapshot',
       describe: (c) => describeFleet(c, policy, slot),
-      plan: (state) => planSnapshots(state),
+      plan: (state) => planSnapshots(state).map((d) => ({ ...d, group: policy.name })),
       apply: (decision, c) => applySnapshot(decision, c, policy, limiter),
       cap: { name: `snapshot.policies[${policy.name}].maxInstancesPerRun`, limit: policy.maxInstancesPerRun },
       concurrency: options.concurrency ?? 8,

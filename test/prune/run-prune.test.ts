@@ -72,8 +72,8 @@ describe('runPrune', () => {
 
     expect(sandbox.mutatingCalls()).toEqual([]);
     expect(report.plan).toEqual([
-      { target: fresh, action: 'skip', reason: 'kept: newest 1 (minKeep), not older than 7 days' },
-      { target: old, action: 'delete-snapshot', reason: 'older than 7 days (olderThanDays)' },
+      { target: fresh, action: 'skip', reason: 'kept: newest 1 (minKeep), not older than 7 days', group: 'daily' },
+      { target: old, action: 'delete-snapshot', reason: 'older than 7 days (olderThanDays)', group: 'daily' },
     ]);
     expect(report.notes).toContain('Would delete 1 snapshot(s), ≈ 8 GiB (volume size × count).');
   });
