@@ -20,6 +20,7 @@ export function sandboxDeps(sandbox: SandboxAccount, config: Config, topicArn: s
     log,
     emf,
     metricsService: () => 'ec2-caretaker-sandbox',
+    dashboardName: () => 'ec2-caretaker-sandbox',
   };
 }
 

@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { alertOnError } from '../alerts/alert-on-error';
-import { publishReport } from '../alerts/publish-report';
+import { dashboardUrl, publishReport } from '../alerts/publish-report';
 import { type AlertSink, snsAlertSink } from '../alerts/sink';
 import type { Clients } from '../aws/clients';
 import { type ClientClasses, lazyClients } from '../aws/lazy-clients';
@@ -14,7 +14,8 @@ import { type JobContext, type JobName, realSleep, type RunReport } from '../eng
 import { lambdaLogger, type Logger } from '../log';
 import { type EmfWriter, stdoutWriter } from '../metrics/emit-metrics';
 import { failoverObserver } from '../metrics/failover-observer';
-import { publishMetrics } from '../metrics/publish-metrics';
+import { publishMetrics, regionOf } from '../metrics/publish-metrics';
+import { logItems } from './log-items';
 import type { PassEvent } from '../failover/watch-group';
 
 /**
@@ -33,6 +34,8 @@ export interface HandlerDeps {
   emf: EmfWriter;
   /** The metrics' `service` dimension: `<service>-<stage>`, so two stages in one account never mix. */
   metricsService(): string;
+  /** The stack's CloudWatch dashboard, linked from every e-mail. */
+  dashboardName(): string | undefined;
 }
 
 /**
@@ -57,6 +60,7 @@ export function lambdaDeps(service: string, classes: ClientClasses): HandlerDeps
     log: lambdaLogger(service),
     emf: stdoutWriter,
     metricsService: () => process.env.POWERTOOLS_SERVICE_NAME ?? 'ec2-caretaker',
+    dashboardName: () => process.env.CARETAKER_DASHBOARD,
   };
 }
 
@@ -104,8 +108,15 @@ export function defineHandler<E>(spec: HandlerSpec<E>, deps: HandlerDeps): Caret
     const failover = failoverObserver();
     const report = await spec.run(event, ctx, config, context, { failoverPass: failover.onPass });
     deps.log.info('run finished', logSummary(report));
+    logItems(report, deps.log);
     await publishMetrics(report, clients, { service: deps.metricsService(), write: deps.emf, log: deps.log, failover: failover.observations });
-    await publishReport(alerts, report, config.alerts.subjectPrefix);
+    const region = await regionOf(clients);
+    const dashboard = deps.dashboardName();
+    await publishReport(alerts, report, config.alerts.subjectPrefix, {
+      region,
+      logGroup: context.logGroupName,
+      dashboardUrl: dashboard ? dashboardUrl(region, dashboard) : undefined,
+    });
     if (runFailed(report)) throw new JobFailedError(spec.name, report.error?.message ?? `${report.results.filter((r) => r.outcome === 'failed').length} item(s) failed`);
     return report;
   };
