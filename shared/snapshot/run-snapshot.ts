@@ -40,7 +40,7 @@ export function findPolicy(config: Config, name: string, source = 'event'): Snap
  */
 export async function runSnapshot(ctx: JobContext, config: Config, options: SnapshotOptions): Promise<RunReport> {
   const policy = findPolicy(config, options.policy);
-  const slot = scheduleSlot(policy.schedule, ctx.now, options.time ? new Date(options.time) : undefined);
+  const slot = scheduleSlot(policy.schedule, ctx.now, options.time ? new Date(options.time) : undefined, policy.timeZone);
   const limiter = new RateLimiter(CREATE_SNAPSHOTS_BUCKET, ctx);
   return runJob<FleetState, SnapshotPayload | undefined>(
     {
