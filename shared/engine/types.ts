@@ -84,10 +84,22 @@ export interface JobContext {
   sleep(ms: number): Promise<void>;
   /** The clock `sleep` runs on, for pacing in apply (rate limits, waits); never used by planners. */
   nowMs(): number;
-  /** Called while long runs make progress (the CLI shows it). */
-  progress?(message: string): void;
+  /** Called while long runs make progress (the CLI shows it as a line or a bar). */
+  progress?(update: string | ProgressUpdate): void;
   /** Identifies this run in logs, tags and client tokens. */
   runId: string;
+}
+
+/** Where a long apply stage stands; sent after every item, the CLI decides how often to show it. */
+export interface ProgressUpdate {
+  job: JobName;
+  /** What is being done: `delete-snapshot`, `snapshot`. */
+  action: string;
+  done: number;
+  planned: number;
+  failed: number;
+  /** The AWS API's sustained rate for this action (its token bucket's refill), to compare with. */
+  limitPerSecond?: number;
 }
 
 export const unlimitedDeadline: Deadline = { remainingMs: () => Number.POSITIVE_INFINITY };

@@ -100,12 +100,14 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
   if (!ctx.dryRun && deletions.length > 0) {
     ctx.progress?.(`prune: deleting ${deletions.length} snapshot(s)`);
     const limiter = new RateLimiter(options.rate ?? DELETE_PACING, { nowMs: ctx.nowMs, sleep: ctx.sleep });
+    let failed = 0;
     const { results, notStarted } = await applyDecisions(deletions, snapshotDeleter(ctx.clients.ec2, limiter, ctx.sleep), {
       concurrency: options.concurrency ?? 8,
       deadline: ctx.deadline,
       safetyMarginMs: options.safetyMarginMs ?? 30_000,
-      onResult: (_r, done) => {
-        if (done % 500 === 0) ctx.progress?.(`prune: ${done}/${deletions.length}`);
+      onResult: (r, done) => {
+        if (r.outcome === 'failed') failed++;
+        ctx.progress?.({ job: 'prune', action: DELETE_ACTION, done, planned: deletions.length, failed, limitPerSecond: DELETE_SNAPSHOT_BUCKET.refillPerSecond });
       },
     });
     report.results.push(...results);

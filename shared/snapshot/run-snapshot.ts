@@ -50,6 +50,7 @@ export async function runSnapshot(ctx: JobContext, config: Config, options: Snap
       apply: (decision, c) => applySnapshot(decision, c, policy, limiter),
       cap: { name: `snapshot.policies[${policy.name}].maxInstancesPerRun`, limit: policy.maxInstancesPerRun },
       concurrency: options.concurrency ?? 8,
+      limitPerSecond: CREATE_SNAPSHOTS_BUCKET.refillPerSecond,
       summarize: (report, state) => {
         const created = report.results.reduce((n, r) => n + (typeof r.details?.snapshots === 'string' ? r.details.snapshots.split(', ').length : 0), 0);
         const fallbacks = report.results.filter((r) => r.reason.includes('fell back to crash-consistent')).length;
