@@ -55,7 +55,8 @@ export async function main(argv: string[]): Promise<number> {
       const config = await loadConfig(file);
       console.log(
         `${file}: valid: ${config.snapshot.policies.length} snapshot policies (${config.snapshot.policies.filter((p) => p.retain).length} with retention), ` +
-          `${config.prune.volumes.length} listed prune volumes, ${config.failover.groups.length} failover groups, degraded default ${config.degraded.defaultAction}`,
+          `${config.prune.volumes.length} listed prune volumes, ${config.failover.groups.length} failover groups, degraded default ${config.degraded.defaultAction}, ` +
+          `${[...config.snapshot.policies, config.prune, config.degraded].filter((x) => x.timeZone).length} schedule(s) in local time`,
       );
       return 0;
     }
