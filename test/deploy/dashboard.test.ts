@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { validateAgainstSpec } from './cfn-spec';
 
 const require = createRequire(import.meta.url);
 const dashboard = require('../../deploy/dashboard.cjs');
@@ -63,6 +64,8 @@ describe('deploy/dashboard.cjs', () => {
       Period: 60,
       Stat: 'Maximum',
     });
+    // The shipped config has no failover group, so the packaged template cannot show these: check them here.
+    expect(validateAgainstSpec({ Resources: alarms })).toEqual([]);
     const titles = dashboard.panels(config(1, ['web']), catalog).map((p: { title: string }) => p.title);
     expect(titles).toContain('Failover: probe latency (p50, p99) and failed probes');
   });

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseDegradedTrigger } from '../../shared/degraded/event';
 import { pruneEventSchema } from '../../shared/prune/event';
 import { snapshotEventSchema } from '../../shared/snapshot/event';
+import { validateAgainstSpec } from './cfn-spec';
 
 const require = createRequire(import.meta.url);
 const schedules = require('../../deploy/schedules.cjs');
@@ -50,6 +51,7 @@ describe('deploy/schedules.cjs: local-time schedules', () => {
       { 'Fn::GetAtt': ['PruneDashsnapshotsLambdaFunction', 'Arn'] },
       { 'Fn::GetAtt': ['ReplaceDashdegradedLambdaFunction', 'Arn'] },
     ]);
+    expect(validateAgainstSpec({ Resources })).toEqual([]);
   });
 
   it('sends each function an input its event parser accepts, once Scheduler fills in the scheduled time', () => {
