@@ -1,4 +1,5 @@
 import { type Instance, paginateDescribeInstances, paginateDescribeSnapshots } from '@aws-sdk/client-ec2';
+import type { RRType } from '@aws-sdk/client-route-53';
 import type { Config } from '../config/schema';
 import { scanInstanceStatus } from '../degraded/describe-degraded';
 import type { DegradedNotice } from '../degraded/event';
@@ -89,7 +90,7 @@ async function describeGroup(ctx: JobContext, group: FailoverGroup): Promise<Sta
     const members = dns ? group.members : group.members.map((m) => ({ ...m, address: 'private' as const }));
     const addresses = await describeMembers(ctx.clients.ec2, members);
     const current = dns
-      ? recordValue(await describeRecord(ctx.clients.route53, group.hostedZoneId!, group.recordName!, group.type as never))
+      ? recordValue(await describeRecord(ctx.clients.route53, group.hostedZoneId!, group.recordName!, group.type as RRType))
       : await describeAddressOwner(ctx.clients.ec2, group.allocationId!);
     const results = await Promise.all(members.map((m) => probeMember(m.probe, addresses.get(m.name)?.address, addresses.get(m.name)?.missing)));
     return { group, current, addresses, probes: new Map(members.map((m, i) => [m.name, results[i]!])) };
