@@ -30,12 +30,12 @@ export interface HandlerDeps {
   sleep(ms: number): Promise<void>;
   nowMs(): number;
   log: Logger;
-  /** Where the run's EMF metric lines go (stdout in Lambda). */
-  emf: EmfWriter;
+  /** Where the run's EMF metric lines go (stdout in Lambda); without it, none are written. */
+  emf?: EmfWriter;
   /** The metrics' `service` dimension: `<service>-<stage>`, so two stages in one account never mix. */
-  metricsService(): string;
+  metricsService?(): string;
   /** The stack's CloudWatch dashboard, linked from every e-mail. */
-  dashboardName(): string | undefined;
+  dashboardName?(): string | undefined;
 }
 
 /**
@@ -109,9 +109,11 @@ export function defineHandler<E>(spec: HandlerSpec<E>, deps: HandlerDeps): Caret
     const report = await spec.run(event, ctx, config, context, { failoverPass: failover.onPass });
     deps.log.info('run finished', logSummary(report));
     logItems(report, deps.log);
-    await publishMetrics(report, clients, { service: deps.metricsService(), write: deps.emf, log: deps.log, failover: failover.observations });
+    if (deps.emf) {
+      await publishMetrics(report, clients, { service: deps.metricsService?.() ?? 'ec2-caretaker', write: deps.emf, log: deps.log, failover: failover.observations });
+    }
     const region = await regionOf(clients);
-    const dashboard = deps.dashboardName();
+    const dashboard = deps.dashboardName?.();
     await publishReport(alerts, report, config.alerts.subjectPrefix, {
       region,
       logGroup: context.logGroupName,
