@@ -102,3 +102,21 @@ describe('EMF lines of dns-failover', () => {
     expect(latencies.every((ms) => ms >= 0 && ms < 2000)).toBe(true);
   });
 });
+
+describe('deployed functions', () => {
+  it('write their EMF lines to stdout under the stage\'s service name, and link the stage\'s dashboard', async () => {
+    const { lambdaDeps } = await import('../../shared/lambda/handler');
+    const { stdoutWriter } = await import('../../shared/metrics/emit-metrics');
+    const deps = lambdaDeps('prune-snapshots', {});
+    process.env.POWERTOOLS_SERVICE_NAME = 'ec2-caretaker-prod';
+    process.env.CARETAKER_DASHBOARD = 'ec2-caretaker-prod';
+    try {
+      expect(deps.emf).toBe(stdoutWriter);
+      expect(deps.metricsService?.()).toBe('ec2-caretaker-prod');
+      expect(deps.dashboardName?.()).toBe('ec2-caretaker-prod');
+    } finally {
+      delete process.env.POWERTOOLS_SERVICE_NAME;
+      delete process.env.CARETAKER_DASHBOARD;
+    }
+  });
+});
