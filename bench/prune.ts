@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { DeleteSnapshotCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { formatReport, reportSubject } from '../shared/alerts/format';
 import { DELETE_SNAPSHOT_BUCKET, runPrune } from '../shared/prune/run-prune';
 import { SandboxAccount } from '../sandbox/account';
 import { PRUNE_FLEET_CONFIG, seedPruneFleet } from '../sandbox/prune-fleet';
@@ -80,6 +81,10 @@ async function measureOurs() {
     remaining: report.remaining,
     peakRssMb,
     baselineRssMb: Math.round((baselineRss / 1024 / 1024) * 10) / 10,
+    // The e-mail as the deployed function would send it (subject + body, UTF-8 bytes).
+    summaryBytes: Buffer.byteLength(
+      `${reportSubject(report)}\n${formatReport(report, { region: 'us-east-1', logGroup: '/aws/lambda/ec2-caretaker-prod-prune-snapshots', dashboardUrl: 'https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/ec2-caretaker-prod' })}`,
+    ),
   };
 }
 
@@ -143,6 +148,7 @@ export async function benchPrune() {
     baselineRssMb: o.baselineRssMb,
     jobRssMb: Math.round((o.peakRssMb - o.baselineRssMb) * 10) / 10,
     heapCapMb: HEAP_CAP_MB,
+    summaryBytes: o.summaryBytes,
   };
   console.log(
     table([

@@ -6,7 +6,13 @@ import { newRunId } from '../shared/engine/run';
 import { type JobContext, type JobName, realSleep, unlimitedDeadline } from '../shared/engine/types';
 import { silentLogger } from '../shared/log';
 import { buildDemoAccount, type DemoAccount } from '../sandbox/demo-account';
-import { progress } from './output';
+import { progressMeter } from './progress';
+
+/** Progress on stderr (stdout stays the report): a bar on a terminal, plain lines in CI and logs. */
+function cliProgress(nowMs: () => number) {
+  const tty = process.stderr.isTTY === true && !process.env.CI;
+  return progressMeter({ tty, write: (t) => void process.stderr.write(t), nowMs });
+}
 
 export interface CommonFlags {
   config?: string;
@@ -31,7 +37,7 @@ export interface CliRun {
  */
 export async function cliRun(job: JobName, flags: CommonFlags): Promise<CliRun> {
   const now = new Date();
-  const base = { dryRun: flags['dry-run'] ?? false, log: silentLogger, progress, runId: newRunId(job, now) };
+  const base = { dryRun: flags['dry-run'] ?? false, log: silentLogger, runId: newRunId(job, now) };
   if (flags.sandbox) {
     const demo = buildDemoAccount();
     const config = flags.config ? await loadConfig(flags.config) : demo.config;
@@ -48,6 +54,7 @@ export async function cliRun(job: JobName, flags: CommonFlags): Promise<CliRun> 
         deadline: unlimitedDeadline,
         sleep: demo.sandbox.clock.sleep,
         nowMs: () => demo.sandbox.clock.nowMs(),
+        progress: cliProgress(() => demo.sandbox.clock.nowMs()),
       },
     };
   }
@@ -65,6 +72,7 @@ export async function cliRun(job: JobName, flags: CommonFlags): Promise<CliRun> 
       deadline: unlimitedDeadline,
       sleep: realSleep,
       nowMs: Date.now,
+      progress: cliProgress(Date.now),
     },
   };
 }

@@ -3,6 +3,8 @@ import { parseConfig } from '../shared/config/load';
 import type { HealthMemory } from '../shared/failover/run-failover';
 import { failoverScene, LB1_IP, LB2_IP } from '../sandbox/failover-scene';
 import { lambdaContext, sandboxDeps } from '../sandbox/handler-deps';
+import type { EmfWriter } from '../shared/metrics/emit-metrics';
+import { compactEmf } from './dashboard-text';
 import { bold, DEMO_EMAIL_LINES, dim, printEmail } from './output';
 
 /** Demo timings, shortened so the story plays in seconds (defaults: 5 s interval, 60 s invocations). */
@@ -14,7 +16,7 @@ const DEMO = { intervalS: 0.5, recheckS: 0.25, budgetMs: 8_000, killAtMs: 2_000,
  * while the demo kills LB1 (the record moves to LB2) and brings it back (auto failback to LB1).
  * Returns 1 if the story did not happen as told.
  */
-export async function runFailoverDemo(step: number): Promise<number> {
+export async function runFailoverDemo(step: number, emf: EmfWriter = () => undefined): Promise<number> {
   const scene = await failoverScene({
     sandbox: { timeScale: 1, start: new Date('2026-11-22T05:00:00Z') },
     group: { probeIntervalSeconds: DEMO.intervalS, recheckIntervalSeconds: DEMO.recheckS },
@@ -23,7 +25,8 @@ export async function runFailoverDemo(step: number): Promise<number> {
   const config = { ...parseConfig({ alerts: { subjectPrefix: '[caretaker-demo]' } }), failover: { ...scene.config, stopBeforeDeadlineSeconds: 1 } };
   const { clock } = scene.sandbox;
   // Real waits here (scale 1): the servers die and come back in real time.
-  const deps = { ...sandboxDeps(scene.sandbox, config, topicArn), sleep: clock.scaledSleep };
+  const lines: string[] = [];
+  const deps = { ...sandboxDeps(scene.sandbox, config, topicArn, undefined, (l) => (lines.push(l), emf(l))), sleep: clock.scaledSleep };
   const memory: HealthMemory = new Map();
   const name = (ip: string | undefined) => (ip === LB1_IP ? 'LB1' : ip === LB2_IP ? 'LB2' : String(ip));
 
@@ -73,6 +76,7 @@ export async function runFailoverDemo(step: number): Promise<number> {
     failed = 1;
     console.log(`   → expected the record to move to LB2 and back to LB1, saw: ${moves.join(' → ') || 'no move'}`);
   }
+  for (const line of lines) console.log(dim(`   metric ${compactEmf(line)}`));
   for (const m of scene.sandbox.sns.messages) printEmail(m.subject, m.message, DEMO_EMAIL_LINES);
   return failed;
 }

@@ -9,6 +9,7 @@ import { demoHealthEvent } from '../sandbox/demo-degraded';
 import { lambdaContext, sandboxDeps } from '../sandbox/handler-deps';
 import { runFailoverDemo } from './demo-failover';
 import { bold, DEMO_EMAIL_LINES, dim, printEmail } from './output';
+import { compactEmf, renderDashboard } from './dashboard-text';
 
 interface DemoStep {
   title: string;
@@ -27,7 +28,9 @@ export async function runDemo(config?: { file: string; config: Config }): Promis
   const demo = buildDemoAccount();
   const { sandbox } = demo;
   // --config FILE: your document against the demo fleet (steps naming policies you lack fail, and say so).
-  const deps = sandboxDeps(sandbox, config?.config ?? demo.config, demo.topicArn);
+  // Every handler's EMF metric lines, as CloudWatch Logs would receive them.
+  const emf: string[] = [];
+  const deps = sandboxDeps(sandbox, config?.config ?? demo.config, demo.topicArn, undefined, (line) => emf.push(line));
   const appId = [...sandbox.ec2.instances.values()].find((i) => i.data.Tags?.some((t) => t.Key === 'Name' && t.Value === 'app-1'))!.data.InstanceId!;
   console.log(bold('EC2 Caretaker demo: a sandbox account, the real Lambda handlers, no AWS needed.'));
   console.log(dim(`Account ${sandbox.accountId} in ${sandbox.region}, sandbox time ${sandbox.clock.now().toISOString()}`));
@@ -93,6 +96,7 @@ export async function runDemo(config?: { file: string; config: Config }): Promis
     console.log(bold(`${index + 1}. ${step.title}`));
     console.log(dim(`   ${step.explain}`));
     const mailbox = sandbox.sns.messages.length;
+    const metrics = emf.length;
     const calls = sandbox.calls.length;
     try {
       await step.handler(step.event, lambdaContext(step.functionName));
@@ -101,14 +105,24 @@ export async function runDemo(config?: { file: string; config: Config }): Promis
       const counts = { done: 0, skipped: 0, failed: 0 };
       for (const r of report.results) counts[r.outcome]++;
       console.log(`   → ${counts.done} done, ${counts.skipped} skipped, ${counts.failed} failed; ${sandbox.calls.length - calls} AWS API calls`);
+      // Every real run logs its metrics (a dry run changes nothing and measures nothing).
+      if (!report.dryRun && emf.length === metrics) {
+        failed++;
+        console.log('   → no metric line was logged for this run');
+      }
     } catch (error) {
       failed++;
       console.log(`   → the invocation failed: ${(error as Error).message}`);
     }
+    for (const line of emf.slice(metrics)) console.log(dim(`   metric ${compactEmf(line)}`));
     for (const m of sandbox.sns.messages.slice(mailbox)) printEmail(m.subject, m.message, DEMO_EMAIL_LINES);
   }
   // Failover has its own stage (two live HTTP servers, real time), after the account's jobs.
-  failed += await runFailoverDemo(steps.length + 1);
+  failed += await runFailoverDemo(steps.length + 1, (line) => emf.push(line));
+  const groups = [...new Set(emf.map((l) => JSON.parse(l).Group as string | undefined).filter(Boolean))].map((name) => ({ name }));
+  console.log(bold('The stack\'s CloudWatch dashboard, drawn from these runs\' metrics (deploy/dashboard.cjs panels)'));
+  for (const line of renderDashboard({ ...(config?.config ?? demo.config), failover: { groups } }, emf, sandbox.region)) console.log(`  ${line}`);
+  console.log('');
   const snapshots = [...sandbox.ec2.snapshots.values()].length;
   console.log(bold('Account afterwards'));
   const app = sandbox.ec2.requireInstance(appId);

@@ -7,6 +7,7 @@ import { cliRun, type CommonFlags } from './context';
 import { runDemo } from './demo';
 import { JOB_COMMANDS } from './jobs';
 import { printReport } from './output';
+import { runStatus } from './status';
 
 const COMMON = {
   config: { type: 'string' },
@@ -25,6 +26,8 @@ function usage(): string {
     'Usage:',
     '  caretaker demo [--config FILE]      run every job through its Lambda handler against the built-in sandbox',
     '  caretaker validate-config [--config FILE]',
+    '  caretaker status [--json] [--config FILE] [--sandbox]',
+    '      per Region: what each policy covers (newest snapshot, age, retention, stale), degraded hosts, failover groups',
     ...Object.values(JOB_COMMANDS).map((c) => `  ${c.usage}\n      ${c.summary}`),
     '',
     'Common flags: --config FILE (default caretaker.config.yml), --dry-run, --sandbox (built-in sandbox account),',
@@ -52,12 +55,17 @@ export async function main(argv: string[]): Promise<number> {
       const config = await loadConfig(file);
       console.log(
         `${file}: valid: ${config.snapshot.policies.length} snapshot policies (${config.snapshot.policies.filter((p) => p.retain).length} with retention), ` +
-          `${config.prune.volumes.length} listed prune volumes, ${config.failover.groups.length} failover groups, degraded default ${config.degraded.defaultAction}`,
+          `${config.prune.volumes.length} listed prune volumes, ${config.failover.groups.length} failover groups, degraded default ${config.degraded.defaultAction}, ` +
+          `${[...config.snapshot.policies, config.prune, config.degraded].filter((x) => x.timeZone).length} schedule(s) in local time`,
       );
       return 0;
     }
+    if (command === 'status') {
+      const { values } = parseArgs({ args: rest, options: COMMON, strict: true });
+      return await runStatus(values);
+    }
     const job = JOB_COMMANDS[command];
-    if (!job) throw new InputError('command line', [{ path: command, message: `unknown command; try: demo, validate-config, ${Object.keys(JOB_COMMANDS).join(', ')}` }]);
+    if (!job) throw new InputError('command line', [{ path: command, message: `unknown command; try: demo, validate-config, status, ${Object.keys(JOB_COMMANDS).join(', ')}` }]);
     const { values } = parseArgs({ args: rest, options: { ...COMMON, ...job.options }, strict: true });
     if (values.help) {
       console.log(job.usage);

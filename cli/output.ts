@@ -36,8 +36,3 @@ export function printEmail(subject: string | undefined, body: string, maxLines =
   console.log(dim(rule));
   console.log('');
 }
-
-/** Progress on stderr, so stdout stays the report. */
-export function progress(message: string): void {
-  process.stderr.write(`${dim(`… ${message}`)}\n`);
-}

@@ -17,9 +17,9 @@ export const makeHandler = (deps: HandlerDeps = lambdaDeps('dns-failover', { rou
       job: 'failover',
       event: failoverEventSchema,
       dryRun: (event) => manualOptions(event).dryRun,
-      run: (event, ctx, config) => {
+      run: (event, ctx, config, _lambda, observe) => {
         const { once, groups } = manualOptions(event);
-        return runFailover(ctx, config.failover, { once, groups, memory });
+        return runFailover(ctx, config.failover, { once, groups, memory, onPass: observe.failoverPass });
       },
     },
     deps,

@@ -5,6 +5,7 @@ import type { Config } from '../shared/config/schema';
 import type { RunReport } from '../shared/engine/types';
 import type { HandlerDeps } from '../shared/lambda/handler';
 import { silentLogger, type Logger } from '../shared/log';
+import type { EmfWriter } from '../shared/metrics/emit-metrics';
 import type { SandboxAccount } from './account';
 
 /**
@@ -16,6 +17,7 @@ export function sandboxDeps(
   config: Config,
   topicArn: string,
   log: Logger = silentLogger,
+  emf: EmfWriter = () => undefined,
 ): HandlerDeps & { reports: RunReport[]; lastReport(): RunReport } {
   const clients = sandbox.clients();
   const reports: RunReport[] = [];
@@ -34,6 +36,9 @@ export function sandboxDeps(
     sleep: sandbox.clock.sleep,
     nowMs: () => sandbox.clock.nowMs(),
     log,
+    emf,
+    metricsService: () => 'ec2-caretaker-sandbox',
+    dashboardName: () => 'ec2-caretaker-sandbox',
   };
 }
 

@@ -1,4 +1,5 @@
 import type { ItemResult, RunReport } from '../engine/types';
+import { countTable } from './format-counts';
 
 const TITLES: Record<RunReport['job'], string> = {
   snapshot: 'Snapshot',
@@ -7,33 +8,55 @@ const TITLES: Record<RunReport['job'], string> = {
   failover: 'DNS failover',
 };
 
-/** The one-line verdict used as the e-mail subject. */
-export function reportSubject(report: RunReport, prefix = '[caretaker]'): string {
-  const counts = countOutcomes(report.results);
-  const title = TITLES[report.job];
-  let verdict: string;
-  if (report.error) verdict = `REFUSED (${report.error.code})`;
-  else if (report.dryRun) verdict = `dry run: ${report.plan.filter((p) => p.action !== 'skip').length} planned`;
-  else if (counts.failed > 0) verdict = `FAILED ${counts.failed}, done ${counts.done}`;
-  else verdict = `ok: ${counts.done} done, ${counts.skipped} skipped`;
-  const actions = report.actionNeeded?.length ?? 0;
-  return `${prefix} ${title} ${actions > 0 ? `ACTION NEEDED (${actions}), ` : ''}${verdict}`;
+/** Item lines an e-mail lists (failures beyond them are still named, see {@link failureLines}). */
+export const ITEM_LINES_MAX = 50;
+
+/** Failures listed one per line; past this they are named compactly, grouped by error code. */
+const FAILURE_LINES_MAX = 50;
+
+/** Where the full detail of a run is, for the e-mail's last lines. */
+export interface ReportWhere {
+  region?: string;
+  /** CloudWatch Logs group of the function; its `run detail` events carry every item with the run id. */
+  logGroup?: string;
+  /** Console link of the stack's dashboard. */
+  dashboardUrl?: string;
 }
 
-export function countOutcomes(results: ItemResult[]): Record<ItemResult['outcome'], number> {
+/** The one-line verdict used as the e-mail subject. */
+export function reportSubject(report: RunReport, prefix = '[caretaker]'): string {
+  const actions = report.actionNeeded?.length ?? 0;
+  return `${prefix} ${TITLES[report.job]} ${actions > 0 ? `ACTION NEEDED (${actions}), ` : ''}${verdict(report)}`;
+}
+
+function verdict(report: RunReport): string {
+  const counts = countOutcomes(report.results);
+  if (report.error) return `REFUSED (${report.error.code})`;
+  if (report.dryRun) return `dry run: ${report.plan.filter((p) => p.action !== 'skip').length} planned`;
+  if (counts.failed > 0) return `FAILED ${counts.failed}, done ${counts.done}`;
+  return `ok: ${counts.done} done, ${counts.skipped} skipped`;
+}
+
+export function countOutcomes(results: readonly ItemResult[]): Record<ItemResult['outcome'], number> {
   const counts = { done: 0, skipped: 0, failed: 0 };
   for (const r of results) counts[r.outcome]++;
   return counts;
 }
 
 /**
- * A human-readable summary: the verdict, failures first (so a cut never hides them), then what
- * was done and skipped and why; in a dry run, the plan.
+ * A summary a person reads in a minute, whatever the fleet size: the verdict, ACTION NEEDED items
+ * (each with what to do, never cut), counts per Region / policy / action, the run's notes, then at
+ * most {@link ITEM_LINES_MAX} item lines with "and N more", and where the full detail is.
+ * Failures come first and are never the ones cut: past 50 lines they are still named, by code.
+ *
+ * @example
+ * await sink.publish({ subject: reportSubject(report), body: formatReport(report, { region, logGroup }) });
  */
-export function formatReport(report: RunReport, maxPerList = Number.POSITIVE_INFINITY): string {
+export function formatReport(report: RunReport, where: ReportWhere = {}): string {
   const out: string[] = [];
   const counts = countOutcomes(report.results);
-  out.push(`EC2 Caretaker: ${TITLES[report.job]} run ${report.runId}${report.dryRun ? ' (DRY RUN: nothing was changed)' : ''}`);
+  out.push(`${verdictLine(report, counts)}`);
+  out.push(`EC2 Caretaker: ${TITLES[report.job]} run ${report.runId}${report.dryRun ? ' (DRY RUN: nothing was changed)' : ''}${where.region ? ` in ${where.region}` : ''}`);
   out.push(`Started ${report.startedAt}, finished ${report.finishedAt}.`);
   if (report.error) out.push('', `NOTHING WAS DONE: ${report.error.message}`);
   const actions = report.actionNeeded ?? [];
@@ -41,40 +64,80 @@ export function formatReport(report: RunReport, maxPerList = Number.POSITIVE_INF
     out.push('', `ACTION NEEDED (${actions.length}):`);
     for (const a of actions) out.push(`  ${a.subject}: ${a.problem}`, `    -> ${a.todo}`);
   }
-  // Notes (totals) go before the per-item lists: a run with thousands of items is cut to SNS's
-  // 256 KiB at the end, and the cut must never take the totals with it.
-  const notes = report.notes.length > 0 ? ['', 'Notes:', ...report.notes.map((n) => `  ${n}`)] : [];
-  if (report.dryRun) {
-    const actions = report.plan.filter((p) => p.action !== 'skip');
-    out.push('', `Plan: ${actions.length} action(s), ${report.plan.length - actions.length} skip(s).`, ...notes, '');
-    for (const p of report.plan.slice(0, maxPerList)) out.push(`  ${p.action.padEnd(16)} ${p.target}: ${p.reason}`);
-    more(out, report.plan.length - maxPerList);
-  } else {
-    out.push('', `Done ${counts.done}, skipped ${counts.skipped}, failed ${counts.failed}.`);
-    if (report.remaining > 0) out.push(`Not started (time budget): ${report.remaining}; the next run continues.`);
-    out.push(...notes);
-    section(out, 'Failed', report.results.filter((r) => r.outcome === 'failed'), maxPerList);
-    section(out, 'Done', report.results.filter((r) => r.outcome === 'done'), maxPerList);
-    section(out, 'Skipped', report.results.filter((r) => r.outcome === 'skipped'), maxPerList);
-  }
+  out.push('', ...countTable(report, where.region));
+  if (report.remaining > 0) out.push(`Not started (time budget): ${report.remaining}; the next run continues.`);
+  if (report.notes.length > 0) out.push('', 'Notes:', ...report.notes.map((n) => `  ${n}`));
+  out.push(...(report.dryRun ? planLines(report) : itemLines(report)));
+  out.push(...whereLines(report, where));
   return out.join('\n');
 }
 
-function section(out: string[], title: string, results: ItemResult[], maxPerList: number): void {
-  if (results.length === 0) return;
-  out.push('', `${title} (${results.length}):`);
-  for (const r of results.slice(0, maxPerList)) {
-    const code = r.errorCode ? ` [${r.errorCode}]` : '';
-    const details = r.details
-      ? ` (${Object.entries(r.details)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(', ')})`
-      : '';
-    out.push(`  ${r.action} ${r.id}${code}: ${r.reason}${details}`);
-  }
-  more(out, results.length - maxPerList);
+function verdictLine(report: RunReport, counts: Record<ItemResult['outcome'], number>): string {
+  if (report.error) return `VERDICT: REFUSED (${report.error.code}): nothing was changed.`;
+  if (report.dryRun) return `VERDICT: DRY RUN: ${report.plan.filter((p) => p.action !== 'skip').length} action(s) planned, nothing was changed.`;
+  if (counts.failed > 0) return `VERDICT: FAILED: ${counts.failed} item(s) failed, ${counts.done} done.`;
+  return `VERDICT: OK: ${counts.done} done, ${counts.skipped} skipped${report.remaining ? `, ${report.remaining} left for the next run` : ''}.`;
 }
 
-function more(out: string[], count: number): void {
-  if (count > 0) out.push(`  ... ${count} more: every item is in the function's log ('run detail' events).`);
+function itemLines(report: RunReport): string[] {
+  const failed = report.results.filter((r) => r.outcome === 'failed');
+  const out = failureLines(failed);
+  let budget = Math.max(0, ITEM_LINES_MAX - Math.min(failed.length, FAILURE_LINES_MAX));
+  for (const outcome of ['done', 'skipped'] as const) {
+    const title = outcome === 'done' ? 'Done' : 'Skipped';
+    const items = report.results.filter((r) => r.outcome === outcome);
+    if (items.length === 0) continue;
+    const shown = items.slice(0, budget);
+    budget -= shown.length;
+    out.push('', `${title} (${items.length}${shown.length < items.length ? `, first ${shown.length}` : ''}):`, ...shown.map(itemLine));
+    if (shown.length < items.length) out.push(`  ... and ${items.length - shown.length} more ${outcome}`);
+  }
+  return out;
+}
+
+/** Every failure is named: the first 50 in full, the rest by id, grouped by error code. */
+function failureLines(failed: readonly ItemResult[]): string[] {
+  if (failed.length === 0) return [];
+  const out = ['', `Failed (${failed.length}):`, ...failed.slice(0, FAILURE_LINES_MAX).map(itemLine)];
+  const rest = failed.slice(FAILURE_LINES_MAX);
+  if (rest.length === 0) return out;
+  out.push(`  ... and ${rest.length} more failed, by error code:`);
+  const byCode = new Map<string, string[]>();
+  for (const r of rest) {
+    const code = r.errorCode ?? 'Error';
+    let ids = byCode.get(code);
+    if (!ids) byCode.set(code, (ids = []));
+    ids.push(r.id);
+  }
+  for (const [code, ids] of byCode) out.push(`  [${code}] ${ids.length}: ${ids.join(' ')}`);
+  return out;
+}
+
+function planLines(report: RunReport): string[] {
+  const actionable = report.plan.filter((p) => p.action !== 'skip');
+  const skips = report.plan.length - actionable.length;
+  const ordered = [...actionable, ...report.plan.filter((p) => p.action === 'skip')];
+  const shown = ordered.slice(0, ITEM_LINES_MAX);
+  const out = ['', `Plan: ${actionable.length} action(s), ${skips} skip(s)${shown.length < ordered.length ? `; first ${shown.length}` : ''}:`];
+  out.push(...shown.map((p) => `  ${p.action.padEnd(16)} ${p.target}: ${p.reason}`));
+  if (shown.length < ordered.length) out.push(`  ... and ${ordered.length - shown.length} more (${Math.max(0, actionable.length - shown.length)} action(s))`);
+  return out;
+}
+
+function itemLine(r: ItemResult): string {
+  const code = r.errorCode ? ` [${r.errorCode}]` : '';
+  const details = r.details
+    ? ` (${Object.entries(r.details)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')})`
+    : '';
+  return `  ${r.action} ${r.id}${code}: ${r.reason}${details}`;
+}
+
+function whereLines(report: RunReport, where: ReportWhere): string[] {
+  const out = ['', 'Full detail:'];
+  if (where.logGroup) out.push(`  every item: CloudWatch Logs ${where.logGroup}, filter { $.runId = "${report.runId}" }`);
+  else out.push(`  run id ${report.runId}`);
+  if (where.dashboardUrl) out.push(`  dashboard: ${where.dashboardUrl}`);
+  return out;
 }

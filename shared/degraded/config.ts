@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { instanceId, positiveInt, scheduleExpression, tagMatch } from '../config/fields';
+import { refineScheduler, schedulerFields } from '../config/scheduler';
 
 /** What to do with an instance on a degraded host; the tag `caretaker:on-degraded` overrides per instance. */
 export const degradedActions = ['notify', 'stop-start', 'relaunch'] as const;
@@ -51,6 +52,7 @@ export const degradedSchema = z.strictObject({
   noReboot: z.boolean().default(true),
   /** How often the DescribeInstanceStatus scan runs. */
   schedule: scheduleExpression.default('rate(15 minutes)'),
+  ...schedulerFields,
   records: z.array(dnsRecordSchema).default([]),
   /**
    * IAM roles (names) of the instance profiles replacements may be launched with: the function may
@@ -69,6 +71,6 @@ export const degradedSchema = z.strictObject({
   // Instances handled at once. RunInstances is paced to its bucket whatever this is; most of a
   // relaunch is waiting (image, boot, status checks), so more lanes mostly shorten the run.
   concurrency: positiveInt.max(50).default(5),
-});
+}).superRefine((d, ctx) => refineScheduler(d, ctx));
 
 export type DegradedConfig = z.infer<typeof degradedSchema>;

@@ -55,11 +55,12 @@ export async function applyDecisions<P>(
       let result: ItemResult;
       try {
         const out = await worker(decision);
-        result = { id: decision.target, action: decision.action, ...out };
+        result = { id: decision.target, action: decision.action, ...(decision.group ? { group: decision.group } : {}), ...out };
       } catch (error) {
         result = {
           id: decision.target,
           action: decision.action,
+          ...(decision.group ? { group: decision.group } : {}),
           outcome: 'failed',
           errorCode: errorCode(error),
           reason: errorMessage(error),

@@ -16,6 +16,8 @@ export interface JobDefinition<State, P> {
   /** Blast-radius cap on the number of non-skip decisions. */
   cap: { name: string; limit: number };
   concurrency: number;
+  /** The AWS API's sustained calls per second for one apply (progress shows the rate against it). */
+  limitPerSecond?: number;
   /** Extra summary lines computed from the finished report (totals, per-rule counts, ...). */
   summarize?(report: RunReport, state: State): string[];
 }
@@ -29,8 +31,8 @@ export function isActionable(decision: Pick<Decision, 'action'>): boolean {
 }
 
 /** Skips are results too: the report lists every target once. */
-export function skipResult(decision: Pick<Decision, 'target' | 'action' | 'reason'>): ItemResult {
-  return { id: decision.target, action: 'skip', outcome: 'skipped', reason: decision.reason };
+export function skipResult(decision: Pick<Decision, 'target' | 'action' | 'reason' | 'group'>): ItemResult {
+  return { id: decision.target, action: 'skip', outcome: 'skipped', reason: decision.reason, ...(decision.group ? { group: decision.group } : {}) };
 }
 
 /** Enforces a blast-radius cap on a plan; throws {@link BlastRadiusError} when it is exceeded. */
@@ -70,7 +72,7 @@ export async function runJob<State, P>(def: JobDefinition<State, P>, ctx: JobCon
     return finishReport(report, ctx);
   }
   const decisions = def.plan(state, ctx.now);
-  report.plan = decisions.map(({ target, action, reason }) => ({ target, action, reason }));
+  report.plan = decisions.map(({ target, action, reason, group }) => ({ target, action, reason, ...(group ? { group } : {}) }));
   const actionable = decisions.filter(isActionable);
   report.results.push(...decisions.filter((d) => !isActionable(d)).map(skipResult));
   try {
@@ -83,12 +85,14 @@ export async function runJob<State, P>(def: JobDefinition<State, P>, ctx: JobCon
   }
   if (!ctx.dryRun && actionable.length > 0) {
     ctx.progress?.(`${def.job}: applying ${actionable.length} action(s)`);
+    let failed = 0;
     const { results, notStarted } = await applyDecisions(actionable, (d) => def.apply(d, ctx), {
       concurrency: def.concurrency,
       deadline: ctx.deadline,
       safetyMarginMs: 10_000,
-      onResult: (_r, done) => {
-        if (done % 50 === 0) ctx.progress?.(`${def.job}: ${done}/${actionable.length}`);
+      onResult: (r, done) => {
+        if (r.outcome === 'failed') failed++;
+        ctx.progress?.({ job: def.job, action: actionable[0]!.action, done, planned: actionable.length, failed, limitPerSecond: def.limitPerSecond });
       },
     });
     report.results.push(...results);

@@ -11,6 +11,8 @@ export interface Decision<P = unknown> {
   action: string;
   reason: string;
   payload: P;
+  /** The policy (or failover group) the decision belongs to: summaries and metrics count per group. */
+  group?: string;
 }
 
 export type Outcome = 'done' | 'skipped' | 'failed';
@@ -24,6 +26,8 @@ export interface ItemResult {
   errorCode?: string;
   /** Extra facts worth showing in the summary (snapshot ids, new instance id, ...). */
   details?: Record<string, string | number | boolean>;
+  /** The policy (or failover group) of the item, copied from its decision. */
+  group?: string;
 }
 
 /** What a run did, in full; the SNS summary and the CLI output are made from it. */
@@ -80,10 +84,22 @@ export interface JobContext {
   sleep(ms: number): Promise<void>;
   /** The clock `sleep` runs on, for pacing in apply (rate limits, waits); never used by planners. */
   nowMs(): number;
-  /** Called while long runs make progress (the CLI shows it). */
-  progress?(message: string): void;
+  /** Called while long runs make progress (the CLI shows it as a line or a bar). */
+  progress?(update: string | ProgressUpdate): void;
   /** Identifies this run in logs, tags and client tokens. */
   runId: string;
+}
+
+/** Where a long apply stage stands; sent after every item, the CLI decides how often to show it. */
+export interface ProgressUpdate {
+  job: JobName;
+  /** What is being done: `delete-snapshot`, `snapshot`. */
+  action: string;
+  done: number;
+  planned: number;
+  failed: number;
+  /** The AWS API's sustained rate for this action (its token bucket's refill), to compare with. */
+  limitPerSecond?: number;
 }
 
 export const unlimitedDeadline: Deadline = { remainingMs: () => Number.POSITIVE_INFINITY };

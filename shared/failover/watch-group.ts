@@ -145,7 +145,7 @@ export async function watchGroup(ctx: JobContext, group: FailoverGroup, options:
     if (decision.action === 'all-down' && !allDownReported) {
       allDownReported = true;
       report.plan.push({ target: id, action: 'all-down', reason: decision.reason });
-      report.results.push({ id, action: 'all-down', outcome: 'failed', errorCode: 'AllMembersDown', reason: `ALL MEMBERS DOWN, nothing changed: ${decision.reason}` });
+      report.results.push({ id, group: group.name, action: 'all-down', outcome: 'failed', errorCode: 'AllMembersDown', reason: `ALL MEMBERS DOWN, nothing changed: ${decision.reason}` });
     }
     if (decision.action === 'upsert' || decision.action === 'create') {
       const action = dns ? decision.action : 'associate-address';
@@ -164,6 +164,8 @@ export async function watchGroup(ctx: JobContext, group: FailoverGroup, options:
       }
       acted = true;
       const result = await act(ctx, group, decision, views, pending, options);
+      // The same object: a background INSYNC wait still updates its reason.
+      result.group = group.name;
       report.results.push(result);
       if (result.outcome === 'done') changes++;
       // Each pass re-plans, so a failed move is tried again; a move that keeps failing (no
@@ -184,7 +186,7 @@ export async function watchGroup(ctx: JobContext, group: FailoverGroup, options:
   if (!acted && !allDownReported) {
     const verdicts = members.map((m) => `${m.name} ${health.get(m.name)!.verdict}`).join(', ');
     report.plan.push({ target: id, action: 'skip', reason: `${last.reason} [${verdicts}]` });
-    report.results.push({ id, action: 'skip', outcome: 'skipped', reason: `${last.reason} [${verdicts}]` });
+    report.results.push({ id, group: group.name, action: 'skip', outcome: 'skipped', reason: `${last.reason} [${verdicts}]` });
   }
   report.notes.push(
     `${group.name}: ${members.map((m) => `${m.name} ${health.get(m.name)!.verdict} (${health.get(m.name)!.last ?? 'not probed'})`).join('; ')}; ` +

@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { alertOnError } from '../alerts/alert-on-error';
-import { publishReport } from '../alerts/publish-report';
+import { dashboardUrl, publishReport } from '../alerts/publish-report';
 import { type AlertSink, snsAlertSink } from '../alerts/sink';
 import type { Clients } from '../aws/clients';
 import { type ClientClasses, lazyClients } from '../aws/lazy-clients';
@@ -13,6 +13,10 @@ import { newRunId, runFailed } from '../engine/run';
 import { type JobContext, type JobName, realSleep, type RunReport } from '../engine/types';
 import { lambdaLogger, type Logger } from '../log';
 import { logRunDetail, type RunSummary, summarizeRun } from './summary';
+import { type EmfWriter, stdoutWriter } from '../metrics/emit-metrics';
+import { failoverObserver } from '../metrics/failover-observer';
+import { publishMetrics, regionOf } from '../metrics/publish-metrics';
+import type { PassEvent } from '../failover/watch-group';
 
 /**
  * Everything a handler takes from its environment. Lambda gets {@link lambdaDeps}; the demo and
@@ -31,6 +35,12 @@ export interface HandlerDeps {
    * tests read every item from it. Lambda passes none (the detail is in the log).
    */
   onReport?(report: RunReport): void;
+  /** Where the run's EMF metric lines go (stdout in Lambda); without it, none are written. */
+  emf?: EmfWriter;
+  /** The metrics' `service` dimension: `<service>-<stage>`, so two stages in one account never mix. */
+  metricsService?(): string;
+  /** The stack's CloudWatch dashboard, linked from every e-mail. */
+  dashboardName?(): string | undefined;
 }
 
 /**
@@ -53,6 +63,9 @@ export function lambdaDeps(service: string, classes: ClientClasses): HandlerDeps
     sleep: realSleep,
     nowMs: Date.now,
     log: lambdaLogger(service),
+    emf: stdoutWriter,
+    metricsService: () => process.env.POWERTOOLS_SERVICE_NAME ?? 'ec2-caretaker',
+    dashboardName: () => process.env.CARETAKER_DASHBOARD,
   };
 }
 
@@ -63,13 +76,18 @@ export interface HandlerSpec<E> {
   /** Schema of the event; a mismatch is an {@link InputError} naming the field. */
   event: z.ZodType<E>;
   /** Runs the job; `dryRun` in the context is already resolved from event and config. */
-  run(event: E, ctx: JobContext, config: Config, lambda: Context): Promise<RunReport>;
+  run(event: E, ctx: JobContext, config: Config, lambda: Context, observe: RunObserver): Promise<RunReport>;
   /** Dry run requested by the event, if any. */
   dryRun?(event: E): boolean | undefined;
 }
 
 /** A deployed handler returns the compact {@link RunSummary}, never the full report (6 MB response limit). */
 export type CaretakerHandler = (event: unknown, context: Context) => Promise<RunSummary>;
+
+/** What a job may tell the metrics besides its report: the failover watch loop's passes. */
+export interface RunObserver {
+  failoverPass(event: PassEvent): void;
+}
 
 /**
  * Wires a job into a Lambda handler: validate the event and config (bad input → alert, no AWS
@@ -93,12 +111,22 @@ export function defineHandler<E>(spec: HandlerSpec<E>, deps: HandlerDeps): Caret
       nowMs: deps.nowMs,
       runId: newRunId(spec.job, now),
     };
-    const report = await spec.run(event, ctx, config, context);
+    const failover = failoverObserver();
+    const report = await spec.run(event, ctx, config, context, { failoverPass: failover.onPass });
     const summary = summarizeRun(report);
     deps.log.info('run finished', { ...summary });
     logRunDetail(deps.log, report);
     deps.onReport?.(report);
-    await publishReport(alerts, report, config.alerts.subjectPrefix);
+    if (deps.emf) {
+      await publishMetrics(report, clients, { service: deps.metricsService?.() ?? 'ec2-caretaker', write: deps.emf, log: deps.log, failover: failover.observations });
+    }
+    const region = await regionOf(clients);
+    const dashboard = deps.dashboardName?.();
+    await publishReport(alerts, report, config.alerts.subjectPrefix, {
+      region,
+      logGroup: context.logGroupName,
+      dashboardUrl: dashboard ? dashboardUrl(region, dashboard) : undefined,
+    });
     if (runFailed(report)) throw new JobFailedError(spec.name, report.error?.message ?? `${summary.counts.failed} item(s) failed`);
     return summary;
   };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { nonNegativeInt, positiveInt, scheduleExpression, tagMatch, timeZone, volumeId } from '../config/fields';
+import { refineScheduler, schedulerFields } from '../config/scheduler';
 
 /** The retention fields, shared by `snapshot.policies[].retain` and `prune.volumes[]`. */
 const retainFields = {
@@ -50,6 +51,7 @@ export const pruneSchema = z
   .strictObject({
     /** When the prune function runs. */
     schedule: scheduleExpression.default('rate(1 day)'),
+    ...schedulerFields,
     /** Blast-radius cap: a plan with more deletions than this is an alert, not an action. */
     maxDeletesPerRun: positiveInt.default(1000),
     /** Never delete a snapshot younger than this, whatever the rules say. */
@@ -72,6 +74,7 @@ export const pruneSchema = z
       .optional(),
   })
   .superRefine((prune, ctx) => {
+    refineScheduler(prune, ctx);
     const seen = new Map<string, number>();
     prune.volumes.forEach((v, i) => {
       const first = seen.get(v.volumeId);

@@ -77,17 +77,19 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
   const intern = interner();
   for (const group of state.groups.values()) {
     volumes.add(group.volumeId);
+    const scopeGroup = reportGroup(group.scope);
     for (const d of planRetention(group.rows, group.retain, { now: ctx.now, minAgeHours: config.prune.minAgeHours, amiSnapshotIds })) {
       d.reason = intern(d.reason);
+      d.group = scopeGroup;
       decisions.push(d);
     }
   }
   for (const row of state.foreign) volumes.add(row.volumeId);
   const facts = { pages: state.pages, volumes: volumes.size, amiSnapshots: amiSnapshotIds.size, foreign: state.foreign.length };
-  const foreign = state.foreign.map((row) => ({ target: row.id, action: 'skip', reason: FOREIGN_REASON }));
+  const foreign = state.foreign.map((row) => ({ target: row.id, action: 'skip', reason: FOREIGN_REASON, group: UNMANAGED_GROUP }));
   state.groups.clear();
 
-  report.plan = [...decisions.map(({ target, action, reason }) => ({ target, action, reason })), ...foreign];
+  report.plan = [...decisions.map(({ target, action, reason, group }) => ({ target, action, reason, group })), ...foreign];
   // Oldest first: a run cut short by its time budget has removed the most expired snapshots.
   const deletions = decisions.filter((d) => d.action === DELETE_ACTION).sort((a, b) => a.payload.startMs - b.payload.startMs);
   try {
@@ -103,12 +105,14 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
   if (!ctx.dryRun && deletions.length > 0) {
     ctx.progress?.(`prune: deleting ${deletions.length} snapshot(s)`);
     const limiter = new RateLimiter(options.rate ?? DELETE_PACING, { nowMs: ctx.nowMs, sleep: ctx.sleep });
+    let failed = 0;
     const { results, notStarted } = await applyDecisions(deletions, snapshotDeleter(ctx.clients.ec2, limiter, ctx.sleep), {
       concurrency: options.concurrency ?? 8,
       deadline: ctx.deadline,
       safetyMarginMs: options.safetyMarginMs ?? 30_000,
-      onResult: (_r, done) => {
-        if (done % 500 === 0) ctx.progress?.(`prune: ${done}/${deletions.length}`);
+      onResult: (r, done) => {
+        if (r.outcome === 'failed') failed++;
+        ctx.progress?.({ job: 'prune', action: DELETE_ACTION, done, planned: deletions.length, failed, limitPerSecond: DELETE_SNAPSHOT_BUCKET.refillPerSecond });
       },
     });
     report.results.push(...results);
@@ -116,6 +120,14 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
   }
   report.notes.push(...summarizePrune(report, decisions, facts));
   return finishReport(report, ctx);
+}
+
+/** Reports and metrics count per policy; every `prune.volumes` rule counts as one group (not one per volume). */
+export const VOLUME_RULES_GROUP = 'prune.volumes';
+export const UNMANAGED_GROUP = 'unmanaged';
+
+function reportGroup(scope: string): string {
+  return scope.startsWith('policy ') ? scope.slice('policy '.length) : VOLUME_RULES_GROUP;
 }
 
 /** Which policies and volumes this run prunes. */

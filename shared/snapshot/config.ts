@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { instanceId, positiveInt, scheduleExpression, tagMatch, tagSet } from '../config/fields';
 import { retainSchema } from '../prune/config';
+import { refineScheduler, schedulerFields } from '../config/scheduler';
 
 export const snapshotPolicySchema = z
   .strictObject({
@@ -9,6 +10,7 @@ export const snapshotPolicySchema = z
     error: 'expected lowercase letters, digits and dashes (at most 40), starting with a letter or digit',
   }),
   schedule: scheduleExpression,
+  ...schedulerFields,
   /** Which instances: any tag match OR any listed id. */
   selector: z
     .strictObject({
@@ -43,7 +45,8 @@ export const snapshotPolicySchema = z
   .refine((p) => p.consistency !== 'application' || p.application !== undefined, {
     error: 'consistency: application needs an application: { document } block naming the SSM document',
     path: ['application'],
-  });
+  })
+  .superRefine((p, ctx) => refineScheduler(p, ctx));
 
 export type SnapshotPolicy = z.infer<typeof snapshotPolicySchema>;
 

@@ -40,16 +40,17 @@ export function findPolicy(config: Config, name: string, source = 'event'): Snap
  */
 export async function runSnapshot(ctx: JobContext, config: Config, options: SnapshotOptions): Promise<RunReport> {
   const policy = findPolicy(config, options.policy);
-  const slot = scheduleSlot(policy.schedule, ctx.now, options.time ? new Date(options.time) : undefined);
+  const slot = scheduleSlot(policy.schedule, ctx.now, options.time ? new Date(options.time) : undefined, policy.timeZone);
   const limiter = new RateLimiter(CREATE_SNAPSHOTS_BUCKET, ctx);
   return runJob<FleetState, SnapshotPayload | undefined>(
     {
       job: 'snapshot',
       describe: (c) => describeFleet(c, policy, slot),
-      plan: (state) => planSnapshots(state),
+      plan: (state) => planSnapshots(state).map((d) => ({ ...d, group: policy.name })),
       apply: (decision, c) => applySnapshot(decision, c, policy, limiter),
       cap: { name: `snapshot.policies[${policy.name}].maxInstancesPerRun`, limit: policy.maxInstancesPerRun },
       concurrency: options.concurrency ?? 8,
+      limitPerSecond: CREATE_SNAPSHOTS_BUCKET.refillPerSecond,
       summarize: (report, state) => {
         const created = report.results.reduce((n, r) => n + (typeof r.details?.snapshots === 'string' ? r.details.snapshots.split(', ').length : 0), 0);
         const fallbacks = report.results.filter((r) => r.reason.includes('fell back to crash-consistent')).length;

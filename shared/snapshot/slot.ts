@@ -1,30 +1,34 @@
+import { localToUtc, offsetMs, wallClock } from '../config/zoned-time';
+
 /**
  * The schedule slot of a run: the instant the schedule fired. Snapshots are tagged with it, so a
  * duplicate delivery of the same scheduled event (EventBridge delivers at least once) finds the
  * slot already done. A scheduled event carries its own time; a manual run uses the last time the
  * schedule fired before `now`.
  */
-export function scheduleSlot(schedule: string, now: Date, eventTime?: Date): string {
-  const at = eventTime ?? previousFire(schedule, now);
+export function scheduleSlot(schedule: string, now: Date, eventTime?: Date, timeZone?: string): string {
+  const at = eventTime ?? previousFire(schedule, now, timeZone);
   return new Date(Math.floor(at.getTime() / MINUTE) * MINUTE).toISOString().replace('.000Z', 'Z');
 }
 
 const MINUTE = 60_000;
 const UNIT_MS: Record<string, number> = { minute: MINUTE, hour: 60 * MINUTE, day: 1440 * MINUTE };
 
-/** The last firing time ≤ `now` of a `rate()` or `cron()` expression (UTC, as EventBridge). */
-export function previousFire(schedule: string, now: Date): Date {
+/**
+ * The last firing time ≤ `now` of a `rate()` or `cron()` expression: in UTC (EventBridge rules),
+ * or in `timeZone`'s wall clock (EventBridge Scheduler with `ScheduleExpressionTimezone`).
+ */
+export function previousFire(schedule: string, now: Date, timeZone?: string): Date {
   const rate = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(schedule);
   if (rate) {
+    // A rate counts elapsed time in any time zone (Scheduler: a "day" is 24 hours, DST or not).
     const period = Number(rate[1]) * UNIT_MS[rate[2]!]!;
     return new Date(Math.floor(now.getTime() / period) * period);
   }
-  const cron = /^cron\((.+)\)$/.exec(schedule);
-  const fields = cron?.[1]!.trim().split(/\s+/);
-  if (!fields || fields.length !== 6) throw new Error(`not a schedule expression: ${schedule}`);
-  const matchers = parseCron(fields);
+  const matchers = cronMatchers(schedule);
   // L, W and # need calendar logic we do not carry; such schedules slot by the minute.
   if (!matchers) return new Date(Math.floor(now.getTime() / MINUTE) * MINUTE);
+  if (timeZone && timeZone !== 'UTC') return previousLocalFire(matchers, now, timeZone);
   const t = new Date(Math.floor(now.getTime() / MINUTE) * MINUTE);
   for (let i = 0; i < 366 * 1440; i++) {
     if (!matchers.month(t.getUTCMonth() + 1) || !matchers.year(t.getUTCFullYear()) || !matchers.day(t)) {
@@ -45,6 +49,16 @@ export function previousFire(schedule: string, now: Date): Date {
 
 const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
 const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
+
+/** The field matchers of a `cron()` expression (undefined for L, W, #); throws on anything else. */
+export function cronMatchers(schedule: string): CronMatchers | undefined {
+  const cron = /^cron\((.+)\)$/.exec(schedule);
+  const fields = cron?.[1]!.trim().split(/\s+/);
+  if (!fields || fields.length !== 6) throw new Error(`not a schedule expression: ${schedule}`);
+  return parseCron(fields);
+}
+
+export type CronMatchers = NonNullable<ReturnType<typeof parseCron>>;
 
 function parseCron(fields: string[]) {
   const [min, hour, dom, month, dow, year] = fields as [string, string, string, string, string, string];
@@ -80,4 +94,53 @@ function field(expr: string, lo: number, hi: number, names: string[] = [], nameB
     for (let v = from; v <= to; v += step) allowed.add(v);
   }
   return (v) => allowed.has(v);
+}
+
+/**
+ * The last local firing ≤ `now`, walking the time zone's calendar back day by day. A local time in
+ * the spring-forward gap does not exist and EventBridge Scheduler skips it; one in the fall-back
+ * overlap fires once (https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#daylist-savings-time),
+ * which we slot at its first occurrence. So every firing has one slot, and no slot is doubled.
+ */
+function previousLocalFire(m: CronMatchers, now: Date, timeZone: string): Date {
+  const today = wallClock(now.getTime(), timeZone);
+  for (let back = 0; back <= 366; back++) {
+    const date = new Date(Date.UTC(today.year, today.month - 1, today.day - back));
+    if (!m.month(date.getUTCMonth() + 1) || !m.year(date.getUTCFullYear()) || !m.day(date)) continue;
+    for (let hour = 23; hour >= 0; hour--) {
+      if (!m.hour(hour)) continue;
+      for (let minute = 59; minute >= 0; minute--) {
+        if (!m.minute(minute)) continue;
+        const [first] = localToUtc({ year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate(), hour, minute }, timeZone);
+        if (first !== undefined && first <= now.getTime()) return new Date(first);
+      }
+    }
+  }
+  return new Date(Math.floor(now.getTime() / MINUTE) * MINUTE);
+}
+
+/**
+ * Local firings of a cron schedule that a DST change makes EventBridge Scheduler skip, in the
+ * `days` after `from` (the spring-forward gap); `validate-config` refuses such a schedule.
+ */
+export function skippedLocalFirings(schedule: string, timeZone: string, from: Date, days = 366): string[] {
+  const m = cronMatchers(schedule);
+  if (!m) return [];
+  const skipped: string[] = [];
+  const start = wallClock(from.getTime(), timeZone);
+  for (let ahead = 0; ahead < days; ahead++) {
+    const date = new Date(Date.UTC(start.year, start.month - 1, start.day + ahead));
+    // Only days whose offset changes can have a gap (the window covers the local day at any offset).
+    if (offsetMs(date.getTime() - 43_200_000, timeZone) === offsetMs(date.getTime() + 129_600_000, timeZone)) continue;
+    if (!m.month(date.getUTCMonth() + 1) || !m.year(date.getUTCFullYear()) || !m.day(date)) continue;
+    for (let hour = 0; hour < 24; hour++) {
+      if (!m.hour(hour)) continue;
+      for (let minute = 0; minute < 60; minute++) {
+        if (!m.minute(minute)) continue;
+        const w = { year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate(), hour, minute };
+        if (localToUtc(w, timeZone).length === 0) skipped.push(`${date.toISOString().slice(0, 10)} ${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`);
+      }
+    }
+  }
+  return skipped;
 }

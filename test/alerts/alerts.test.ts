@@ -83,3 +83,60 @@ describe('alertOnError', () => {
     expect(() => alertOnError({ sink: () => memoryAlertSink(), subjectPrefx: 'x' } as never)).toThrow(/subjectPrefx/);
   });
 });
+
+describe('an e-mail a person reads in a minute', () => {
+  const many = (n: number, outcome: 'done' | 'failed' | 'skipped', group = 'daily') =>
+    Array.from({ length: n }, (_, i) => ({
+      id: `snap-${outcome}-${i}`,
+      action: 'delete-snapshot',
+      outcome,
+      group,
+      reason: 'older than 7 days (olderThanDays)',
+      ...(outcome === 'failed' ? { errorCode: i % 2 ? 'RequestLimitExceeded' : 'InternalError' } : {}),
+    }));
+
+  it('opens with the verdict, then ACTION NEEDED, then counts per policy and action, then items, then where the detail is', () => {
+    const r = report({
+      results: [...many(3, 'done'), ...many(1, 'failed', 'weekly')],
+      actionNeeded: [{ kind: 'stale-volume', subject: 'vol-1', problem: 'no completed snapshot for 3 days', todo: 'check the schedule' }],
+    });
+    const body = formatReport(r, { region: 'eu-west-1', logGroup: '/aws/lambda/caretaker-prod-prune-snapshots', dashboardUrl: 'https://example/dash' });
+    const at = (s: string) => body.indexOf(s);
+    expect(body.split('\n')[0]).toBe('VERDICT: FAILED: 1 item(s) failed, 3 done.');
+    expect(at('ACTION NEEDED (1):')).toBeLessThan(at('Counts in eu-west-1'));
+    expect(body).toContain('Counts in eu-west-1 (policy / action: outcomes):\n  daily / delete-snapshot: done 3\n  weekly / delete-snapshot: failed 1');
+    expect(at('Counts in eu-west-1')).toBeLessThan(at('Failed (1):'));
+    expect(at('Failed (1):')).toBeLessThan(at('Done (3):'));
+    expect(body).toContain('every item: CloudWatch Logs /aws/lambda/caretaker-prod-prune-snapshots, filter { $.runId = "prune-1" }');
+    expect(body.endsWith('  dashboard: https://example/dash')).toBe(true);
+  });
+
+  it('lists at most 50 items with "and N more", whatever the run size', () => {
+    const body = formatReport(report({ results: [...many(100_000, 'done'), ...many(2_000, 'skipped')] }));
+    expect(body.split('\n').filter((l) => l.startsWith('  delete-snapshot '))).toHaveLength(50);
+    expect(body).toContain('  ... and 99950 more done');
+    expect(body).toContain('Skipped (2000, first 0):\n  ... and 2000 more skipped');
+    expect(Buffer.byteLength(body)).toBeLessThan(8 * 1024);
+  });
+
+  it('never cuts a failure: past 50 lines every failed id is still named, by error code', () => {
+    const failed = many(300, 'failed');
+    const body = formatReport(report({ results: [...many(5_000, 'done'), ...failed] }));
+    for (const f of failed) expect(body).toContain(f.id);
+    expect(body).toContain('  ... and 250 more failed, by error code:');
+    expect(body).toMatch(/\[RequestLimitExceeded\] 125: /);
+    expect(body).toContain('Done (5000, first 0):');
+  });
+
+  it('a dry run lists the planned actions before the skips, at most 50', () => {
+    const plan = [
+      ...Array.from({ length: 30 }, (_, i) => ({ target: `snap-k${i}`, action: 'skip', reason: 'kept', group: 'daily' })),
+      ...Array.from({ length: 70 }, (_, i) => ({ target: `snap-d${i}`, action: 'delete-snapshot', reason: 'expired', group: 'daily' })),
+    ];
+    const body = formatReport(report({ dryRun: true, results: [], plan }));
+    expect(body.split('\n')[0]).toBe('VERDICT: DRY RUN: 70 action(s) planned, nothing was changed.');
+    expect(body).toContain('daily / delete-snapshot: planned 70');
+    expect(body).toContain('  ... and 50 more (20 action(s))');
+    expect(body).not.toContain('snap-k0');
+  });
+});

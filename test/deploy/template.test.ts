@@ -4,6 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { healthEventPattern } from '../../shared/degraded/event-codes';
 import { readZip } from './zip';
 import { ensurePackaged } from '../bundle/build';
+import { specVersion, validateAgainstSpec } from './cfn-spec';
+import catalog from '../../shared/metrics/catalog.json';
 
 /**
  * Packages the service offline (no credentials) exactly as a deploy would, then checks the
@@ -40,11 +42,10 @@ describe('packaged CloudFormation template', () => {
     expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
   });
 
-  it('schedules every snapshot policy of the config, passing the policy and the scheduled time, and the prune job', () => {
+  it('schedules every UTC snapshot policy of the config as a rule, passing the policy and the scheduled time', () => {
     const rules = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule' && r.Properties.Targets[0].InputTransformer);
     expect(rules.map((r) => [r.Properties.ScheduleExpression, r.Properties.Targets[0].InputTransformer])).toEqual([
       ['cron(0 3 * * ? *)', { InputPathsMap: { time: '$.time' }, InputTemplate: '{"policy":"daily","time":<time>}' }],
-      ['rate(1 day)', { InputPathsMap: { time: '$.time' }, InputTemplate: '{"time":<time>}' }],
     ]);
   });
 
@@ -240,5 +241,91 @@ describe('function bundles', () => {
         expect(text.includes('The sandbox does not serve'), `${zip}:${name}`).toBe(false);
       }
     }
+  });
+});
+
+describe('packaged template: what operators see (issue 16)', () => {
+  const ofType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+
+  it(`matches the CloudFormation resource specification (${specVersion}, @aws-cdk/cfnspec)`, () => {
+    expect(validateAgainstSpec(template)).toEqual([]);
+  });
+
+  it('runs the prune job at 04:30 Berlin time as an EventBridge Scheduler schedule, with the scheduled time as the slot', () => {
+    const schedules = ofType('AWS::Scheduler::Schedule');
+    expect(schedules).toHaveLength(1);
+    const prune = schedules[0]![1];
+    expect(prune.Properties).toMatchObject({
+      ScheduleExpression: 'cron(30 4 * * ? *)',
+      ScheduleExpressionTimezone: 'Europe/Berlin',
+      FlexibleTimeWindow: { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 30 },
+      Target: {
+        Arn: { 'Fn::GetAtt': ['PruneDashsnapshotsLambdaFunction', 'Arn'] },
+        RoleArn: { 'Fn::GetAtt': ['CaretakerSchedulerRole', 'Arn'] },
+        Input: '{"time":"<aws.scheduler.scheduled-time>"}',
+      },
+    });
+    // No UTC rule for it as well: one schedule per job.
+    expect(JSON.stringify(ofType('AWS::Events::Rule'))).not.toContain('PruneDashsnapshots');
+  });
+
+  it('lets Scheduler invoke only the scheduled functions, only for this account', () => {
+    const role = template.Resources.CaretakerSchedulerRole!.Properties;
+    expect(role.AssumeRolePolicyDocument.Statement).toEqual([
+      { Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } },
+    ]);
+    expect(role.Policies[0].PolicyDocument.Statement).toEqual([
+      { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: [{ 'Fn::GetAtt': ['PruneDashsnapshotsLambdaFunction', 'Arn'] }] },
+    ]);
+  });
+
+  it('has the dashboard, whose metrics are all ones the functions emit, under the stage\'s service dimension', () => {
+    const dashboards = ofType('AWS::CloudWatch::Dashboard');
+    expect(dashboards).toHaveLength(1);
+    const dashboard = dashboards[0]![1];
+    expect(dashboard.Properties.DashboardName).toBe('ec2-caretaker-test');
+    const [text] = dashboard.Properties.DashboardBody['Fn::Sub'] as [string, Record<string, unknown>];
+    const body = JSON.parse(text) as { widgets: Array<{ type: string; properties: { title?: string; metrics?: unknown[][] } }> };
+    const titles = body.widgets.map((w) => w.properties.title).filter(Boolean);
+    expect(titles).toEqual([
+      'Alarms (to the alert topic)',
+      'Freshness: snapshots started per policy, stale volumes',
+      'Failures: failed items and refused runs per job',
+      'Deletions vs backlog per policy',
+      'Degraded hosts: replacements by action and outcome',
+      'Run duration per job (seconds)',
+    ]);
+    for (const w of body.widgets.filter((x) => x.type === 'metric')) {
+      for (const m of w.properties.metrics!) {
+        const [ns, name, ...rest] = m as [string, string, ...unknown[]];
+        expect(ns).toBe(catalog.namespace);
+        const def = catalog.metrics[name as keyof typeof catalog.metrics];
+        expect(def, name).toBeDefined();
+        const dims = rest.filter((x) => typeof x === 'string').filter((_, i) => i % 2 === 0);
+        expect(dims).toEqual(['service', ...catalog.levels[def.level as keyof typeof catalog.levels]]);
+        expect(rest[1]).toBe('ec2-caretaker-test');
+      }
+    }
+  });
+
+  it('alarms to the alert topic on stale volumes and failed items (no failover group configured, so no failover alarm)', () => {
+    const alarms = Object.fromEntries(ofType('AWS::CloudWatch::Alarm').map(([id, r]) => [id, r.Properties]));
+    expect(Object.keys(alarms).sort()).toEqual(['FailedInvocationsAlarm', 'FailedItemsAlarm', 'StaleVolumesAlarm']);
+    for (const id of ['FailedItemsAlarm', 'StaleVolumesAlarm']) {
+      expect(alarms[id]).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', AlarmActions: [{ Ref: 'AlertTopic' }], TreatMissingData: 'notBreaching' });
+    }
+    expect(alarms.FailedItemsAlarm!.Metrics[0]).toEqual({ Id: 'e1', Expression: 'SUM([FILL(m1, 0), FILL(m2, 0), FILL(m3, 0), FILL(m4, 0)])', Label: 'failed-items', ReturnData: true });
+    expect(alarms.FailedItemsAlarm!.Metrics.slice(1).map((m: any) => m.MetricStat.Metric.Dimensions)).toEqual(
+      ['snapshot', 'prune', 'degraded', 'failover'].map((job) => [
+        { Name: 'service', Value: 'ec2-caretaker-test' },
+        { Name: 'Job', Value: job },
+        { Name: 'Region', Value: { Ref: 'AWS::Region' } },
+      ]),
+    );
+  });
+
+  it('tells the functions their metrics service and dashboard', () => {
+    const fn = ofType('AWS::Lambda::Function')[0]![1];
+    expect(fn.Properties.Environment.Variables).toMatchObject({ POWERTOOLS_SERVICE_NAME: 'ec2-caretaker-test', CARETAKER_DASHBOARD: 'ec2-caretaker-test' });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { previousFire, scheduleSlot } from '../../shared/snapshot/slot';
+import { previousFire, scheduleSlot, skippedLocalFirings } from '../../shared/snapshot/slot';
 
 describe('scheduleSlot', () => {
   it.each([
@@ -17,5 +17,45 @@ describe('scheduleSlot', () => {
 
   it('uses the scheduled event time, to the minute, when there is one', () => {
     expect(scheduleSlot('rate(1 day)', new Date('2026-03-05T17:42:10Z'), new Date('2026-03-05T03:00:27Z'))).toBe('2026-03-05T03:00:00Z');
+  });
+});
+
+describe('scheduleSlot in a time zone (EventBridge Scheduler)', () => {
+  it.each([
+    // 03:00 Berlin is 02:00Z in winter (CET) and 01:00Z in summer (CEST).
+    ['cron(0 3 * * ? *)', 'Europe/Berlin', '2026-01-15T12:00:00Z', '2026-01-15T02:00:00.000Z'],
+    ['cron(0 3 * * ? *)', 'Europe/Berlin', '2026-07-15T12:00:00Z', '2026-07-15T01:00:00.000Z'],
+    ['cron(0 3 * * ? *)', 'Europe/Berlin', '2026-07-15T00:59:00Z', '2026-07-14T01:00:00.000Z'],
+    // Spring forward (29 March 2026, 02:00 → 03:00): the 03:00 firing exists, at 01:00Z.
+    ['cron(0 3 * * ? *)', 'Europe/Berlin', '2026-03-29T01:30:00Z', '2026-03-29T01:00:00.000Z'],
+    // 02:30 does not exist on 29 March: Scheduler skips it, so the last firing is the day before.
+    ['cron(30 2 * * ? *)', 'Europe/Berlin', '2026-03-29T12:00:00Z', '2026-03-28T01:30:00.000Z'],
+    // Fall back (25 October 2026, 03:00 → 02:00): 02:30 happens twice and fires once, the first time (00:30Z).
+    ['cron(30 2 * * ? *)', 'Europe/Berlin', '2026-10-25T12:00:00Z', '2026-10-25T00:30:00.000Z'],
+    ['cron(0 9 ? * MON *)', 'America/New_York', '2026-11-04T12:00:00Z', '2026-11-02T14:00:00.000Z'],
+    ['cron(0 3 * * ? *)', 'UTC', '2026-03-05T17:42:10Z', '2026-03-05T03:00:00.000Z'],
+  ])('%s in %s fired last before %s at %s', (schedule, tz, now, expected) => {
+    expect(previousFire(schedule, new Date(now), tz).toISOString()).toBe(expected);
+  });
+
+  it('gives every local firing across a year with two DST changes its own slot, none skipped or doubled', () => {
+    const slots = new Set<string>();
+    const days: string[] = [];
+    // Ask at 03:30 local every day of 2026 (the schedule fires at 03:00 local).
+    for (let d = 0; d < 365; d++) {
+      const noonUtc = Date.UTC(2026, 0, 1 + d, 12);
+      const slot = scheduleSlot('cron(0 3 * * ? *)', new Date(noonUtc), undefined, 'Europe/Berlin');
+      slots.add(slot);
+      days.push(new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(slot)));
+    }
+    expect(slots.size).toBe(365);
+    expect(new Set(days)).toEqual(new Set(['03:00']));
+  });
+
+  it('finds the firings a spring-forward gap skips, and none for times outside it', () => {
+    expect(skippedLocalFirings('cron(30 2 * * ? *)', 'Europe/Berlin', new Date('2026-01-01T00:00:00Z'))).toEqual(['2026-03-29 02:30']);
+    expect(skippedLocalFirings('cron(0/20 2 * * ? *)', 'America/New_York', new Date('2026-01-01T00:00:00Z'))).toEqual(['2026-03-08 02:00', '2026-03-08 02:20', '2026-03-08 02:40']);
+    expect(skippedLocalFirings('cron(0 3 * * ? *)', 'Europe/Berlin', new Date('2026-01-01T00:00:00Z'))).toEqual([]);
+    expect(skippedLocalFirings('cron(30 2 * * ? *)', 'Asia/Tokyo', new Date('2026-01-01T00:00:00Z'))).toEqual([]);
   });
 });

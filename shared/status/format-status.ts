@@ -1,0 +1,63 @@
+import type { RegionStatus } from './plan-status';
+
+/** A plain-text table: columns padded to their widest cell. */
+export function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+}
+
+function age(hours: number): string {
+  return hours < 48 ? `${hours} h` : `${Math.floor(hours / 24)} d`;
+}
+
+/**
+ * One Region's status as text: snapshot coverage per policy and volume, degraded instances,
+ * failover groups.
+ *
+ * @example
+ * console.log(formatStatus(planStatus(await describeStatus(ctx, config), config, ctx.now)).join('\n'));
+ */
+export function formatStatus(s: RegionStatus): string[] {
+  const out = [`Region ${s.region}, ${s.at}`, ''];
+  const stale = s.volumes.filter((v) => v.stale).length;
+  out.push(`Snapshots (${s.volumes.length} volume(s), ${stale} stale):`);
+  if (s.volumes.length === 0) out.push('  no policy selects a volume');
+  else {
+    out.push(
+      ...table(
+        ['policy', 'instance', 'volume', 'newest completed', 'age', 'kept by rule', 'expiring', 'pending', 'stale'],
+        s.volumes.map((v) => [
+          v.policy,
+          `${v.instanceId}${v.instanceName ? ` ${v.instanceName}` : ''}`,
+          v.volumeId,
+          v.newestCompleted ? `${v.newestCompleted.snapshotId} ${v.newestCompleted.at.slice(0, 16)}Z` : 'none',
+          v.newestCompleted ? age(v.newestCompleted.ageHours) : '-',
+          Object.entries(v.kept)
+            .map(([rule, n]) => `${rule} ${n}`)
+            .join(', ') || '-',
+          String(v.expiring),
+          String(v.pending),
+          v.stale ? 'STALE' : 'ok',
+        ]),
+      ).map((l) => `  ${l}`),
+    );
+  }
+  out.push('', `Degraded hosts (${s.degraded.length}):`);
+  if (s.degraded.length === 0) out.push('  none');
+  else {
+    out.push(
+      ...table(
+        ['instance', 'state', 'remediation', 'since', 'notice now'],
+        s.degraded.map((d) => [`${d.instanceId}${d.name ? ` ${d.name}` : ''}`, d.state, d.remediation ?? 'none yet', d.since?.slice(0, 16) ?? '-', d.notice ?? '-']),
+      ).map((l) => `  ${l}`),
+    );
+  }
+  out.push('', `Failover groups (${s.groups.length}):`);
+  if (s.groups.length === 0) out.push('  none configured');
+  for (const g of s.groups) {
+    out.push(`  ${g.group}: ${g.record} → active ${g.active}`);
+    out.push(...table(['member', 'address', 'probe now'], g.members.map((m) => [m.name, m.address, m.probe])).map((l) => `    ${l}`));
+  }
+  return out;
+}
