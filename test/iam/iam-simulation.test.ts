@@ -141,6 +141,7 @@ const DENY: Probe[] = [
   ['launch an instance not tagged as a replacement', 'replace-degraded', { action: 'ec2:RunInstances', resource: ec2('instance', 'i-0new00000000000000'), context: { 'aws:RequestTag/Name': 'miner', 'aws:TagKeys': ['Name'] } }],
   // Elastic IPs
   ['move an Elastic IP onto an instance that is not a replacement (replace-degraded)', 'replace-degraded', { action: 'ec2:AssociateAddress', resource: ec2('instance', 'i-0f00000000000001'), context: {} }],
+  ['move an Elastic IP onto an arbitrary network interface (replace-degraded)', 'replace-degraded', { action: 'ec2:AssociateAddress', resource: ec2('network-interface', 'eni-0f00000000000001'), context: {} }],
   ['move an Elastic IP onto an instance the role marked itself (no owner opt-in)', 'replace-degraded', { action: 'ec2:AssociateAddress', resource: ec2('instance', 'i-0f00000000000001'), context: tags({ 'caretaker:remediation': 'relaunch:in-progress' }) }],
   ['move an Elastic IP the failover config does not name', 'dns-failover', { action: 'ec2:AssociateAddress', resource: ec2('elastic-ip', 'eipalloc-0fffffffffffffff9'), context: {} }],
   ['move the failover Elastic IP onto an instance that is not a member', 'dns-failover', { action: 'ec2:AssociateAddress', resource: ec2('instance', 'i-0f00000000000001'), context: {} }],
