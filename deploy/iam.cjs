@@ -323,8 +323,9 @@ function degradedStatements(config) {
         sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*'),
       ],
     },
-    // Elastic IPs move only onto a replacement the job launched (tagged caretaker:replaces at launch).
-    { Sid: 'MoveElasticIps', Effect: 'Allow', Action: ['ec2:AssociateAddress'], Resource: [ec2('elastic-ip'), ec2('network-interface')] },
+    // Elastic IPs move only onto a replacement the job launched (tagged caretaker:replaces at launch),
+    // by InstanceId: no network interface is granted, so no address can be moved onto an arbitrary one.
+    { Sid: 'MoveElasticIps', Effect: 'Allow', Action: ['ec2:AssociateAddress'], Resource: ec2('elastic-ip') },
     {
       Sid: 'MoveElasticIpsOntoReplacements',
       Effect: 'Allow',

@@ -16,6 +16,8 @@ const FUNCTION_OF: Record<string, string> = {
   alerts: '*',
 };
 
+const RECORDERS = new Map<string, CallRecorder>();
+
 /** One line of the call log: which function's role AWS would check, for which request. */
 export interface CallLogEntry {
   fn: string;
@@ -41,9 +43,13 @@ export class CallRecorder {
     this.file = join(dir, `calls-${process.pid}-${Date.now().toString(36)}.jsonl`);
   }
 
+  /** The recorder of this process for the directory the environment names (one file and one dedupe set per process). */
   static fromEnv(): CallRecorder | undefined {
     const dir = process.env[CALL_LOG_ENV];
-    return dir ? new CallRecorder(dir) : undefined;
+    if (!dir) return undefined;
+    let recorder = RECORDERS.get(dir);
+    if (!recorder) RECORDERS.set(dir, (recorder = new CallRecorder(dir)));
+    return recorder;
   }
 
   record(service: ServiceName, operation: string, input: Record<string, unknown>, state: IamState): void {

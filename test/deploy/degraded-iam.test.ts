@@ -36,3 +36,13 @@ describe('replace-degraded IAM statements', () => {
     });
   });
 });
+
+describe('replace-degraded instance roles with a path', () => {
+  it('are accepted by the config and passed by their full ARN (role/service-role/app-role)', async () => {
+    const { config } = await import('../helpers');
+    expect(config({ degraded: { instanceRoles: ['service-role/app-role'] } }).degraded.instanceRoles).toEqual(['service-role/app-role']);
+    expect(() => config({ degraded: { instanceRoles: ['/app-role'] } })).toThrow(/instanceRoles\[0\]: expected an IAM role name/);
+    const pass = degradedStatements({ degraded: { instanceRoles: ['service-role/app-role'] } }).find((s: { Sid: string }) => s.Sid === 'PassConfiguredInstanceRolesToEc2');
+    expect(pass.Resource).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/service-role/app-role' }]);
+  });
+});

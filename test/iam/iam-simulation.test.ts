@@ -24,25 +24,42 @@ const tags = (t: Record<string, string>, prefix = 'ec2:ResourceTag') =>
 
 type Template = { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
 let log: CallLogEntry[] = [];
+/** The template of the shipped config (test/deploy packages it earlier in the same run). */
 let template: Template;
+/** The template of the all-features fixture, packaged here: the probes run against its roles. */
+let fixtureTemplate: Template;
 /** KMS authorizes against the key policy too: it must delegate to IAM (the account root principal). */
 let keyPolicy: unknown;
+
+function osls(args: string[], env: Record<string, string> = {}): void {
+  execFileSync('npx', ['osls', 'package', '--stage', 'test', ...args], { cwd: root, env: { ...process.env, CI: 'true', SLS_TELEMETRY_DISABLED: '1', ...env }, stdio: 'pipe' });
+}
 
 beforeAll(() => {
   log = readCallLog(process.env[CALL_LOG_ENV] ?? '');
   const packaged = join(root, '.serverless', 'cloudformation-template-update-stack.json');
-  const inputs = ['deploy/iam.cjs', 'deploy/schedules.cjs', 'serverless.yml', 'caretaker.config.yml'].map((f) => statSync(join(root, f)).mtimeMs);
-  // test/deploy packages earlier in the same run; package here only if that template is missing or older than its inputs.
-  if (!existsSync(packaged) || statSync(packaged).mtimeMs < Math.max(...inputs)) {
-    execFileSync('npx', ['osls', 'package', '--stage', 'test'], { cwd: root, env: { ...process.env, CI: 'true', SLS_TELEMETRY_DISABLED: '1' }, stdio: 'pipe' });
-  }
+  const inputs = ['deploy/iam.cjs', 'deploy/schedules.cjs', 'deploy/ssm-documents.cjs', 'serverless.yml', 'caretaker.config.yml'].map((f) => statSync(join(root, f)).mtimeMs);
+  // Package here only if test/deploy's template is missing or older than its inputs.
+  if (!existsSync(packaged) || statSync(packaged).mtimeMs < Math.max(...inputs)) osls([]);
   template = JSON.parse(readFileSync(packaged, 'utf8'));
+  const fixtureDir = join(root, '.serverless-fixture');
+  osls(['--package', fixtureDir], { CARETAKER_CONFIG_FILE: FIXTURE });
+  fixtureTemplate = JSON.parse(readFileSync(join(fixtureDir, 'cloudformation-template-update-stack.json'), 'utf8'));
   keyPolicy = resolve(template.Resources.AlertKey!.Properties.KeyPolicy, TOPIC);
-}, 180_000);
+}, 240_000);
 
-async function decisionFor(fn: string, request: IamRequest, config: Config = fixture): Promise<string> {
+const kms = (request: IamRequest) => (request.action.startsWith('kms:') ? keyPolicy : undefined);
+
+/** A recorded call: the role generated (deploy/iam.cjs) from the fixture plus the config values the call implies. */
+async function decisionFor(fn: string, request: IamRequest, config: Config): Promise<string> {
   const topic = request.action === 'sns:Publish' ? request.resource : TOPIC;
-  return decide(policyFor(fn, config, topic), request, request.action.startsWith('kms:') ? keyPolicy : undefined);
+  return decide(policyFor(fn, config, topic), request, kms(request));
+}
+
+/** A probe: the role exactly as packaged in the fixture's template. */
+async function packagedDecision(fn: string, request: IamRequest): Promise<string> {
+  const statements = fixtureTemplate.Resources[FUNCTIONS[fn]!.role]!.Properties.Policies.flatMap((p: { PolicyDocument: { Statement: unknown[] } }) => p.PolicyDocument.Statement);
+  return decide({ Version: '2012-10-17', Statement: resolve(statements, TOPIC) }, request, kms(request));
 }
 
 describe('IAM: every call the code makes is allowed (call log of this test run)', () => {
@@ -124,6 +141,7 @@ const DENY: Probe[] = [
   ['launch an instance not tagged as a replacement', 'replace-degraded', { action: 'ec2:RunInstances', resource: ec2('instance', 'i-0new00000000000000'), context: { 'aws:RequestTag/Name': 'miner', 'aws:TagKeys': ['Name'] } }],
   // Elastic IPs
   ['move an Elastic IP onto an instance that is not a replacement (replace-degraded)', 'replace-degraded', { action: 'ec2:AssociateAddress', resource: ec2('instance', 'i-0f00000000000001'), context: {} }],
+  ['move an Elastic IP onto an arbitrary network interface (replace-degraded)', 'replace-degraded', { action: 'ec2:AssociateAddress', resource: ec2('network-interface', 'eni-0f00000000000001'), context: {} }],
   ['move an Elastic IP onto an instance the role marked itself (no owner opt-in)', 'replace-degraded', { action: 'ec2:AssociateAddress', resource: ec2('instance', 'i-0f00000000000001'), context: tags({ 'caretaker:remediation': 'relaunch:in-progress' }) }],
   ['move an Elastic IP the failover config does not name', 'dns-failover', { action: 'ec2:AssociateAddress', resource: ec2('elastic-ip', 'eipalloc-0fffffffffffffff9'), context: {} }],
   ['move the failover Elastic IP onto an instance that is not a member', 'dns-failover', { action: 'ec2:AssociateAddress', resource: ec2('instance', 'i-0f00000000000001'), context: {} }],
@@ -189,11 +207,27 @@ function passRole(role: string): IamRequest {
 
 describe('IAM: must-deny probes (all-features config)', () => {
   it.each(DENY)('denies: %s', async (_why, fn, request) => {
-    expect(await decisionFor(fn, request)).toMatch(/^(ImplicitlyDenied|ExplicitlyDenied)$/);
+    expect(await packagedDecision(fn, request)).toMatch(/^(ImplicitlyDenied|ExplicitlyDenied)$/);
   });
 
   it.each(ALLOW)('still allows: %s', async (_why, fn, request) => {
-    expect(await decisionFor(fn, request)).toBe('Allowed');
+    expect(await packagedDecision(fn, request)).toBe('Allowed');
+  });
+});
+
+describe('the all-features fixture as packaged', () => {
+  const fn = (name: string) => Object.values(fixtureTemplate.Resources).find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.FunctionName === `ec2-caretaker-test-${name}`)!;
+
+  it('reserves concurrency 1 for dns-failover (groups are configured) and runs it in the configured VPC', () => {
+    expect(fn('dns-failover').Properties).toMatchObject({
+      ReservedConcurrentExecutions: 1,
+      VpcConfig: { SubnetIds: ['subnet-0aaaaaaaaaaaaaaa1'], SecurityGroupIds: ['sg-0aaaaaaaaaaaaaaa1'] },
+    });
+  });
+
+  it('deploys the two caretaker SSM documents its policies name', () => {
+    const documents = Object.values(fixtureTemplate.Resources).filter((r) => r.Type === 'AWS::SSM::Document');
+    expect(documents.map((d) => d.Properties.Name).sort()).toEqual(['caretaker-fsfreeze', 'caretaker-mysql-lock']);
   });
 });
 
@@ -204,6 +238,11 @@ describe('IAM: the simulated policies are the packaged ones', () => {
       const inTemplate = template.Resources[role]!.Properties.Policies.flatMap((p: { PolicyDocument: { Statement: unknown[] } }) => p.PolicyDocument.Statement);
       expect(inTemplate, role).toEqual(shipped[role]);
       expect(resolve(inTemplate, TOPIC), role).toEqual(policyFor(fn, readYaml(join(root, 'caretaker.config.yml')), TOPIC).Statement);
+    }
+    // The fixture's packaged roles are what deploy/iam.cjs generates from it (the call-log check uses the generator).
+    for (const [fn, { role }] of Object.entries(FUNCTIONS)) {
+      const inTemplate = fixtureTemplate.Resources[role]!.Properties.Policies.flatMap((p: { PolicyDocument: { Statement: unknown[] } }) => p.PolicyDocument.Statement);
+      expect(resolve(inTemplate, TOPIC), role).toEqual(policyFor(fn, fixture, TOPIC).Statement);
     }
     // The key policy the KMS requests were simulated against is the packaged one.
     expect(keyPolicy).toMatchObject({ Statement: expect.arrayContaining([expect.objectContaining({ Principal: { AWS: `arn:aws:iam::${DEPLOYMENT.accountId}:root` } })]) });
