@@ -33,7 +33,8 @@ function finish(result) {
   const peakRssMb = mb(process.resourceUsage().maxRSS * 1024);
   const memoryAtPeak = { rssMb: mb(atPeak.rss), heapTotalMb: mb(atPeak.heapTotal ?? 0), heapUsedMb: mb(atPeak.heapUsed ?? 0), externalMb: mb(atPeak.external ?? 0), arrayBuffersMb: mb(atPeak.arrayBuffers ?? 0) };
   writeFileSync(resultFile, JSON.stringify({ ...result, peakRssMb, memoryAtPeak, durationMs: Date.now() - started }));
-  process.exit(0);
+  // Writes to a pipe are asynchronous: let the function's last log lines out before exiting.
+  process.stdout.write('', () => process.exit(0));
 }
 
 let timeout;
