@@ -48,6 +48,8 @@ async function benchPrune100k() {
     peakRssMb: result.peakRssMb,
     rssGoalMb: PRUNE_RSS_GOAL_MB,
     withinGoal: result.peakRssMb <= PRUNE_RSS_GOAL_MB,
+    heapTotalAtPeakMb: result.memoryAtPeak?.heapTotalMb ?? 0,
+    heapUsedAtPeakMb: result.memoryAtPeak?.heapUsedMb ?? 0,
     responseBytes: result.responseBytes,
     deletedInOneInvocation: run.deleted,
     remaining: result.response?.remaining,

@@ -41,6 +41,11 @@ export async function writeSummary(): Promise<string> {
     lines.push(`## ${r.job}`, '');
     if (r.job === 'bundles' && Array.isArray(r.bundles)) {
       lines.push(table(r.bundles as Array<Record<string, string | number>>), '', `node -e 0: ${r.nodeBaselineMs} ms`, '');
+      if (r.prune100k) {
+        const p = r.prune100k as Record<string, unknown>;
+        lines.push('Bundled prune-snapshots, one scheduled invocation over 100,000 snapshots (sandbox behind HTTP):', '');
+        lines.push(table(Object.entries(p).map(([figure, value]) => ({ figure, value: String(value) }))), '');
+      }
       continue;
     }
     lines.push(table(Object.entries(r).filter(([k]) => k !== 'job').map(([figure, value]) => ({ figure, value: typeof value === 'object' ? JSON.stringify(value) : String(value) }))), '');

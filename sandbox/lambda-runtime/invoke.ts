@@ -38,6 +38,8 @@ export interface BundledResult {
   errorMessage?: string;
   /** Peak RSS of the whole handler process (getrusage maxRSS), MB. */
   peakRssMb: number;
+  /** process.memoryUsage() at the highest sampled RSS, MB: heap versus off-heap. */
+  memoryAtPeak?: { rssMb: number; heapTotalMb: number; heapUsedMb: number; externalMb: number; arrayBuffersMb: number };
   durationMs: number;
   /** What the function wrote to stdout (its structured log), one entry per line. */
   logs: string[];

@@ -17,12 +17,24 @@ const invocation = JSON.parse(readFileSync(invocationFile, 'utf8'));
 let started = Date.now();
 let finished = false;
 
+// Where the memory was when RSS peaked (heap, off-heap buffers), sampled: tells a big heap from
+// allocator overhead. The peak itself is getrusage's, which misses nothing between samples.
+const mb = (bytes) => Math.round((bytes / 1048576) * 10) / 10;
+let atPeak = { rss: 0 };
+const sampler = setInterval(() => {
+  const m = process.memoryUsage();
+  if (m.rss > atPeak.rss) atPeak = m;
+}, 25);
+sampler.unref();
+
 function finish(result) {
   if (finished) return;
   finished = true;
-  const peakRssMb = Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10;
-  writeFileSync(resultFile, JSON.stringify({ ...result, peakRssMb, durationMs: Date.now() - started }));
-  process.exit(0);
+  const peakRssMb = mb(process.resourceUsage().maxRSS * 1024);
+  const memoryAtPeak = { rssMb: mb(atPeak.rss), heapTotalMb: mb(atPeak.heapTotal ?? 0), heapUsedMb: mb(atPeak.heapUsed ?? 0), externalMb: mb(atPeak.external ?? 0), arrayBuffersMb: mb(atPeak.arrayBuffers ?? 0) };
+  writeFileSync(resultFile, JSON.stringify({ ...result, peakRssMb, memoryAtPeak, durationMs: Date.now() - started }));
+  // Writes to a pipe are asynchronous: let the function's last log lines out before exiting.
+  process.stdout.write('', () => process.exit(0));
 }
 
 let timeout;

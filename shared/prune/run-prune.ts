@@ -73,16 +73,23 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
 
   const decisions: PruneDecision[] = [];
   const volumes = new Set<string>();
-  // Reasons repeat ("kept: …" by the same rules): one copy each, not one per snapshot.
+  // What a run holds per snapshot is what a 256 MB function can prune: reasons and rule lists
+  // repeat ("kept: …" by the same rules), so each is held once, and a volume's rows are let go as
+  // soon as it is planned (rows and decisions are never all alive at once).
   const intern = interner();
-  for (const group of state.groups.values()) {
+  const ruleLists = new Map<string, PruneDecision['payload']['rules']>();
+  for (const [key, group] of state.groups) {
     volumes.add(group.volumeId);
     const scopeGroup = reportGroup(group.scope);
     for (const d of planRetention(group.rows, group.retain, { now: ctx.now, minAgeHours: config.prune.minAgeHours, amiSnapshotIds })) {
       d.reason = intern(d.reason);
       d.group = scopeGroup;
+      const rules = d.payload.rules.join(',');
+      if (!ruleLists.has(rules)) ruleLists.set(rules, d.payload.rules.slice());
+      d.payload.rules = ruleLists.get(rules)!;
       decisions.push(d);
     }
+    state.groups.delete(key);
   }
   for (const row of state.foreign) volumes.add(row.volumeId);
   const facts = { pages: state.pages, volumes: volumes.size, amiSnapshots: amiSnapshotIds.size, foreign: state.foreign.length };
