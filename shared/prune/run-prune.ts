@@ -12,6 +12,7 @@ import { checkListedVolumes } from './describe-listed-volumes';
 import { collectSnapshotGroups, describeSnapshotPages, type PruneScope, type PruneState } from './describe-snapshots';
 import { DELETE_ACTION, planRetention, type PruneDecision } from './plan-retention';
 import { FOREIGN_REASON, summarizePrune } from './summarize-prune';
+import { assessFreshness, policyStaleAfterMs, staleVolumeItem } from './freshness';
 
 /** DeleteSnapshot's AWS token bucket (GUIDE §3). */
 export const DELETE_SNAPSHOT_BUCKET = { capacity: 100, refillPerSecond: 5 } as const;
@@ -73,10 +74,17 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
 
   const decisions: PruneDecision[] = [];
   const volumes = new Set<string>();
+  const now = ctx.now.getTime();
+  const errorMaxAgeMs = config.prune.deleteErrorSnapshotsAfterDays * 86_400_000;
+  let future = 0;
   for (const group of state.groups.values()) {
     volumes.add(group.volumeId);
-    decisions.push(...planRetention(group.rows, group.retain, { now: ctx.now, minAgeHours: config.prune.minAgeHours, amiSnapshotIds }));
+    decisions.push(...planRetention(group.rows, group.retain, { now: ctx.now, minAgeHours: config.prune.minAgeHours, amiSnapshotIds, staleAfterMs: group.staleAfterMs, errorMaxAgeMs }));
+    const freshness = assessFreshness(group.rows, group.staleAfterMs, now);
+    if (freshness.stale) (report.actionNeeded ??= []).push(staleVolumeItem({ ...group, freshness }, now));
+    for (const row of group.rows) if (row.startMs > now) future++;
   }
+  if (future > 0) report.notes.push(`${future} snapshot(s) have a start time in the future (a clock ahead of ours): kept, and not counted by any rule.`);
   for (const row of state.foreign) volumes.add(row.volumeId);
   const facts = { pages: state.pages, volumes: volumes.size, amiSnapshots: amiSnapshotIds.size, foreign: state.foreign.length };
   const foreign = state.foreign.map((row) => ({ target: row.id, action: 'skip', reason: FOREIGN_REASON }));
@@ -117,7 +125,7 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
 export function pruneScope(config: Pick<Config, 'snapshot' | 'prune'>, options: PruneOptions): PruneScope {
   if (options.volumes) return { policies: [], volumes: options.volumes, includeUnmanaged: config.prune.includeUnmanaged };
   return {
-    policies: config.snapshot.policies.flatMap((p) => (p.retain ? [{ name: p.name, retain: p.retain }] : [])),
+    policies: config.snapshot.policies.flatMap((p) => (p.retain ? [{ name: p.name, retain: p.retain, staleAfterMs: policyStaleAfterMs(p) }] : [])),
     volumes: config.prune.volumes,
     includeUnmanaged: config.prune.includeUnmanaged,
   };
