@@ -79,7 +79,7 @@ export class SandboxAccount {
     this.ec2 = new Ec2Model(this.clock, this.accountId, this.region, {
       snapshotCompleteMs: options.timings?.snapshotCompleteMs ?? 60_000,
       perVolumeSnapshotGapMs: options.timings?.perVolumeSnapshotGapMs ?? 15_000,
-    });
+    }, (options.seed ?? 1) + 2);
     this.route53 = new Route53Model(this.clock, options.timings?.route53SyncMs ?? 60_000);
     this.sns = new SnsModel(this.clock, this.accountId, this.region);
     this.ssm = new SsmModel(this.clock, options.timings?.ssmCommandMs ?? 2_000);

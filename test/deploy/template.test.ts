@@ -51,6 +51,17 @@ describe('packaged CloudFormation template', () => {
     ]);
   });
 
+  it("routes EBS's failed-snapshot events (single and multi-volume) to snapshot-volumes, and no completed ones", () => {
+    const rules = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule' && JSON.stringify(r.Properties.Targets).includes('SnapshotDashvolumesLambdaFunction'));
+    expect(rules.map((r) => r.Properties.EventPattern).filter(Boolean)).toEqual([
+      {
+        source: ['aws.ec2'],
+        'detail-type': ['EBS Snapshot Notification', 'EBS Multi-Volume Snapshots Completion Status'],
+        detail: { event: ['createSnapshot', 'createSnapshots'], result: ['failed'] },
+      },
+    ]);
+  });
+
   it('triggers replace-degraded from the scan schedule and from AWS Health events with the one list of codes', () => {
     const rules = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule' && JSON.stringify(r.Properties.Targets).includes('ReplaceDashdegradedLambdaFunction'));
     expect(rules.map((r) => r.Properties.ScheduleExpression ?? r.Properties.EventPattern)).toEqual([
