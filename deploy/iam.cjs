@@ -80,7 +80,7 @@ function snapshotStatements(config) {
  * prune-snapshots: read snapshots, AMIs and volumes; delete only snapshots tagged
  * caretaker:managed=true, unless the config opts into unmanaged ones (prune.includeUnmanaged).
  */
-function pruneStatements(config) {
+function pruneStatements(config, functionName = 'prune-snapshots') {
   const snapshots = sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*');
   const includeUnmanaged = Boolean((config.prune || {}).includeUnmanaged);
   return [
@@ -100,6 +100,21 @@ function pruneStatements(config) {
           Resource: snapshots,
           Condition: { StringEquals: { 'aws:ResourceTag/caretaker:managed': 'true' } },
         },
+    // Backlog continuation: one-time schedules named after this function, and nothing else;
+    // the role passed to Scheduler may only invoke this function (continuationRole below).
+    {
+      Sid: 'ScheduleOwnContinuation',
+      Effect: 'Allow',
+      Action: ['scheduler:CreateSchedule'],
+      Resource: sub(`arn:\${AWS::Partition}:scheduler:\${AWS::Region}:\${AWS::AccountId}:schedule/default/${functionName}-*`),
+    },
+    {
+      Sid: 'PassContinuationRoleToScheduler',
+      Effect: 'Allow',
+      Action: ['iam:PassRole'],
+      Resource: sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${continuationRoleName(functionName)}`),
+      Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+    },
   ];
 }
 
@@ -288,6 +303,48 @@ function degradedStatements(config) {
   return statements;
 }
 
+const continuationRoleName = (functionName) => `${functionName}`.slice(0, 55) + '-continue';
+
+/**
+ * The role EventBridge Scheduler assumes to run a prune continuation: it may invoke the prune
+ * function and nothing else, and only Scheduler acting for this account may assume it.
+ */
+function continuationRole(functionName) {
+  return {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      RoleName: continuationRoleName(functionName),
+      AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'scheduler.amazonaws.com' },
+            Action: 'sts:AssumeRole',
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          },
+        ],
+      },
+      Policies: [
+        {
+          PolicyName: 'invoke-prune-only',
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Sid: 'InvokePruneFunction',
+                Effect: 'Allow',
+                Action: ['lambda:InvokeFunction'],
+                Resource: sub(`arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:${functionName}`),
+              },
+            ],
+          },
+        },
+      ],
+    },
+  };
+}
+
 const FUNCTIONS = {
   'snapshot-volumes': { logicalId: 'SnapshotVolumesRole', statements: snapshotStatements },
   'prune-snapshots': { logicalId: 'PruneSnapshotsRole', statements: pruneStatements },
@@ -313,11 +370,12 @@ function roles({ resolveVariable }) {
           Policies: [
             {
               PolicyName: 'least-privilege',
-              PolicyDocument: { Version: '2012-10-17', Statement: [...baseline(functionName), ...statements(config)] },
+              PolicyDocument: { Version: '2012-10-17', Statement: [...baseline(functionName), ...statements(config, functionName)] },
             },
           ],
         },
       };
+      if (fn === 'prune-snapshots') Resources.PruneContinuationRole = continuationRole(functionName);
     }
     return { Resources };
   });

@@ -71,6 +71,11 @@ export const pruneSchema = z
     maxDeletesPerRun: positiveInt.default(1000),
     /** Never delete a snapshot younger than this, whatever the rules say. */
     minAgeHours: nonNegativeInt.default(24),
+    /**
+     * A run that ends with deletions left schedules its own continuation a minute later (a
+     * one-time EventBridge Scheduler schedule), at most this many runs in a chain; 0 turns it off.
+     */
+    maxContinuationRuns: nonNegativeInt.default(24),
     /** Snapshots that ended in state `error` (no data) are deleted once this old; they stay that long for the record. */
     deleteErrorSnapshotsAfterDays: positiveInt.default(14),
     /** Volumes pruned by their own rule, whichever policy (if any) made their snapshots. */

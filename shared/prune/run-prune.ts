@@ -12,6 +12,7 @@ import { checkListedVolumes } from './describe-listed-volumes';
 import { collectSnapshotGroups, describeSnapshotPages, type PruneScope, type PruneState } from './describe-snapshots';
 import { DELETE_ACTION, planRetention, type PruneDecision } from './plan-retention';
 import { FOREIGN_REASON, summarizePrune } from './summarize-prune';
+import { type ContinuationTarget, scheduleContinuation } from './continuation';
 import { assessFreshness, policyStaleAfterMs, staleVolumeItem } from './freshness';
 
 /** DeleteSnapshot's AWS token bucket (GUIDE §3). */
@@ -36,6 +37,8 @@ export interface PruneOptions {
   safetyMarginMs?: number;
   /** Client-side pacing (default {@link DELETE_PACING}: 95 burst, 5/s). */
   rate?: { capacity: number; refillPerSecond: number };
+  /** Lets a run that leaves a backlog schedule the next one (the Lambda handler sets it). */
+  continuation?: ContinuationTarget;
 }
 
 /**
@@ -118,6 +121,7 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
     report.remaining = notStarted.length;
   }
   report.notes.push(...summarizePrune(report, decisions, facts));
+  await scheduleContinuation(ctx, report, options.continuation, config.prune.maxContinuationRuns);
   return finishReport(report, ctx);
 }
 
