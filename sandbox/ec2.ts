@@ -21,7 +21,7 @@ import type {
 } from '@aws-sdk/client-ec2';
 import type { SandboxClock } from './clock';
 import { fail } from './errors';
-import { applyFilters, type FilterFields, paginate, type Stored } from './query';
+import { afterCursor, applyFilters, type FilterFields, paginate, type Stored } from './query';
 import { SnapshotOutcomes } from './ec2-snapshot-outcomes';
 
 /** How long things take in the model, in sandbox milliseconds. */
@@ -192,17 +192,21 @@ export class Ec2Model {
     if (input.SnapshotIds?.length && input.MaxResults !== undefined) {
       throw fail('ec2', 'InvalidParameterCombination', 'The parameter snapshotSet cannot be used with the parameter maxResults');
     }
-    let items = [...this.snapshots.values()];
+    let items: Iterable<Stored<Snapshot>> = afterCursor('ec2', this.snapshots.values(), input);
     if (input.OwnerIds?.length) {
       const owners = new Set(input.OwnerIds.map((o) => (o === 'self' ? this.accountId : o)));
-      items = items.filter((s) => owners.has(s.data.OwnerId!));
+      const all = items;
+      items = (function* () {
+        for (const s of all) if (owners.has(s.data.OwnerId!)) yield s;
+      })();
     }
     if (input.SnapshotIds?.length) {
       const missing = input.SnapshotIds.filter((id) => !this.snapshots.has(id));
       if (missing.length) throw fail('ec2', 'InvalidSnapshot.NotFound', `The snapshot '${missing.join(', ')}' does not exist.`);
-      items = items.filter((s) => input.SnapshotIds!.includes(s.data.SnapshotId!));
+      items = [...items].filter((s) => input.SnapshotIds!.includes(s.data.SnapshotId!));
     }
-    const { page, nextToken } = paginate('ec2', applyFilters(items, input.Filters, this.snapshotFields), input, { min: 5, max: 1000 });
+    const matched = applyFilters(items, input.Filters, this.snapshotFields, input.MaxResults === undefined ? undefined : input.MaxResults + 1);
+    const { page, nextToken } = paginate('ec2', matched, input, { min: 5, max: 1000 });
     return { Snapshots: page.map((s) => clone(this.refreshSnapshot(s))), NextToken: nextToken };
   }
 
