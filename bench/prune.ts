@@ -1,10 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { DeleteSnapshotCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { formatReport, reportSubject } from '../shared/alerts/format';
+import { parseConfig } from '../shared/config/load';
 import { DELETE_SNAPSHOT_BUCKET, runPrune } from '../shared/prune/run-prune';
 import { SandboxAccount } from '../sandbox/account';
 import { PRUNE_FLEET_CONFIG, seedPruneFleet } from '../sandbox/prune-fleet';
 import { benchContext, ratioToLimit, table, withPeakRss, writeResult } from './lib';
+import { sandboxJobContext } from '../sandbox/job-context';
+import type { ContinuationChain } from '../shared/prune/continuation';
 
 const VOLUMES = 10_000;
 const PER_VOLUME = 10;
@@ -26,12 +29,72 @@ interface Seeded {
 }
 
 /** 100,000 caretaker snapshots over 10,000 volumes, one a day for 10 days each: half expired. */
-function account(): Seeded {
-  const sandbox = new SandboxAccount({ throttling: true, timeScale: TIME_SCALE, seed: 4, start: new Date('2026-11-22T12:00:00Z') });
+function account(timeScale = TIME_SCALE): Seeded {
+  const sandbox = new SandboxAccount({ throttling: true, timeScale, seed: 4, start: new Date('2026-11-22T12:00:00Z') });
   return { sandbox, ...seedPruneFleet(sandbox, VOLUMES, PER_VOLUME) };
 }
 
 const config = PRUNE_FLEET_CONFIG;
+
+/**
+ * The backlog runs re-read all 100,000 snapshots each (100 DescribeSnapshots pages), which costs
+ * the sandbox ~15-25 real ms a page on a busy 2-core box: at 150× that would be 2-4 AWS-seconds a
+ * page, slower than AWS itself (~1 s). At 50× a page costs ~1 AWS-second, close to AWS.
+ */
+const BACKLOG_TIME_SCALE = 50;
+/** Lambda's time budget of the prune function (serverless.yml `timeout: 900`). */
+const LAMBDA_TIMEOUT_MS = 900_000;
+const backlogConfig = parseConfig({
+  snapshot: config.snapshot,
+  prune: { maxDeletesPerRun: 100_000, minAgeHours: 24, maxContinuationRuns: 24 },
+});
+
+/**
+ * The whole backlog as it would clear in AWS: 15-minute runs, each re-reading the account,
+ * deleting until 30 s before its timeout and scheduling its continuation, which fires when
+ * EventBridge Scheduler would. The window runs from the first run's start to the end of the run
+ * that empties the backlog: describes and the gaps between runs count against us.
+ */
+export async function measureBacklog() {
+  const seeded = account(BACKLOG_TIME_SCALE);
+  const { sandbox } = seeded;
+  const fn = 'ec2-caretaker-bench-prune-snapshots';
+  const start = sandbox.clock.nowMs();
+  let chain: ContinuationChain = { origin: new Date(start).toISOString(), run: 1 };
+  const describeMs: number[] = [];
+  let end = start;
+  for (;;) {
+    const ctx = { ...sandboxJobContext(sandbox, { runId: `bench-backlog-${chain.run}` }, { realTime: true, maxAttempts: 8, budgetMs: LAMBDA_TIMEOUT_MS }), now: sandbox.clock.now() };
+    const runStart = sandbox.clock.nowMs();
+    const calls = sandbox.calls.length;
+    const report = await runPrune(ctx, backlogConfig, {
+      continuation: { functionArn: `arn:aws:lambda:us-east-1:123456789012:function:${fn}`, roleArn: `arn:aws:iam::123456789012:role/${fn}-continue`, namePrefix: fn, chain },
+    });
+    end = sandbox.clock.nowMs();
+    const firstDelete = sandbox.calls.slice(calls).find((c) => c.operation === 'DeleteSnapshot');
+    describeMs.push((firstDelete?.atMs ?? end) - runStart);
+    if (report.remaining === 0 || report.error) break;
+    const next = [...sandbox.scheduler.schedules.values()].sort((a, b) => a.atMs - b.atMs)[0];
+    if (!next) throw new Error(`run ${chain.run} left ${report.remaining} deletions and no continuation: ${report.notes.join(' | ')}`);
+    let due: (typeof next)[] = [];
+    // A timer may fire a hair early: wait until Scheduler would really have fired it.
+    while (due.length === 0) {
+      await sandbox.clock.scaledSleep(Math.max(100, next.atMs - sandbox.clock.nowMs()));
+      due = sandbox.scheduler.fireDue();
+    }
+    chain = (JSON.parse(due[0]!.input) as { continuation: ContinuationChain }).continuation;
+  }
+  const remainingIds = new Set(sandbox.ec2.snapshots.keys());
+  const deleted = sandbox.callsOf('DeleteSnapshot').filter((c) => !c.error).length;
+  return {
+    backlogRatioToLimit: Math.round((deleted / ((DELETE_SNAPSHOT_BUCKET.refillPerSecond * (end - start)) / 1000)) * 1000) / 1000,
+    backlogRuns: chain.run,
+    backlogAwsSeconds: Math.round((end - start) / 1000),
+    backlogDescribeAwsSecondsPerRun: Math.round(describeMs.reduce((a, b) => a + b, 0) / describeMs.length / 1000),
+    backlogExpiredLeft: [...seeded.expired].filter((id) => remainingIds.has(id)).length,
+    backlogWronglyDeleted: seeded.total - remainingIds.size - [...seeded.expired].filter((id) => !remainingIds.has(id)).length,
+  };
+}
 
 /** Successful DeleteSnapshot calls, throttled ones, and the window from first call to last success. */
 function deleteWindow(sandbox: SandboxAccount) {
@@ -111,6 +174,12 @@ async function measureOursInChild(): Promise<Awaited<ReturnType<typeof measureOu
 
 export async function benchPrune() {
   const o = await measureOursInChild();
+  const backlog = await measureBacklog();
+  console.log(
+    `backlog across continuation runs: ${backlog.backlogRuns} run(s), ${backlog.backlogAwsSeconds} AWS-s from first start to empty, ` +
+      `${Math.round(backlog.backlogRatioToLimit * 1000) / 10} % of the DeleteSnapshot bucket (describe ≈ ${backlog.backlogDescribeAwsSecondsPerRun} s per run), ` +
+      `${backlog.backlogExpiredLeft} expired left, ${backlog.backlogWronglyDeleted} wrongly deleted`,
+  );
 
   const serial = account();
   const naive = await baseline(serial, 1);
@@ -149,6 +218,7 @@ export async function benchPrune() {
     jobRssMb: Math.round((o.peakRssMb - o.baselineRssMb) * 10) / 10,
     heapCapMb: HEAP_CAP_MB,
     summaryBytes: o.summaryBytes,
+    ...backlog,
   };
   console.log(
     table([

@@ -92,7 +92,7 @@ function commaListPatterns(values) {
  * prune-snapshots: read snapshots, AMIs and volumes; delete only snapshots tagged
  * caretaker:managed=true, unless the config opts into unmanaged ones (prune.includeUnmanaged).
  */
-function pruneStatements(config) {
+function pruneStatements(config, functionName = 'prune-snapshots') {
   const snapshots = sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*');
   const prune = config.prune || {};
   const volume = (id) => sub(`arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:volume/${id}`);
@@ -113,6 +113,21 @@ function pruneStatements(config) {
     },
     // Whatever else allows it: a snapshot tagged caretaker:keep is never deleted.
     { Sid: 'NeverDeleteKeptSnapshots', Effect: 'Deny', Action: ['ec2:DeleteSnapshot'], Resource: snapshots, Condition: { Null: { 'aws:ResourceTag/caretaker:keep': 'false' } } },
+    // Backlog continuation: one-time schedules named after this function, and nothing else;
+    // the role passed to Scheduler may only invoke this function (continuationRole below).
+    {
+      Sid: 'ScheduleOwnContinuation',
+      Effect: 'Allow',
+      Action: ['scheduler:CreateSchedule'],
+      Resource: sub(`arn:\${AWS::Partition}:scheduler:\${AWS::Region}:\${AWS::AccountId}:schedule/default/${functionName}-*`),
+    },
+    {
+      Sid: 'PassContinuationRoleToScheduler',
+      Effect: 'Allow',
+      Action: ['iam:PassRole'],
+      Resource: sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${continuationRoleName(functionName)}`),
+      Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+    },
   ];
   const unmanaged = prune.includeUnmanaged;
   if (unmanaged) {
@@ -373,6 +388,48 @@ function degradedStatements(config) {
   return statements;
 }
 
+const continuationRoleName = (functionName) => `${functionName}`.slice(0, 55) + '-continue';
+
+/**
+ * The role EventBridge Scheduler assumes to run a prune continuation: it may invoke the prune
+ * function and nothing else, and only Scheduler acting for this account may assume it.
+ */
+function continuationRole(functionName) {
+  return {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      RoleName: continuationRoleName(functionName),
+      AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'scheduler.amazonaws.com' },
+            Action: 'sts:AssumeRole',
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          },
+        ],
+      },
+      Policies: [
+        {
+          PolicyName: 'invoke-prune-only',
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Sid: 'InvokePruneFunction',
+                Effect: 'Allow',
+                Action: ['lambda:InvokeFunction'],
+                Resource: sub(`arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:${functionName}`),
+              },
+            ],
+          },
+        },
+      ],
+    },
+  };
+}
+
 const FUNCTIONS = {
   'snapshot-volumes': { logicalId: 'SnapshotVolumesRole', statements: snapshotStatements },
   'prune-snapshots': { logicalId: 'PruneSnapshotsRole', statements: pruneStatements },
@@ -398,11 +455,12 @@ function roles({ resolveVariable }) {
           Policies: [
             {
               PolicyName: 'least-privilege',
-              PolicyDocument: { Version: '2012-10-17', Statement: [...baseline(functionName), ...statements(config)] },
+              PolicyDocument: { Version: '2012-10-17', Statement: [...baseline(functionName), ...statements(config, functionName)] },
             },
           ],
         },
       };
+      if (fn === 'prune-snapshots') Resources.PruneContinuationRole = continuationRole(functionName);
     }
     return { Resources };
   });

@@ -10,10 +10,24 @@ function readConfig() {
   return parse(readFileSync(file, 'utf8')) || {};
 }
 
-/** One schedule per snapshot policy; the input names the policy and carries the scheduled time. */
+/**
+ * One schedule per snapshot policy (the input names the policy and carries the scheduled time),
+ * and one rule for EBS's failed-snapshot events, which retry their slot once
+ * (https://docs.aws.amazon.com/ebs/latest/userguide/ebs-cloud-watch-events.html). Completed
+ * snapshots are filtered out by the pattern: they need no invocation.
+ */
 function snapshotSchedules() {
   const policies = (readConfig().snapshot || {}).policies || [];
-  return policies.filter((p) => !p.timeZone).map((p) => ({
+  const failures = {
+    eventBridge: {
+      pattern: {
+        source: ['aws.ec2'],
+        'detail-type': ['EBS Snapshot Notification', 'EBS Multi-Volume Snapshots Completion Status'],
+        detail: { event: ['createSnapshot', 'createSnapshots'], result: ['failed'] },
+      },
+    },
+  };
+  return [...policies.filter((p) => !p.timeZone).map((p) => ({
     schedule: {
       rate: [p.schedule],
       description: `EC2 Caretaker snapshot policy ${p.name}`,
@@ -22,7 +36,7 @@ function snapshotSchedules() {
         inputTemplate: `{"policy":${JSON.stringify(p.name)},"time":<time>}`,
       },
     },
-  }));
+  })), ...(policies.length ? [failures] : [])];
 }
 
 /** The prune job's one schedule (`prune.schedule`, default daily); the input carries the scheduled time. */

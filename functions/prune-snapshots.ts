@@ -1,21 +1,24 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { defineHandler, type HandlerDeps, lambdaDeps } from '../shared/lambda/handler';
 import { pruneEventSchema } from '../shared/prune/event';
 import { runPrune } from '../shared/prune/run-prune';
+import { continuationTarget } from '../shared/prune/continuation';
 
 /**
  * Scheduled by `prune.schedule`: `{ "time": "<scheduled time>" }`. Stops starting deletions 30 s
- * before the invocation's time budget ends; the next run picks up the rest.
+ * before the invocation's time budget ends and schedules a continuation a minute later
+ * (`{ "continuation": { "origin", "run" } }`, bounded by `prune.maxContinuationRuns`).
  */
-export const makeHandler = (deps: HandlerDeps = lambdaDeps('prune-snapshots', { ec2: EC2Client, sns: SNSClient })) =>
+export const makeHandler = (deps: HandlerDeps = lambdaDeps('prune-snapshots', { ec2: EC2Client, sns: SNSClient, scheduler: SchedulerClient })) =>
   defineHandler(
     {
       name: 'prune-snapshots',
       job: 'prune',
       event: pruneEventSchema,
       dryRun: (event) => event.dryRun,
-      run: (_event, ctx, config) => runPrune(ctx, config),
+      run: (event, ctx, config, lambda) => runPrune(ctx, config, { continuation: continuationTarget(event, lambda, process.env.CONTINUATION_ROLE_ARN, ctx.runId) }),
     },
     deps,
   );

@@ -2,6 +2,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import type { Clients } from '../shared/aws/clients';
 import { SandboxClock } from './clock';
@@ -14,6 +15,7 @@ import { Route53Model } from './route53';
 import { CallRecorder } from './call-recorder';
 import { SnsModel } from './sns';
 import { SsmModel } from './ssm';
+import { SchedulerModel } from './scheduler';
 import { bucketFor, TokenBuckets } from './throttle';
 
 export interface SandboxOptions {
@@ -65,6 +67,7 @@ export class SandboxAccount {
   readonly route53: Route53Model;
   readonly sns: SnsModel;
   readonly ssm: SsmModel;
+  readonly scheduler: SchedulerModel;
   readonly faults: Faults;
   private readonly random: () => number;
   readonly calls: CallRecord[] = [];
@@ -82,13 +85,14 @@ export class SandboxAccount {
     this.ec2 = new Ec2Model(this.clock, this.accountId, this.region, {
       snapshotCompleteMs: options.timings?.snapshotCompleteMs ?? 60_000,
       perVolumeSnapshotGapMs: options.timings?.perVolumeSnapshotGapMs ?? 15_000,
-    });
+    }, (options.seed ?? 1) + 2);
     this.route53 = new Route53Model(this.clock, options.timings?.route53SyncMs ?? 60_000);
     this.sns = new SnsModel(this.clock, this.accountId, this.region);
     this.ssm = new SsmModel(this.clock, options.timings?.ssmCommandMs ?? 2_000);
     this.random = seededRandom((options.seed ?? 1) + 1);
     this.faults = new Faults(seededRandom(options.seed ?? 1));
-    this.services = { ec2: this.ec2.operations, route53: this.route53.operations, sns: this.sns.operations, ssm: this.ssm.operations };
+    this.scheduler = new SchedulerModel(this.clock);
+    this.services = { ec2: this.ec2.operations, route53: this.route53.operations, sns: this.sns.operations, ssm: this.ssm.operations, scheduler: this.scheduler.operations };
     // Status and Elastic IP operations join the model's own, so the lifecycle (which refreshes
     // instance states before describes) wraps them too.
     Object.assign(this.ec2.operations, new Ec2Status(this.ec2).operations);
@@ -146,11 +150,13 @@ export class SandboxAccount {
       route53: new Route53Client({ ...config, region: 'us-east-1' }),
       sns: new SNSClient(config),
       ssm: new SSMClient(config),
+      scheduler: new SchedulerClient(config),
     };
     this.attach(clients.ec2, 'ec2');
     this.attach(clients.route53, 'route53');
     this.attach(clients.sns, 'sns');
     this.attach(clients.ssm, 'ssm');
+    this.attach(clients.scheduler, 'scheduler');
     return clients;
   }
 

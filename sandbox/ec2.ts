@@ -21,7 +21,8 @@ import type {
 } from '@aws-sdk/client-ec2';
 import type { SandboxClock } from './clock';
 import { fail } from './errors';
-import { applyFilters, type FilterFields, paginate, type Stored } from './query';
+import { afterCursor, applyFilters, type FilterFields, paginate, type Stored } from './query';
+import { SnapshotOutcomes } from './ec2-snapshot-outcomes';
 
 /** How long things take in the model, in sandbox milliseconds. */
 export interface Ec2Timings {
@@ -55,13 +56,18 @@ export class Ec2Model {
   readonly health = new Map<string, InstanceHealth>();
   private seq = 0;
   private ids = 0;
+  /** Which snapshots end in `error` (seeded faults), and the completion events EBS emits. */
+  readonly outcomes: SnapshotOutcomes;
 
   constructor(
     private readonly clock: SandboxClock,
     readonly accountId: string,
     readonly region: string,
     readonly timings: Ec2Timings,
-  ) {}
+    seed = 1,
+  ) {
+    this.outcomes = new SnapshotOutcomes(accountId, region, seed);
+  }
 
   /** Operations the sandbox serves, by API name. */
   readonly operations: Record<string, Op> = {
@@ -165,13 +171,16 @@ export class Ec2Model {
     description: (s) => [s.Description],
   };
 
-  /** Snapshots complete after `snapshotCompleteMs`; state is worked out when someone looks. */
+  /** Snapshots end (completed, or error when a seeded fault says so) after `snapshotCompleteMs`; worked out when someone looks. */
   private refreshSnapshot(s: Snapshot): Snapshot {
     if (s.State === 'pending' && s.StartTime) {
       const elapsed = this.clock.nowMs() - s.StartTime.getTime();
       if (elapsed >= this.timings.snapshotCompleteMs) {
-        s.State = 'completed';
-        s.Progress = '100%';
+        const failure = this.outcomes.failureOf(s.SnapshotId!);
+        s.State = failure ? 'error' : 'completed';
+        if (failure) s.StateMessage = failure;
+        else s.Progress = '100%';
+        this.outcomes.ended(s, this.snapshots, new Date(s.StartTime.getTime() + this.timings.snapshotCompleteMs).toISOString());
       } else {
         s.Progress = `${Math.floor((elapsed / this.timings.snapshotCompleteMs) * 100)}%`;
       }
@@ -183,17 +192,21 @@ export class Ec2Model {
     if (input.SnapshotIds?.length && input.MaxResults !== undefined) {
       throw fail('ec2', 'InvalidParameterCombination', 'The parameter snapshotSet cannot be used with the parameter maxResults');
     }
-    let items = [...this.snapshots.values()];
+    let items: Iterable<Stored<Snapshot>> = afterCursor('ec2', this.snapshots.values(), input);
     if (input.OwnerIds?.length) {
       const owners = new Set(input.OwnerIds.map((o) => (o === 'self' ? this.accountId : o)));
-      items = items.filter((s) => owners.has(s.data.OwnerId!));
+      const all = items;
+      items = (function* () {
+        for (const s of all) if (owners.has(s.data.OwnerId!)) yield s;
+      })();
     }
     if (input.SnapshotIds?.length) {
       const missing = input.SnapshotIds.filter((id) => !this.snapshots.has(id));
       if (missing.length) throw fail('ec2', 'InvalidSnapshot.NotFound', `The snapshot '${missing.join(', ')}' does not exist.`);
-      items = items.filter((s) => input.SnapshotIds!.includes(s.data.SnapshotId!));
+      items = [...items].filter((s) => input.SnapshotIds!.includes(s.data.SnapshotId!));
     }
-    const { page, nextToken } = paginate('ec2', applyFilters(items, input.Filters, this.snapshotFields), input, { min: 5, max: 1000 });
+    const matched = applyFilters(items, input.Filters, this.snapshotFields, input.MaxResults === undefined ? undefined : input.MaxResults + 1);
+    const { page, nextToken } = paginate('ec2', matched, input, { min: 5, max: 1000 });
     return { Snapshots: page.map((s) => clone(this.refreshSnapshot(s))), NextToken: nextToken };
   }
 
@@ -242,10 +255,17 @@ export class Ec2Model {
     });
   }
 
+  /** Brings every pending snapshot up to date (emitting due completion events); returns the events so far. */
+  settleSnapshots() {
+    for (const { data } of this.snapshots.values()) this.refreshSnapshot(data);
+    return this.outcomes.events;
+  }
+
   private createSnapshot(input: CreateSnapshotRequest) {
     const volume = this.requireVolume(input.VolumeId ?? '');
     this.checkSnapshotLimits(volume);
     const snap = this.newSnapshot(volume, input.Description, tagsFor(input.TagSpecifications, 'snapshot'));
+    this.outcomes.created('createSnapshot', [snap]);
     return clone(snap);
   }
 
@@ -283,6 +303,7 @@ export class Ec2Model {
         Tags: clone(s.Tags),
       };
     });
+    this.outcomes.created('createSnapshots', snapshots.map((s) => this.snapshots.get(s.SnapshotId!)!.data));
     return { Snapshots: snapshots };
   }
 

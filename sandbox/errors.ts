@@ -2,14 +2,16 @@ import { EC2ServiceException } from '@aws-sdk/client-ec2';
 import { Route53ServiceException } from '@aws-sdk/client-route-53';
 import { SNSServiceException } from '@aws-sdk/client-sns';
 import { SSMServiceException } from '@aws-sdk/client-ssm';
+import { SchedulerServiceException } from '@aws-sdk/client-scheduler';
 
-export type ServiceName = 'ec2' | 'route53' | 'sns' | 'ssm';
+export type ServiceName = 'ec2' | 'route53' | 'sns' | 'ssm' | 'scheduler';
 
 const CLASSES = {
   ec2: EC2ServiceException,
   route53: Route53ServiceException,
   sns: SNSServiceException,
   ssm: SSMServiceException,
+  scheduler: SchedulerServiceException,
 } as const;
 
 /** Status codes AWS answers with, by error name; anything else is a 400 client error. */

@@ -19,6 +19,8 @@ export function applyFilters<T extends { Tags?: Tag[] }>(
   items: Iterable<Stored<T>>,
   filters: Filter[] | undefined,
   fields: FilterFields<T>,
+  /** Stop after this many matches (a page needs MaxResults + 1 to know whether there is more). */
+  limit = Number.POSITIVE_INFINITY,
 ): Array<Stored<T>> {
   const compiled = (filters ?? []).map((f) => {
     const name = f.Name ?? '';
@@ -40,9 +42,31 @@ export function applyFilters<T extends { Tags?: Tag[] }>(
   for (const item of items) {
     if (compiled.every(({ get, patterns }) => get(item.data).some((v) => v !== undefined && patterns.some((p) => p.test(v))))) {
       out.push(item);
+      if (out.length >= limit) break;
     }
   }
   return out;
+}
+
+/**
+ * The items after a page request's cursor, in creation order, without filtering the ones before
+ * it: a page of a 100,000-snapshot listing then costs its own share of the work, not a full scan
+ * of filters (the results are exactly those of {@link paginate} over the whole list).
+ */
+export function* afterCursor<T>(service: ServiceName, items: Iterable<Stored<T>>, req: PageRequest): Generator<Stored<T>> {
+  const after = req.NextToken ? cursorOf(service, req.NextToken) : Number.NEGATIVE_INFINITY;
+  for (const item of items) if (item.seq > after) yield item;
+}
+
+function cursorOf(service: ServiceName, token: string): number {
+  let after: unknown;
+  try {
+    after = JSON.parse(Buffer.from(token, 'base64url').toString()).after;
+  } catch {
+    throw fail(service, 'InvalidNextToken', 'The specified NextToken is not valid');
+  }
+  if (typeof after !== 'number') throw fail(service, 'InvalidNextToken', 'The specified NextToken is not valid');
+  return after;
 }
 
 function globToRegExp(glob: string): RegExp {
@@ -67,13 +91,7 @@ export function paginate<T>(
 ): { page: T[]; nextToken?: string } {
   let start = 0;
   if (req.NextToken) {
-    let after: number;
-    try {
-      after = JSON.parse(Buffer.from(req.NextToken, 'base64url').toString()).after;
-    } catch {
-      throw fail(service, 'InvalidNextToken', 'The specified NextToken is not valid');
-    }
-    if (typeof after !== 'number') throw fail(service, 'InvalidNextToken', 'The specified NextToken is not valid');
+    const after = cursorOf(service, req.NextToken);
     start = items.findIndex((i) => i.seq > after);
     if (start < 0) return { page: [] };
   }

@@ -6,6 +6,8 @@ export const TAG = {
   /** The schedule slot a snapshot belongs to: a second run for the same slot makes nothing new. */
   slot: 'caretaker:slot',
   instance: 'caretaker:instance',
+  /** On a snapshot: `2` when it retries, in the same slot, a snapshot that ended in `error` (absent: first attempt). */
+  attempt: 'caretaker:attempt',
   /** Any value: the prune job never deletes this snapshot. */
   keep: 'caretaker:keep',
   /** On instances: comma-separated snapshot policy names. */

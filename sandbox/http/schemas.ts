@@ -1,5 +1,6 @@
 import * as ec2 from '@aws-sdk/client-ec2';
 import * as route53 from '@aws-sdk/client-route-53';
+import * as scheduler from '@aws-sdk/client-scheduler';
 import * as sns from '@aws-sdk/client-sns';
 import * as ssm from '@aws-sdk/client-ssm';
 import { NormalizedSchema } from '@smithy/core/schema';
@@ -19,7 +20,7 @@ export interface OperationSchema {
   output: NormalizedSchema;
 }
 
-export type Protocol = 'ec2Query' | 'awsQuery' | 'restXml' | 'awsJson1_1';
+export type Protocol = 'ec2Query' | 'awsQuery' | 'restXml' | 'awsJson1_1' | 'restJson1';
 
 /** Each service as its client is configured (runtimeConfig.shared.js of each package). */
 export const SERVICES: Record<ServiceName, { protocol: Protocol; xmlNamespace: string; version: string; targetPrefix?: string }> = {
@@ -27,9 +28,10 @@ export const SERVICES: Record<ServiceName, { protocol: Protocol; xmlNamespace: s
   sns: { protocol: 'awsQuery', xmlNamespace: 'http://sns.amazonaws.com/doc/2010-03-31/', version: '2010-03-31' },
   route53: { protocol: 'restXml', xmlNamespace: 'https://route53.amazonaws.com/doc/2013-04-01/', version: '2013-04-01' },
   ssm: { protocol: 'awsJson1_1', xmlNamespace: '', version: '2014-11-06', targetPrefix: 'AmazonSSM' },
+  scheduler: { protocol: 'restJson1', xmlNamespace: '', version: '2021-06-30' },
 };
 
-const MODULES: Record<ServiceName, Record<string, unknown>> = { ec2, route53, sns, ssm };
+const MODULES: Record<ServiceName, Record<string, unknown>> = { ec2, route53, sns, ssm, scheduler };
 const cache = new Map<string, OperationSchema | null>();
 
 /** The schema of `service:operation`, or undefined when the SDK has no such operation. */

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { SandboxAccount } from '../account';
 import type { ServiceName } from '../errors';
 import { decodeQuery } from './query-codec';
-import { decodeJson, decodeRestXml, encodeJson } from './rest-json-codec';
+import { decodeJson, decodeRest, encodeJson, encodeRestJson } from './rest-json-codec';
 import { type OperationSchema, operationSchema, type Protocol, requiredMembers, SERVICES } from './schemas';
 import { encodeXmlError, encodeXmlOutput } from './xml-codec';
 
@@ -31,7 +31,8 @@ class ProtocolError extends Error {
  * bundled Lambda handler with `AWS_ENDPOINT_URL=http://127.0.0.1:PORT`) talks to it through the
  * SDK's own serializers, signing, retries and deserializers. Requests are decoded and responses
  * encoded from the SDK's operation schemas (see ./schemas.ts) for all four protocols the functions
- * use: EC2 `ec2Query`, SNS `awsQuery`, Route 53 `restXml`, SSM `awsJson1_1`; errors come back as
+ * use: EC2 `ec2Query`, SNS `awsQuery`, Route 53 `restXml`, SSM `awsJson1_1`, EventBridge Scheduler
+ * `restJson1`; errors come back as
  * each protocol's error document with the HTTP status the sandbox model gave them (503 for
  * `RequestLimitExceeded`, so the SDK classifies and retries them as it does AWS's).
  *
@@ -77,8 +78,9 @@ async function handle(sandbox: SandboxAccount, req: IncomingMessage, res: Server
     const code = error instanceof ProtocolError ? error.code : (e.name ?? 'InternalError');
     const status = error instanceof ProtocolError ? error.status : (e.$metadata?.httpStatusCode ?? 500);
     const protocol = SERVICES[service ?? 'ec2'].protocol;
-    if (protocol === 'awsJson1_1') {
-      send(res, status, JSON.stringify({ __type: code, message: e.message ?? '' }), { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': code });
+    if (protocol === 'awsJson1_1' || protocol === 'restJson1') {
+      const type = protocol === 'awsJson1_1' ? 'application/x-amz-json-1.1' : 'application/json';
+      send(res, status, JSON.stringify({ __type: code, message: e.message ?? '' }), { 'content-type': type, 'x-amzn-errortype': code });
     } else {
       send(res, status, encodeXmlError(protocol, code, e.message ?? '', status, requestId), { 'content-type': 'text/xml' });
     }
@@ -110,9 +112,9 @@ async function decodeRequest(
     if (decoded.version !== SERVICES[service].version) throw new ProtocolError('InvalidParameterValue', `Invalid API version ${decoded.version}`);
     return { operation, input: decoded.input };
   }
-  if (protocol === 'restXml') {
+  if (protocol === 'restXml' || protocol === 'restJson1') {
     const url = new URL(req.url ?? '/', 'http://sandbox');
-    const found = decodeRestXml(service, req.method ?? 'GET', url, req.headers, body);
+    const found = await decodeRest(service, protocol === 'restXml' ? 'xml' : 'json', req.method ?? 'GET', url, req.headers, body);
     if (!found) throw new ProtocolError('UnknownOperationException', `No operation at ${req.method} ${url.pathname}`, 404);
     return found;
   }
@@ -126,6 +128,10 @@ async function decodeRequest(
 function encodeOutput(service: ServiceName, operation: OperationSchema, output: Record<string, unknown>, requestId: string): [string | Uint8Array, Record<string, string>] {
   const { protocol, xmlNamespace } = SERVICES[service];
   if (protocol === 'awsJson1_1') return [encodeJson(operation, output), { 'content-type': 'application/x-amz-json-1.1' }];
+  if (protocol === 'restJson1') {
+    const { body, headers } = encodeRestJson(operation, output);
+    return [body, { 'content-type': 'application/json', ...headers }];
+  }
   const { body, headers } = encodeXmlOutput(protocol, operation.name, operation.output, output, xmlNamespace, requestId);
   return [body, { 'content-type': 'text/xml', ...headers }];
 }
@@ -140,6 +146,7 @@ function missingParameter(service: ServiceName, member: string): ProtocolError {
     case 'route53':
       return new ProtocolError('InvalidInput', `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`);
     case 'ssm':
+    case 'scheduler':
       return new ProtocolError('ValidationException', `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`);
   }
 }

@@ -2,6 +2,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { lazyClients } from './lazy-clients';
 
 /** The AWS clients a job may use. Always passed in: shared code never builds its own. */
@@ -10,6 +11,8 @@ export interface Clients {
   route53: Route53Client;
   sns: SNSClient;
   ssm: SSMClient;
+  /** EventBridge Scheduler: the prune job's one-time continuation schedules. */
+  scheduler: SchedulerClient;
 }
 
 export interface ClientOptions {
@@ -28,5 +31,5 @@ export interface ClientOptions {
  * `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_EC2` etc., so pointing at an emulator needs no code.
  */
 export function createClients(options: ClientOptions = {}): Clients {
-  return lazyClients({ ec2: EC2Client, route53: Route53Client, sns: SNSClient, ssm: SSMClient }, options);
+  return lazyClients({ ec2: EC2Client, route53: Route53Client, sns: SNSClient, ssm: SSMClient, scheduler: SchedulerClient }, options);
 }

@@ -38,5 +38,8 @@ export function lazyClients(classes: ClientClasses, options: ClientOptions = {})
     get ssm() {
       return get('ssm');
     },
+    get scheduler() {
+      return get('scheduler');
+    },
   };
 }

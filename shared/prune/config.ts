@@ -1,14 +1,26 @@
 import { z } from 'zod';
 import { nonNegativeInt, positiveInt, scheduleExpression, tagMatch, timeZone, volumeId } from '../config/fields';
 import { refineScheduler, schedulerFields } from '../config/scheduler';
+import { parseDuration } from './freshness';
+
+/** `90m`, `36h`, `2d`: how long a volume may go without a new completed snapshot. */
+const staleAfter = z.string().refine((s) => parseDuration(s) !== undefined, { error: 'expected a duration such as 36h, 2d or 90m' });
 
 /** The retention fields, shared by `snapshot.policies[].retain` and `prune.volumes[]`. */
 const retainFields = {
-  /** The seed tool's rule: delete what is older than N days (unless another rule keeps it). */
+  /**
+   * The seed tool's rule: delete what is older than N days, counted from now (unless another rule
+   * keeps it). Suspended on a stale volume, so a stopped schedule does not erode history.
+   */
   olderThanDays: positiveInt.optional(),
+  /** Keep every snapshot taken within N days before the volume's newest completed one (restic --keep-within). */
+  keepWithinDays: positiveInt.optional(),
   /** Keep the newest N. */
   keepLast: positiveInt.optional(),
-  /** Grandfather-father-son: the newest snapshot in each of the last N hours/days/ISO weeks/months/years. */
+  /**
+   * Grandfather-father-son, restic-style: the newest snapshot of each of the N most recent
+   * hours/days/ISO weeks/months/years *that have a snapshot*.
+   */
   hourly: positiveInt.optional(),
   daily: positiveInt.optional(),
   weekly: positiveInt.optional(),
@@ -18,9 +30,14 @@ const retainFields = {
   minKeep: positiveInt.default(1),
   /** Time zone that decides where an hour, day, ISO week, month and year start. */
   timeZone: timeZone.default('UTC'),
+  /**
+   * The freshness guard: a volume with no completed snapshot for this long is stale (ACTION
+   * NEEDED, olderThanDays suspended). Default for a policy: its schedule interval × 1.5.
+   */
+  staleAfter: staleAfter.optional(),
 };
 
-const RULE_KEYS = ['olderThanDays', 'keepLast', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const;
+export const RULE_KEYS = ['olderThanDays', 'keepWithinDays', 'keepLast', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const;
 
 /**
  * A retention with no rule would keep only `minKeep` snapshots of every volume: almost certainly
@@ -56,6 +73,13 @@ export const pruneSchema = z
     maxDeletesPerRun: positiveInt.default(1000),
     /** Never delete a snapshot younger than this, whatever the rules say. */
     minAgeHours: nonNegativeInt.default(24),
+    /**
+     * A run that ends with deletions left schedules its own continuation a minute later (a
+     * one-time EventBridge Scheduler schedule), at most this many runs in a chain; 0 turns it off.
+     */
+    maxContinuationRuns: nonNegativeInt.default(24),
+    /** Snapshots that ended in state `error` (no data) are deleted once this old; they stay that long for the record. */
+    deleteErrorSnapshotsAfterDays: positiveInt.default(14),
     /** Volumes pruned by their own rule, whichever policy (if any) made their snapshots. */
     volumes: z.array(volumeRuleSchema).default([]),
     /**

@@ -3,10 +3,12 @@ import { TAG } from '../tags';
 import type { PruneConfig, Retain, VolumeRule } from './config';
 import type { SnapshotRow } from './plan-retention';
 import { filterChunks } from '../aws/filters';
+import { parseDuration } from './freshness';
 
 /** What the prune job looks at: policies with a `retain`, listed volumes, and the unmanaged selector. */
 export interface PruneScope {
-  policies: ReadonlyArray<{ name: string; retain: Retain }>;
+  /** `staleAfterMs`: the policy's freshness guard (its `staleAfter`, or its schedule interval × 1.5). */
+  policies: ReadonlyArray<{ name: string; retain: Retain; staleAfterMs?: number }>;
   volumes: readonly VolumeRule[];
   includeUnmanaged?: PruneConfig['includeUnmanaged'];
 }
@@ -17,6 +19,10 @@ export interface SnapshotGroup {
   scope: string;
   volumeId: string;
   retain: Retain;
+  /** Freshness guard of this group (undefined: none). */
+  staleAfterMs?: number;
+  /** The instance the volume's newest snapshot was taken from (`caretaker:instance`), for the report. */
+  instanceId?: string;
   rows: SnapshotRow[];
 }
 
@@ -84,15 +90,17 @@ export async function collectSnapshotGroups(pages: AsyncIterable<SnapshotPage>, 
       }
       const key = `${c.scope}|${row.volumeId}`;
       let group = state.groups.get(key);
-      if (!group) state.groups.set(key, (group = { scope: c.scope, volumeId: row.volumeId, retain: c.retain, rows: [] }));
+      if (!group) state.groups.set(key, (group = { scope: c.scope, volumeId: row.volumeId, retain: c.retain, staleAfterMs: c.staleAfterMs, rows: [] }));
       group.rows.push(row);
+      const instance = snapshot.Tags?.find((t) => t.Key === TAG.instance)?.Value;
+      if (instance) group.instanceId = instance;
     }
   }
   return state;
 }
 
 type Classification =
-  | { kind: 'candidate'; scope: string; retain: Retain; unmanaged: boolean; fromVolumeRule: boolean }
+  | { kind: 'candidate'; scope: string; retain: Retain; staleAfterMs?: number; unmanaged: boolean; fromVolumeRule: boolean }
   | { kind: 'foreign'; fromVolumeRule: true }
   | { kind: 'elsewhere'; fromVolumeRule: boolean };
 
@@ -102,7 +110,7 @@ type Classification =
  * other snapshots of a listed volume follow the volume's rule; unmanaged ones only when selected.
  */
 export function snapshotClassifier(scope: PruneScope): (snapshot: Snapshot, stream: SnapshotPage['stream']) => Classification {
-  const policies = new Map(scope.policies.map((p) => [p.name, p.retain]));
+  const policies = new Map(scope.policies.map((p) => [p.name, p]));
   const volumes = new Map(scope.volumes.map((v) => [v.volumeId, v]));
   const unmanagedVolumes = new Set(scope.includeUnmanaged?.volumeIds ?? []);
   const unmanagedTags = Object.entries(scope.includeUnmanaged?.tags ?? {});
@@ -113,14 +121,15 @@ export function snapshotClassifier(scope: PruneScope): (snapshot: Snapshot, stre
     const managed = tag(TAG.managed) === 'true';
     const policy = managed ? tag(TAG.policy) : undefined;
     const listed = volumes.get(volumeId);
-    const policyRetain = policy !== undefined ? policies.get(policy) : undefined;
-    if (policyRetain) {
+    const ofPolicy = policy !== undefined ? policies.get(policy) : undefined;
+    if (ofPolicy) {
       // The volume listing sees it too: count it there, plan it once, under its policy.
       if (stream === 'volume') return { kind: 'elsewhere', fromVolumeRule: true };
-      return { kind: 'candidate', scope: `policy ${policy}`, retain: policyRetain, unmanaged: false, fromVolumeRule: false };
+      return { kind: 'candidate', scope: `policy ${policy}`, retain: ofPolicy.retain, staleAfterMs: ofPolicy.staleAfterMs, unmanaged: false, fromVolumeRule: false };
     }
     if (!listed || stream !== 'volume') return { kind: 'elsewhere', fromVolumeRule: false };
-    if (managed) return { kind: 'candidate', scope: `volume ${volumeId}`, retain: listed, unmanaged: false, fromVolumeRule: true };
+    const staleAfterMs = volumeStaleAfterMs(listed);
+    if (managed) return { kind: 'candidate', scope: `volume ${volumeId}`, retain: listed, staleAfterMs, unmanaged: false, fromVolumeRule: true };
     const selected =
       unmanagedVolumes.has(volumeId) ||
       unmanagedTags.some(([key, values]) => {
@@ -128,8 +137,17 @@ export function snapshotClassifier(scope: PruneScope): (snapshot: Snapshot, stre
         return value !== undefined && (values.length === 0 || values.includes(value));
       });
     if (!selected) return { kind: 'foreign', fromVolumeRule: true };
-    return { kind: 'candidate', scope: `volume ${volumeId}`, retain: listed, unmanaged: true, fromVolumeRule: true };
+    return { kind: 'candidate', scope: `volume ${volumeId}`, retain: listed, staleAfterMs, unmanaged: true, fromVolumeRule: true };
   };
+}
+
+/**
+ * A listed volume has no schedule of ours: its guard is its `staleAfter`, else its `olderThanDays`
+ * window (once the newest snapshot is older than that, the seed rule would leave only minKeep).
+ */
+export function volumeStaleAfterMs(rule: Pick<Retain, 'staleAfter' | 'olderThanDays'>): number | undefined {
+  if (rule.staleAfter !== undefined) return parseDuration(rule.staleAfter);
+  return rule.olderThanDays !== undefined ? rule.olderThanDays * 86_400_000 : undefined;
 }
 
 

@@ -7,6 +7,13 @@ import { z } from 'zod';
 export const pruneEventSchema = z.strictObject({
   time: z.iso.datetime({ offset: true, error: 'expected the ISO 8601 time of the scheduled event' }).optional(),
   dryRun: z.boolean({ error: 'expected true or false' }).optional(),
+  /** Set by a continuation schedule (see continuation.ts): which chain, which run of it. */
+  continuation: z
+    .strictObject({
+      origin: z.string().min(1).max(64),
+      run: z.number().int().min(2, { error: 'expected a run number ≥ 2' }).max(1000),
+    })
+    .optional(),
 });
 
 export type PruneEvent = z.infer<typeof pruneEventSchema>;

@@ -1,5 +1,6 @@
 import type { Decision } from '../engine/types';
 import type { Retain } from './config';
+import { assessFreshness, type Freshness } from './freshness';
 import { bucketKey, bucketLabel, type Granularity, GRANULARITIES } from './time-buckets';
 
 const HOUR = 3_600_000;
@@ -10,7 +11,7 @@ export interface SnapshotRow {
   id: string;
   volumeId: string;
   startMs: number;
-  /** `pending`, `completed`, `error`, ... only `completed` snapshots are ever deleted. */
+  /** `pending`, `completed`, `error`, ... only `completed` snapshots are deleted by retention; `error` ones after an age. */
   state: string;
   sizeGiB: number;
   /** Tagged `caretaker:keep` (any value). */
@@ -25,13 +26,16 @@ export type KeepRule =
   | 'keep-tag'
   | 'ami'
   | 'min-age'
+  | 'future'
+  | 'stale-volume'
   | 'min-keep'
   | 'keep-last'
   | Granularity
+  | 'keep-within'
   | 'newer-than';
 
-/** Rules that condemn one: the seed's age limit, or "no retention rule keeps it". */
-export type CondemnRule = 'older-than' | 'outside-retention';
+/** Rules that condemn one: the seed's age limit, "no retention rule keeps it", or a failed snapshot past its age. */
+export type CondemnRule = 'older-than' | 'outside-retention' | 'error-snapshot';
 
 /** Payload of a prune decision: enough to apply it and to total the report. */
 export interface PruneItem {
@@ -55,12 +59,27 @@ export interface RetentionContext {
   minAgeHours: number;
   /** Snapshots referenced by an AMI's block device mappings. */
   amiSnapshotIds: ReadonlySet<string>;
+  /**
+   * Freshness guard: a volume whose newest completed snapshot is older than this is stale, and
+   * the seed's now-relative `olderThanDays` deletes nothing on it. Undefined: no guard.
+   */
+  staleAfterMs?: number;
+  /** Snapshots in state `error` older than this are deleted (they hold no data); undefined: kept. */
+  errorMaxAgeMs?: number;
 }
 
 /**
  * Plans one source volume's snapshots under one retention: PURE (no clock, no AWS). A snapshot is
  * deleted only when no rule keeps it; each survivor names every rule that keeps it, each deletion
  * the rule that condemned it.
+ *
+ * Counting rules follow restic's `forget` (and sanoid): walking the volume's completed snapshots
+ * newest first, `daily: 7` keeps the newest snapshot of each of the 7 most recent local days
+ * *that have a snapshot*, however long ago those days were; `keepLast: N` keeps the newest N;
+ * `keepWithinDays: N` keeps those taken within N days before the volume's newest completed
+ * snapshot (restic `--keep-within`). None of them moves with `now`, so a schedule that stops never
+ * erodes what they keep. Only the seed's `olderThanDays` counts from `now`, and it is suspended on
+ * a stale volume (see {@link assessFreshness}).
  *
  * @example
  * planRetention(rows, { keepLast: 3, daily: 7, minKeep: 1, timeZone: 'UTC' }, { now, minAgeHours: 24, amiSnapshotIds: new Set() })
@@ -80,34 +99,52 @@ export function planRetention(rows: readonly SnapshotRow[], retain: RetentionRul
     r.push(rule);
     labels.get(row.id)!.push(label);
   };
+  const expiredErrors = new Set<string>();
 
-  // Count-based rules look at completed snapshots only: a pending one may still fail.
-  const completed = sorted.filter((s) => s.state === 'completed');
   for (const row of sorted) {
-    if (row.state !== 'completed') keep(row, 'not-completed', `state ${row.state}`);
+    if (row.state === 'error' && ctx.errorMaxAgeMs !== undefined && now - row.startMs > ctx.errorMaxAgeMs) expiredErrors.add(row.id);
+    else if (row.state !== 'completed') keep(row, 'not-completed', `state ${row.state}`);
     if (row.keepTag) keep(row, 'keep-tag', 'tagged caretaker:keep');
     if (ctx.amiSnapshotIds.has(row.id)) keep(row, 'ami', 'used by an AMI');
-    if (now - row.startMs < ctx.minAgeHours * HOUR) keep(row, 'min-age', `younger than minAgeHours ${ctx.minAgeHours}`);
+    // A clock ahead of ours (or a bad StartTime) is kept and reported, never a reference point.
+    if (row.startMs > now) keep(row, 'future', 'start time in the future');
+    else if (now - row.startMs < ctx.minAgeHours * HOUR) keep(row, 'min-age', `younger than minAgeHours ${ctx.minAgeHours}`);
   }
+  // Counting rules look at completed snapshots only (a pending one may still fail, an error one
+  // holds nothing), and not at future-dated ones, so they cannot push real ones out.
+  const completed = sorted.filter((s) => s.state === 'completed' && s.startMs <= now);
+  const freshness = assessFreshness(sorted, ctx.staleAfterMs, now);
   completed.slice(0, retain.minKeep).forEach((row) => keep(row, 'min-keep', `newest ${retain.minKeep} (minKeep)`));
   if (retain.keepLast !== undefined) completed.slice(0, retain.keepLast).forEach((row) => keep(row, 'keep-last', `keepLast ${retain.keepLast}`));
   for (const granularity of GRANULARITIES) {
     const count = retain[granularity];
     if (count === undefined) continue;
-    const current = bucketKey(now, granularity, retain.timeZone);
-    const claimed = new Set<number>();
+    // restic: walk newest first; each snapshot in a period not seen yet is that period's newest.
+    let last: number | undefined;
+    let left = count;
     for (const row of completed) {
+      if (left === 0) break;
       const key = bucketKey(row.startMs, granularity, retain.timeZone);
-      // Calendar buckets relative to now: (current − count, current]. Newest first, so the first
-      // snapshot seen in a bucket is its newest.
-      if (key <= current - count || key > current || claimed.has(key)) continue;
-      claimed.add(key);
+      if (key === last) continue;
+      last = key;
+      left--;
       keep(row, granularity, `${granularity} ${bucketLabel(key, granularity)}`);
     }
   }
-  if (retain.olderThanDays !== undefined) {
+  const newest = completed[0];
+  if (retain.keepWithinDays !== undefined && newest) {
     for (const row of completed) {
-      if (now - row.startMs <= retain.olderThanDays * DAY) keep(row, 'newer-than', `not older than ${retain.olderThanDays} days`);
+      if (newest.startMs - row.startMs > retain.keepWithinDays * DAY) break;
+      keep(row, 'keep-within', `within ${retain.keepWithinDays} days of the newest (${newest.id})`);
+    }
+  }
+  if (retain.olderThanDays !== undefined) {
+    if (freshness.stale) {
+      for (const row of completed) keep(row, 'stale-volume', staleLabel(freshness));
+    } else {
+      for (const row of completed) {
+        if (now - row.startMs <= retain.olderThanDays * DAY) keep(row, 'newer-than', `not older than ${retain.olderThanDays} days`);
+      }
     }
   }
 
@@ -119,13 +156,22 @@ export function planRetention(rows: readonly SnapshotRow[], retain: RetentionRul
     if (rules) {
       return { target: row.id, action: 'skip', reason: `${prefix}kept: ${labels.get(row.id)!.join(', ')}`, payload: { ...item, rules } };
     }
+    if (expiredErrors.has(row.id)) {
+      const days = Math.round(ctx.errorMaxAgeMs! / DAY);
+      return { target: row.id, action: DELETE_ACTION, reason: `${prefix}snapshot in state error, older than ${days} day(s) (prune.deleteErrorSnapshotsAfterDays)`, payload: { ...item, rules: ['error-snapshot'] } };
+    }
     return { target: row.id, action: DELETE_ACTION, reason: `${prefix}${condemn.reason}`, payload: { ...item, rules: [condemn.rule] } };
   });
 }
 
+function staleLabel(f: Freshness): string {
+  const last = f.newestCompleted ? `newest completed ${new Date(f.newestCompleted.startMs).toISOString()}` : 'no completed snapshot';
+  return `volume stale (${last}): olderThanDays suspended`;
+}
+
 /** The one rule a deletion is charged to, in the words of the config. */
 function condemnation(retain: RetentionRules): { rule: CondemnRule; reason: string } {
-  const others = (['keepLast', ...GRANULARITIES] as const)
+  const others = (['keepLast', ...GRANULARITIES, 'keepWithinDays'] as const)
     .filter((k) => retain[k] !== undefined)
     .map((k) => `${k} ${retain[k]}`);
   const also = others.length ? `, outside ${others.join(', ')}` : '';

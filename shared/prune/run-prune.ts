@@ -12,6 +12,8 @@ import { checkListedVolumes } from './describe-listed-volumes';
 import { collectSnapshotGroups, describeSnapshotPages, interner, type PruneScope, type PruneState } from './describe-snapshots';
 import { DELETE_ACTION, planRetention, type PruneDecision } from './plan-retention';
 import { FOREIGN_REASON, summarizePrune } from './summarize-prune';
+import { type ContinuationTarget, scheduleContinuation } from './continuation';
+import { assessFreshness, policyStaleAfterMs, staleVolumeItem } from './freshness';
 
 /** DeleteSnapshot's AWS token bucket (GUIDE §3). */
 export const DELETE_SNAPSHOT_BUCKET = { capacity: 100, refillPerSecond: 5 } as const;
@@ -35,6 +37,8 @@ export interface PruneOptions {
   safetyMarginMs?: number;
   /** Client-side pacing (default {@link DELETE_PACING}: 95 burst, 5/s). */
   rate?: { capacity: number; refillPerSecond: number };
+  /** Lets a run that leaves a backlog schedule the next one (the Lambda handler sets it). */
+  continuation?: ContinuationTarget;
 }
 
 /**
@@ -78,10 +82,14 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
   // soon as it is planned (rows and decisions are never all alive at once).
   const intern = interner();
   const ruleLists = new Map<string, PruneDecision['payload']['rules']>();
+  const now = ctx.now.getTime();
+  const errorMaxAgeMs = config.prune.deleteErrorSnapshotsAfterDays * 86_400_000;
+  let future = 0;
   for (const [key, group] of state.groups) {
     volumes.add(group.volumeId);
     const scopeGroup = reportGroup(group.scope);
-    for (const d of planRetention(group.rows, group.retain, { now: ctx.now, minAgeHours: config.prune.minAgeHours, amiSnapshotIds })) {
+    const planned = planRetention(group.rows, group.retain, { now: ctx.now, minAgeHours: config.prune.minAgeHours, amiSnapshotIds, staleAfterMs: group.staleAfterMs, errorMaxAgeMs });
+    for (const d of planned) {
       d.reason = intern(d.reason);
       d.group = scopeGroup;
       const rules = d.payload.rules.join(',');
@@ -89,8 +97,12 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
       d.payload.rules = ruleLists.get(rules)!;
       decisions.push(d);
     }
+    const freshness = assessFreshness(group.rows, group.staleAfterMs, now);
+    if (freshness.stale) (report.actionNeeded ??= []).push(staleVolumeItem({ ...group, freshness }, now));
+    for (const row of group.rows) if (row.startMs > now) future++;
     state.groups.delete(key);
   }
+  if (future > 0) report.notes.push(`${future} snapshot(s) have a start time in the future (a clock ahead of ours): kept, and not counted by any rule.`);
   for (const row of state.foreign) volumes.add(row.volumeId);
   const facts = { pages: state.pages, volumes: volumes.size, amiSnapshots: amiSnapshotIds.size, foreign: state.foreign.length };
   const foreign = state.foreign.map((row) => ({ target: row.id, action: 'skip', reason: FOREIGN_REASON, group: UNMANAGED_GROUP }));
@@ -126,6 +138,7 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
     report.remaining = notStarted.length;
   }
   report.notes.push(...summarizePrune(report, decisions, facts));
+  await scheduleContinuation(ctx, report, options.continuation, config.prune.maxContinuationRuns);
   return finishReport(report, ctx);
 }
 
@@ -141,7 +154,7 @@ function reportGroup(scope: string): string {
 export function pruneScope(config: Pick<Config, 'snapshot' | 'prune'>, options: PruneOptions): PruneScope {
   if (options.volumes) return { policies: [], volumes: options.volumes, includeUnmanaged: config.prune.includeUnmanaged };
   return {
-    policies: config.snapshot.policies.flatMap((p) => (p.retain ? [{ name: p.name, retain: p.retain }] : [])),
+    policies: config.snapshot.policies.flatMap((p) => (p.retain ? [{ name: p.name, retain: p.retain, staleAfterMs: policyStaleAfterMs(p) }] : [])),
     volumes: config.prune.volumes,
     includeUnmanaged: config.prune.includeUnmanaged,
   };

@@ -1,34 +1,34 @@
 /**
  * Calendar buckets for grandfather-father-son retention, in any IANA time zone (Intl only).
  * Every bucket is a whole number on a continuous scale (local hours, days, ISO weeks, months,
- * years since the epoch), so "the last N days" is simply the keys in (today − N, today].
+ * years since the epoch), so consecutive periods are consecutive numbers.
+ *
+ * Offsets are exact to the second: tzdb changes offsets at any second (America/Goose_Bay and
+ * America/St_Johns changed at 00:01 local, LMT offsets have seconds), so nothing here assumes a
+ * quarter-hour grid. The only assumption is that a zone changes its offset at most once within
+ * one UTC hour, which every zone in the IANA database satisfies (test/prune/time-buckets.test.ts
+ * checks every zone the runtime knows against Intl directly).
  */
 
 export type Granularity = 'hourly' | 'daily' | 'weekly' | 'monthly' | 'yearly';
 
 export const GRANULARITIES: readonly Granularity[] = ['hourly', 'daily', 'weekly', 'monthly', 'yearly'];
 
+const SECOND = 1000;
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
-/** Offsets only change on whole quarter-hours, so one lookup per quarter-hour is exact. */
-const QUARTER = 900_000;
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
-const offsets = new Map<string, Map<number, number>>();
+/** Per zone and UTC hour: the offset at its start, and where (if anywhere) it changes within the hour. */
+const hours = new Map<string, Map<number, { before: number; changeAt: number; after: number }>>();
 
-/** Local time minus UTC at `ms`, in ms (Europe/Berlin in summer: +7,200,000). */
-export function zoneOffsetMs(ms: number, timeZone: string): number {
-  if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return 0;
-  let cache = offsets.get(timeZone);
-  if (!cache) offsets.set(timeZone, (cache = new Map()));
-  const slot = Math.floor(ms / QUARTER);
-  const hit = cache.get(slot);
-  if (hit !== undefined) return hit;
+function formatter(timeZone: string): Intl.DateTimeFormat {
   let fmt = formatters.get(timeZone);
   if (!fmt) {
     fmt = new Intl.DateTimeFormat('en-US', {
       timeZone,
       hourCycle: 'h23',
+      era: 'short',
       year: 'numeric',
       month: 'numeric',
       day: 'numeric',
@@ -38,14 +38,49 @@ export function zoneOffsetMs(ms: number, timeZone: string): number {
     });
     formatters.set(timeZone, fmt);
   }
-  const at = slot * QUARTER;
-  const p: Record<string, number> = {};
-  for (const part of fmt.formatToParts(at)) if (part.type !== 'literal') p[part.type] = Number(part.value);
-  const local = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
-  const offset = local - at;
-  if (cache.size > 100_000) cache.clear();
-  cache.set(slot, offset);
-  return offset;
+  return fmt;
+}
+
+/** The offset at a whole second, straight from Intl (slow: one formatToParts). */
+export function intlOffsetMs(secondMs: number, timeZone: string): number {
+  const p: Record<string, string> = {};
+  for (const part of formatter(timeZone).formatToParts(secondMs)) if (part.type !== 'literal') p[part.type] = part.value;
+  const year = p.era === 'BC' || p.era === 'B' ? 1 - Number(p.year) : Number(p.year);
+  const local = Date.UTC(2000, Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second));
+  // Date.UTC maps years 0-99 to 1900-1999: set the year separately.
+  const d = new Date(local);
+  d.setUTCFullYear(year);
+  return d.getTime() - secondMs;
+}
+
+/** Local time minus UTC at `ms`, in ms (Europe/Berlin in summer: +7,200,000). */
+export function zoneOffsetMs(ms: number, timeZone: string): number {
+  if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return 0;
+  let cache = hours.get(timeZone);
+  if (!cache) hours.set(timeZone, (cache = new Map()));
+  const hour = Math.floor(ms / HOUR);
+  let h = cache.get(hour);
+  if (!h) {
+    const start = hour * HOUR;
+    const before = intlOffsetMs(start, timeZone);
+    const after = intlOffsetMs(start + HOUR - SECOND, timeZone);
+    let changeAt = start + HOUR;
+    if (after !== before) {
+      // Binary search for the first second with the new offset (tzdb changes on whole seconds).
+      let lo = 0; // seconds into the hour known to have `before`
+      let hi = 3599; // known to have `after`
+      while (hi - lo > 1) {
+        const mid = (lo + hi) >> 1;
+        if (intlOffsetMs(start + mid * SECOND, timeZone) === before) lo = mid;
+        else hi = mid;
+      }
+      changeAt = start + hi * SECOND;
+    }
+    h = { before, changeAt, after };
+    if (cache.size > 200_000) cache.clear();
+    cache.set(hour, h);
+  }
+  return ms < h.changeAt ? h.before : h.after;
 }
 
 /**

@@ -101,9 +101,10 @@ function snapshotDetails(out: CreateSnapshotsCommandOutput): Record<string, stri
   return { snapshots: (out.Snapshots ?? []).map((s) => `${s.VolumeId}→${s.SnapshotId}`).join(', ') };
 }
 
-/** This instance's snapshots for the decision's slot (a handful: no paging needed). */
+/** This instance's snapshots for the decision's slot and attempt (a handful: no paging needed). */
 async function slotSnapshotsOf(ctx: JobContext, p: NonNullable<SnapshotDecision['payload']>): Promise<string[]> {
   const tag = (key: string) => p.tags.find((t) => t.Key === key)?.Value ?? '';
+  const attempt = tag(TAG.attempt) || '1';
   const out = await ctx.clients.ec2.send(
     new DescribeSnapshotsCommand({
       OwnerIds: ['self'],
@@ -114,5 +115,6 @@ async function slotSnapshotsOf(ctx: JobContext, p: NonNullable<SnapshotDecision[
       ],
     }),
   );
-  return (out.Snapshots ?? []).map((s) => s.SnapshotId!);
+  // A retry must not mistake the first attempt's failed snapshots for a concurrent run's work.
+  return (out.Snapshots ?? []).filter((s) => (s.Tags?.find((t) => t.Key === TAG.attempt)?.Value ?? '1') === attempt).map((s) => s.SnapshotId!);
 }

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { instanceId, positiveInt, scheduleExpression, tagMatch, tagSet } from '../config/fields';
-import { retainSchema } from '../prune/config';
+import { type Retain, retainSchema } from '../prune/config';
 import { refineScheduler, schedulerFields } from '../config/scheduler';
+import { formatDuration, parseDuration } from '../prune/freshness';
+import { scheduleIntervalMs } from './schedule-interval';
 
 export const snapshotPolicySchema = z
   .strictObject({
@@ -46,7 +48,46 @@ export const snapshotPolicySchema = z
     error: 'consistency: application needs an application: { document } block naming the SSM document',
     path: ['application'],
   })
-  .superRefine((p, ctx) => refineScheduler(p, ctx));
+  .superRefine((p, ctx) => {
+    refineScheduler(p, ctx);
+    if (p.retain) checkRetainAgainstSchedule(p.retain, p.schedule, ctx);
+  });
+
+/**
+ * A retention that cannot work with its schedule is refused, naming the field: a `staleAfter`
+ * shorter than the schedule interval (every volume would be stale between two runs), a cron the
+ * interval cannot be derived from without a `staleAfter`, and age windows shorter than the
+ * interval as the only rules (they would keep nothing beyond minKeep).
+ */
+function checkRetainAgainstSchedule(retain: Retain, schedule: string, ctx: z.RefinementCtx): void {
+  const interval = scheduleIntervalMs(schedule);
+  if (interval === undefined) {
+    if (retain.staleAfter === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['retain', 'staleAfter'], message: `set staleAfter: the interval of ${schedule} (L, W or #) cannot be derived for the freshness guard` });
+    }
+    return;
+  }
+  const stale = retain.staleAfter !== undefined ? parseDuration(retain.staleAfter) : undefined;
+  if (stale !== undefined && stale < interval) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['retain', 'staleAfter'],
+      message: `${retain.staleAfter} is shorter than the schedule interval (${formatDuration(interval)} for ${schedule}): every volume would be stale between two runs`,
+    });
+  }
+  const counting = retain.keepLast !== undefined || ['hourly', 'daily', 'weekly', 'monthly', 'yearly'].some((k) => retain[k as keyof Retain] !== undefined);
+  if (counting) return;
+  for (const key of ['olderThanDays', 'keepWithinDays'] as const) {
+    const days = retain[key];
+    if (days !== undefined && days * 86_400_000 < interval) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['retain', key],
+        message: `${key} ${days} is shorter than the schedule interval (${formatDuration(interval)}): it would keep nothing beyond minKeep; lengthen it or add keepLast`,
+      });
+    }
+  }
+}
 
 export type SnapshotPolicy = z.infer<typeof snapshotPolicySchema>;
 

@@ -11,6 +11,7 @@ import type { JobContext } from '../engine/types';
 import { TAG } from '../tags';
 import type { SnapshotPolicy } from './config';
 import { filterChunks } from '../aws/filters';
+import { describeVolumeHistory, type VolumeHistory } from './describe-history';
 
 /** What the snapshot planner needs to know about the account. */
 export interface FleetState {
@@ -26,6 +27,8 @@ export interface FleetState {
   slotSnapshots: Snapshot[];
   /** Pending snapshots per volume (AWS allows 5, 1 for st1/sc1). */
   pendingByVolume: Map<string, number>;
+  /** Each attached volume's past snapshots under this policy: freshness and how the last attempt ended. */
+  history: Map<string, VolumeHistory>;
 }
 
 
@@ -79,5 +82,6 @@ export async function describeFleet(ctx: JobContext, policy: SnapshotPolicy, slo
     for (const s of page.Snapshots ?? []) pendingByVolume.set(s.VolumeId!, (pendingByVolume.get(s.VolumeId!) ?? 0) + 1);
   }
   const missingIds = policy.selector.instanceIds.filter((id) => !instances.has(id));
-  return { policy, slot, instances: [...instances.values()], missingIds, volumes, slotSnapshots, pendingByVolume };
+  const history = await describeVolumeHistory(ec2, policy.name, [...volumes.keys()], ctx.now.getTime());
+  return { policy, slot, instances: [...instances.values()], missingIds, volumes, slotSnapshots, pendingByVolume, history };
 }

@@ -1,4 +1,4 @@
-import type { Instance, Tag, Volume } from '@aws-sdk/client-ec2';
+import type { Instance, Snapshot, Tag, Volume } from '@aws-sdk/client-ec2';
 import type { Decision } from '../engine/types';
 import { TAG } from '../tags';
 import type { FleetState } from './describe-fleet';
@@ -54,10 +54,10 @@ const skip = (target: string, reason: string): SnapshotDecision => ({ target, ac
  */
 export function planSnapshots(state: FleetState): SnapshotDecision[] {
   const { policy, slot } = state;
-  const done = new Map<string, string[]>();
+  const done = new Map<string, Snapshot[]>();
   for (const s of state.slotSnapshots) {
     const id = tagValue(s.Tags, TAG.instance);
-    if (id) done.set(id, [...(done.get(id) ?? []), s.SnapshotId!]);
+    if (id) done.set(id, [...(done.get(id) ?? []), s]);
   }
   const decisions: SnapshotDecision[] = state.missingIds.map((id) => skip(id, 'instance not found (listed in selector.instanceIds)'));
   for (const instance of state.instances) {
@@ -68,11 +68,20 @@ export function planSnapshots(state: FleetState): SnapshotDecision[] {
       decisions.push(skip(id, `instance is ${stateName}`));
       continue;
     }
-    const already = done.get(id);
-    if (already) {
-      decisions.push(skip(id, `already snapshotted for slot ${slot} (${already.join(', ')})`));
+    const outcome = slotOutcome(done.get(id));
+    if (outcome.kind === 'done') {
+      decisions.push(skip(id, `already snapshotted for slot ${slot} (${outcome.ids.join(', ')})`));
       continue;
     }
+    if (outcome.kind === 'in-progress') {
+      decisions.push(skip(id, `slot ${slot} in progress: ${outcome.ids.join(', ')} still pending`));
+      continue;
+    }
+    if (outcome.kind === 'gave-up') {
+      decisions.push(skip(id, `slot ${slot}: the retry ended in error too (${outcome.ids.join(', ')}); not retried again`));
+      continue;
+    }
+    const attempt = outcome.kind === 'retry' ? 2 : 1;
     const attached = (instance.BlockDeviceMappings ?? [])
       .filter((m) => m.Ebs?.VolumeId)
       .map((m) => ({ device: m.DeviceName!, volume: state.volumes.get(m.Ebs!.VolumeId!) ?? ({ VolumeId: m.Ebs!.VolumeId } as Volume) }));
@@ -111,10 +120,11 @@ export function planSnapshots(state: FleetState): SnapshotDecision[] {
       continue;
     }
     const name = tagValue(instance.Tags, 'Name') ?? id;
+    const retry = outcome.kind === 'retry' ? `retry of ${outcome.ids.join(', ')} (ended in error); ` : '';
     decisions.push({
       target: id,
       action: 'snapshot',
-      reason: `${included.length} volume(s)${excluded.length ? `; excluded ${excluded.join(', ')}` : ''}`,
+      reason: `${retry}${included.length} volume(s)${excluded.length ? `; excluded ${excluded.join(', ')}` : ''}`,
       payload: {
         instanceId: id,
         instanceName: name,
@@ -129,9 +139,30 @@ export function planSnapshots(state: FleetState): SnapshotDecision[] {
           { Key: TAG.policy, Value: policy.name },
           { Key: TAG.slot, Value: slot },
           { Key: TAG.instance, Value: id },
+          ...(attempt > 1 ? [{ Key: TAG.attempt, Value: String(attempt) }] : []),
         ],
       },
     });
   }
   return decisions;
+}
+
+type SlotOutcome =
+  | { kind: 'none' }
+  | { kind: 'done' | 'in-progress' | 'retry' | 'gave-up'; ids: string[] };
+
+/**
+ * Where an instance stands in the slot, from its latest attempt's snapshots: a slot is done only
+ * when they all completed; one that ended in `error` is retried once in the same slot (attempt 2).
+ */
+export function slotOutcome(snapshots: readonly Snapshot[] | undefined): SlotOutcome {
+  if (!snapshots?.length) return { kind: 'none' };
+  const attemptOf = (s: Snapshot) => Number(tagValue(s.Tags, TAG.attempt) ?? 1);
+  const latest = Math.max(...snapshots.map(attemptOf));
+  const current = snapshots.filter((s) => attemptOf(s) === latest);
+  const failed = current.filter((s) => s.State === 'error').map((s) => s.SnapshotId!);
+  if (failed.length) return { kind: latest >= 2 ? 'gave-up' : 'retry', ids: failed };
+  const pending = current.filter((s) => s.State !== 'completed').map((s) => s.SnapshotId!);
+  if (pending.length) return { kind: 'in-progress', ids: pending };
+  return { kind: 'done', ids: current.map((s) => s.SnapshotId!) };
 }

@@ -8,6 +8,7 @@ import type { SnapshotPolicy } from './config';
 import { describeFleet, type FleetState } from './describe-fleet';
 import { planSnapshots, type SnapshotPayload } from './plan-snapshots';
 import { scheduleSlot } from './slot';
+import { outcomeActions, slotLine } from './verify-outcomes';
 
 export interface SnapshotOptions {
   policy: string;
@@ -54,8 +55,12 @@ export async function runSnapshot(ctx: JobContext, config: Config, options: Snap
       summarize: (report, state) => {
         const created = report.results.reduce((n, r) => n + (typeof r.details?.snapshots === 'string' ? r.details.snapshots.split(', ').length : 0), 0);
         const fallbacks = report.results.filter((r) => r.reason.includes('fell back to crash-consistent')).length;
+        const actions = outcomeActions(state, ctx.now.getTime());
+        if (actions.length) report.actionNeeded = [...(report.actionNeeded ?? []), ...actions];
+        const started = report.results.filter((r) => r.action === 'snapshot' && r.outcome === 'done').length;
         return [
           `Policy ${policy.name}, slot ${slot}: ${state.instances.length} instance(s) matched, ${created} snapshot(s) created.`,
+          slotLine(state, started),
           ...(fallbacks ? [`${fallbacks} instance(s) fell back to crash-consistent snapshots: their pre script failed.`] : []),
           ...(state.instances.length === 0 && state.missingIds.length === 0 ? ['The selector matched no instance: check the policy selector and instance tags.'] : []),
         ];

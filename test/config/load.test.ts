@@ -56,7 +56,7 @@ describe('config', () => {
 
   it('rejects a retention with no rule', () => {
     expect(problems(`snapshot:\n  policies:${policy('      retain: { minKeep: 2 }')}`)).toEqual([
-      'snapshot.policies[0].retain: set at least one of olderThanDays, keepLast, hourly, daily, weekly, monthly, yearly',
+      'snapshot.policies[0].retain: set at least one of olderThanDays, keepWithinDays, keepLast, hourly, daily, weekly, monthly, yearly',
     ]);
   });
 });

@@ -2,13 +2,13 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 
 const require = createRequire(import.meta.url);
-const { pruneStatements } = require('../../deploy/iam.cjs') as { pruneStatements: (config: object) => Array<{ Sid: string; Effect: string; Condition?: unknown }> };
+const { pruneStatements } = require('../../deploy/iam.cjs') as { pruneStatements: (config: object, functionName?: string) => Array<{ Sid: string; Effect: string; Condition?: unknown }> };
 const volume = (id: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:volume/${id}` });
 
 describe('prune-snapshots IAM', () => {
   it('conditions DeleteSnapshot on the managed tag, and never deletes what caretaker:keep holds', () => {
     const statements = pruneStatements({ prune: {} });
-    expect(statements.map((s) => s.Sid)).toEqual(['DescribeSnapshotsImagesVolumes', 'DeleteOnlyManagedSnapshots', 'NeverDeleteKeptSnapshots']);
+    expect(statements.map((s) => s.Sid)).toEqual(['DescribeSnapshotsImagesVolumes', 'DeleteOnlyManagedSnapshots', 'NeverDeleteKeptSnapshots', 'ScheduleOwnContinuation', 'PassContinuationRoleToScheduler']);
     expect(statements[1]).toMatchObject({ Condition: { StringEquals: { 'aws:ResourceTag/caretaker:managed': 'true' } } });
     expect(statements[2]).toMatchObject({ Effect: 'Deny', Condition: { Null: { 'aws:ResourceTag/caretaker:keep': 'false' } } });
   });
@@ -17,7 +17,7 @@ describe('prune-snapshots IAM', () => {
     const statements = pruneStatements({
       prune: { volumes: [{ volumeId: 'vol-0123456789abcdef0' }, { volumeId: 'vol-0123456789abcdef1' }], includeUnmanaged: { volumeIds: ['vol-0123456789abcdef0'], tags: { team: ['db'], backup: [] } } },
     });
-    expect(statements.slice(3)).toEqual([
+    expect(statements.slice(5)).toEqual([
       expect.objectContaining({ Sid: 'DeleteUnmanagedSnapshotsOfListedVolumes', Condition: { ArnEquals: { 'ec2:ParentVolume': [volume('vol-0123456789abcdef0')] } } }),
       expect.objectContaining({
         Sid: 'DeleteUnmanagedTaggedSnapshots0',
@@ -28,5 +28,15 @@ describe('prune-snapshots IAM', () => {
         Condition: { ArnEquals: { 'ec2:ParentVolume': [volume('vol-0123456789abcdef0'), volume('vol-0123456789abcdef1')] }, Null: { 'aws:ResourceTag/backup': 'false' } },
       }),
     ]);
+  });
+
+  it('may create only its own continuation schedules and pass only its continuation role, only to Scheduler', () => {
+    const [, , , schedule, pass] = pruneStatements({ prune: {} }, 'ec2-caretaker-prod-prune-snapshots');
+    expect(schedule).toMatchObject({ Sid: 'ScheduleOwnContinuation', Action: ['scheduler:CreateSchedule'], Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/default/ec2-caretaker-prod-prune-snapshots-*' } });
+    expect(pass).toMatchObject({
+      Sid: 'PassContinuationRoleToScheduler',
+      Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/ec2-caretaker-prod-prune-snapshots-continue' },
+      Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+    });
   });
 });

@@ -49,6 +49,17 @@ describe('packaged CloudFormation template', () => {
     ]);
   });
 
+  it("routes EBS's failed-snapshot events (single and multi-volume) to snapshot-volumes, and no completed ones", () => {
+    const rules = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule' && JSON.stringify(r.Properties.Targets).includes('SnapshotDashvolumesLambdaFunction'));
+    expect(rules.map((r) => r.Properties.EventPattern).filter(Boolean)).toEqual([
+      {
+        source: ['aws.ec2'],
+        'detail-type': ['EBS Snapshot Notification', 'EBS Multi-Volume Snapshots Completion Status'],
+        detail: { event: ['createSnapshot', 'createSnapshots'], result: ['failed'] },
+      },
+    ]);
+  });
+
   it('triggers replace-degraded from the scan schedule and from AWS Health events with the one list of codes', () => {
     const rules = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule' && JSON.stringify(r.Properties.Targets).includes('ReplaceDashdegradedLambdaFunction'));
     expect(rules.map((r) => r.Properties.ScheduleExpression ?? r.Properties.EventPattern)).toEqual([
@@ -149,7 +160,7 @@ describe('packaged CloudFormation template', () => {
   });
 
   it('prune-snapshots may delete only managed snapshots (the shipped config selects no unmanaged ones)', () => {
-    expect(statementsOf('PruneSnapshotsRole').slice(4)).toEqual([
+    expect(statementsOf('PruneSnapshotsRole').slice(4, 6)).toEqual([
       { Sid: 'DescribeSnapshotsImagesVolumes', Effect: 'Allow', Action: ['ec2:DescribeSnapshots', 'ec2:DescribeImages', 'ec2:DescribeVolumes'], Resource: '*' },
       {
         Sid: 'DeleteOnlyManagedSnapshots',

@@ -34,13 +34,36 @@ describe('prune config', () => {
     expect(config.snapshot.policies[0]!.retain).toMatchObject({ daily: 7, minKeep: 1, timeZone: 'Europe/Berlin' });
   });
 
+  it('rejects a staleAfter shorter than the schedule, naming the field', () => {
+    expect(problems(policy('{ daily: 7, staleAfter: 12h }'))).toEqual([
+      'snapshot.policies[0].retain.staleAfter: 12h is shorter than the schedule interval (1d for cron(0 3 * * ? *)): every volume would be stale between two runs',
+    ]);
+    expect(problems(policy('{ daily: 7, staleAfter: soon }'))).toEqual(['snapshot.policies[0].retain.staleAfter: expected a duration such as 36h, 2d or 90m']);
+    expect(parseConfigText(policy('{ daily: 7, staleAfter: 2d }')).snapshot.policies[0]!.retain!.staleAfter).toBe('2d');
+  });
+
+  it('rejects age windows shorter than the schedule as the only rules: they would keep nothing beyond minKeep', () => {
+    const weekly = policy('{ olderThanDays: 3 }').replace('cron(0 3 * * ? *)', 'rate(7 days)');
+    expect(problems(weekly)).toEqual([
+      'snapshot.policies[0].retain.olderThanDays: olderThanDays 3 is shorter than the schedule interval (7d): it would keep nothing beyond minKeep; lengthen it or add keepLast',
+    ]);
+    expect(() => parseConfigText(policy('{ olderThanDays: 3, keepLast: 2 }').replace('cron(0 3 * * ? *)', 'rate(7 days)'))).not.toThrow();
+  });
+
+  it('rejects an unknown time zone and asks for staleAfter when the cron interval cannot be derived', () => {
+    expect(problems(policy('{ daily: 7, timeZone: Mars/Olympus }'))).toEqual(['snapshot.policies[0].retain.timeZone: expected an IANA time zone such as UTC or Europe/Berlin']);
+    expect(problems(policy('{ daily: 7 }').replace('cron(0 3 * * ? *)', 'cron(0 3 L * ? *)'))).toEqual([
+      'snapshot.policies[0].retain.staleAfter: set staleAfter: the interval of cron(0 3 L * ? *) (L, W or #) cannot be derived for the freshness guard',
+    ]);
+  });
+
   it('rejects keepLast: 0 with nothing else, naming the field', () => {
     expect(problems(policy('{ keepLast: 0 }'))).toEqual(['snapshot.policies[0].retain.keepLast: expected a positive integer']);
   });
 
   it('rejects a retention with no rule at all', () => {
     expect(problems(policy('{ minKeep: 2 }'))).toEqual([
-      'snapshot.policies[0].retain: set at least one of olderThanDays, keepLast, hourly, daily, weekly, monthly, yearly',
+      'snapshot.policies[0].retain: set at least one of olderThanDays, keepWithinDays, keepLast, hourly, daily, weekly, monthly, yearly',
     ]);
   });
 
@@ -58,7 +81,7 @@ describe('prune config', () => {
       'prune.volumes[0].volumeId: expected a volume id like vol-0123456789abcdef0',
       "prune.volumes[0].olderThanDay: unknown key (did you mean 'olderThanDays'?)",
       // The typo also leaves the rule without any retention, which is said too.
-      'prune.volumes[0]: set at least one of olderThanDays, keepLast, hourly, daily, weekly, monthly, yearly',
+      'prune.volumes[0]: set at least one of olderThanDays, keepWithinDays, keepLast, hourly, daily, weekly, monthly, yearly',
     ]);
   });
 

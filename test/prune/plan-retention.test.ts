@@ -155,10 +155,72 @@ describe('planRetention', () => {
       expect(out.deleted).toEqual(['y24', 'y25-mid']);
     });
 
-    it('leaves a bucket with no snapshot empty instead of reaching further back', () => {
-      const rows = [row('today', '2026-05-20T01:00:00Z'), row('4-days-ago', '2026-05-16T01:00:00Z')];
+    it('reaches back past empty periods: the N most recent days that have a snapshot (restic)', () => {
+      const rows = [row('today', '2026-05-20T01:00:00Z'), row('4-days-ago', '2026-05-16T01:00:00Z'), row('9-days-ago', '2026-05-11T01:00:00Z'), row('older', '2026-05-01T01:00:00Z')];
       const out = plan(rows, { daily: 3, minKeep: 1 }, ctxAt('2026-05-20T12:00:00Z'));
-      expect(out.deleted).toEqual(['4-days-ago']);
+      expect(out.deleted).toEqual(['older']);
+      expect(out.reason['9-days-ago']).toBe('kept: daily 2026-05-11');
+    });
+
+    it('keeps the newest of the America/Goose_Bay October when its offset changed at 00:01 local (issue 14)', () => {
+      // 2009-11-01 00:01 ADT (03:01Z) became 2009-10-31 23:01 AST: 03:01Z is still October there.
+      const rows = [row('nov', '2009-11-01T04:00:00Z'), row('oct', '2009-11-01T03:01:00Z')];
+      const out = plan(rows, { monthly: 2, timeZone: 'America/Goose_Bay' }, ctxAt('2009-11-01T04:00:00Z'));
+      expect(out.deleted).toEqual([]);
+      expect(out.reason.oct).toBe('kept: monthly 2009-10');
+      expect(out.reason.nov).toBe('kept: newest 1 (minKeep), monthly 2009-11');
+    });
+  });
+
+  describe('keepWithinDays', () => {
+    it('keeps what was taken within N days before the newest completed snapshot, however old that is', () => {
+      const rows = Array.from({ length: 10 }, (_, i) => row(`jan${i + 1}`, Date.UTC(2026, 0, i + 1, 3)));
+      const out = plan(rows, { keepWithinDays: 3 }, ctxAt('2026-03-01T00:00:00Z'));
+      expect(out.deleted).toEqual(['jan1', 'jan2', 'jan3', 'jan4', 'jan5', 'jan6']);
+      expect(out.reason.jan7).toBe('kept: within 3 days of the newest (jan10)');
+    });
+  });
+
+  describe('error and future-dated snapshots', () => {
+    it('deletes an error snapshot only once older than the configured age, and never one tagged caretaker:keep', () => {
+      const now = Date.parse('2026-05-20T12:00:00Z');
+      const rows = [row('good', now - DAY), row('err-new', now - 2 * DAY, { state: 'error' }), row('err-old', now - 20 * DAY, { state: 'error' }), row('err-kept', now - 30 * DAY, { state: 'error', keepTag: true })];
+      const out = plan(rows, { keepLast: 5 }, ctxAt('2026-05-20T12:00:00Z', { errorMaxAgeMs: 14 * DAY }));
+      expect(out.deleted).toEqual(['err-old']);
+      expect(out.rules['err-old']).toEqual(['error-snapshot']);
+      expect(out.reason['err-new']).toBe('kept: state error');
+      expect(plan(rows, { keepLast: 5 }, ctxAt('2026-05-20T12:00:00Z')).deleted).toEqual([]);
+    });
+
+    it('keeps a snapshot dated in the future and does not let it count for keepLast or the buckets', () => {
+      const now = Date.parse('2026-05-20T12:00:00Z');
+      const rows = [row('future', now + 30 * DAY), row('d1', now - DAY), row('d2', now - 2 * DAY)];
+      const out = plan(rows, { keepLast: 1, daily: 1 }, ctxAt('2026-05-20T12:00:00Z'));
+      expect(out.deleted).toEqual(['d2']);
+      expect(out.rules.future).toEqual(['future']);
+      expect(out.rules.d1).toEqual(['min-keep', 'keep-last', 'daily']);
+    });
+  });
+
+  describe('freshness guard', () => {
+    const now = Date.parse('2026-01-20T12:00:00Z');
+    const rows = Array.from({ length: 10 }, (_, i) => row(`jan${i + 1}`, Date.UTC(2026, 0, i + 1, 3)));
+
+    it('olderThanDays deletes nothing on a stale volume and says why', () => {
+      const out = plan(rows, { olderThanDays: 7 }, ctxAt('2026-01-20T12:00:00Z', { staleAfterMs: 36 * HOUR }));
+      expect(out.deleted).toEqual([]);
+      expect(out.reason.jan1).toBe('kept: volume stale (newest completed 2026-01-10T03:00:00.000Z): olderThanDays suspended');
+    });
+
+    it('olderThanDays counts from now on a fresh volume (the seed rule)', () => {
+      const fresh = [...rows, row('jan20', now - 2 * HOUR)];
+      const out = plan(fresh, { olderThanDays: 7 }, ctxAt('2026-01-20T12:00:00Z', { staleAfterMs: 36 * HOUR }));
+      expect(out.deleted).toHaveLength(10);
+    });
+
+    it('does not suspend counting rules, which never erode', () => {
+      const out = plan(rows, { daily: 7 }, ctxAt('2026-01-20T12:00:00Z', { staleAfterMs: 36 * HOUR }));
+      expect(out.deleted).toEqual(['jan1', 'jan2', 'jan3']);
     });
   });
 

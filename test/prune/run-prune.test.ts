@@ -27,7 +27,8 @@ function setup(options: { throttling?: boolean } = {}) {
   return { sandbox, fleet, context, managed, existing };
 }
 
-const config = (prune: Record<string, unknown> = {}, retain: Record<string, unknown> | null = { olderThanDays: 7 }) =>
+/** `staleAfter: 30d`: these volumes' newest snapshots are days old; the freshness guard has its own tests. */
+const config = (prune: Record<string, unknown> = {}, retain: Record<string, unknown> | null = { olderThanDays: 7, staleAfter: '30d' }) =>
   parseConfig({
     snapshot: {
       policies: [{ name: 'daily', schedule: 'rate(1 day)', selector: { tags: { backup: ['daily'] } }, ...(retain ? { retain } : {}) }],

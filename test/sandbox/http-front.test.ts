@@ -1,5 +1,6 @@
 import * as EC2 from '@aws-sdk/client-ec2';
 import * as R53 from '@aws-sdk/client-route-53';
+import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -41,7 +42,7 @@ async function httpClients(sandbox: SandboxAccount): Promise<Clients> {
     maxAttempts: 4,
     retryStrategy: new (await import('@smithy/core/retry')).ConfiguredRetryStrategy(4, () => 1),
   };
-  return { ec2: new EC2.EC2Client(config), route53: new R53.Route53Client(config), sns: new SNSClient(config), ssm: new SSMClient(config) };
+  return { ec2: new EC2.EC2Client(config), route53: new R53.Route53Client(config), sns: new SNSClient(config), ssm: new SSMClient(config), scheduler: new SchedulerClient(config) };
 }
 
 /** What a call gave: its output without request ids, or its error as the SDK classified it. */
@@ -104,7 +105,21 @@ const CALLS: Array<[string, (c: Clients, w: World) => Promise<unknown>]> = [
     (c, w) => c.ssm.send(new SendCommandCommand({ DocumentName: 'caretaker-fsfreeze', InstanceIds: [w.web.InstanceId!], Parameters: { action: ['pre'] }, TimeoutSeconds: 30 })),
   ],
   ['GetCommandInvocation of an unknown command', (c, w) => c.ssm.send(new GetCommandInvocationCommand({ CommandId: 'nope', InstanceId: w.web.InstanceId! }))],
+  ['CreateSchedule (restJson1)', (c) => c.scheduler.send(new CreateScheduleCommand(continuation()))],
+  ['CreateSchedule of an existing name: ConflictException', (c) => c.scheduler.send(new CreateScheduleCommand(continuation()))],
 ];
+
+/** A one-time continuation schedule, as the prune job asks for one. */
+function continuation() {
+  return {
+    Name: 'prune-snapshots-continue-1',
+    ScheduleExpression: 'at(2026-11-22T12:05:00)',
+    ScheduleExpressionTimezone: 'UTC',
+    FlexibleTimeWindow: { Mode: 'OFF' as const },
+    ActionAfterCompletion: 'DELETE' as const,
+    Target: { Arn: 'arn:aws:lambda:us-east-1:123456789012:function:prune-snapshots', RoleArn: 'arn:aws:iam::123456789012:role/prune-continue', Input: '{"continuation":1}' },
+  };
+}
 
 describe('sandbox HTTP front', () => {
   it('gives a real SDK client over HTTP exactly what the in-process path gives, call by call, errors included', async () => {

@@ -33,6 +33,7 @@ function state(instances: Instance[], volumes: Volume[], over: Partial<FleetStat
     volumes: new Map(volumes.map((v) => [v.VolumeId!, v])),
     slotSnapshots: [],
     pendingByVolume: new Map(),
+    history: new Map(),
     ...over,
   };
 }
@@ -46,9 +47,35 @@ describe('planSnapshots', () => {
     [
       'an instance already done in this slot',
       [instance('i-1', ['vol-a'])],
-      { slotSnapshots: [{ SnapshotId: 'snap-1', Tags: [{ Key: 'caretaker:instance', Value: 'i-1' }] } as Snapshot] },
+      { slotSnapshots: [{ SnapshotId: 'snap-1', State: 'completed', Tags: [{ Key: 'caretaker:instance', Value: 'i-1' }] } as Snapshot] },
       'skip',
       'already snapshotted for slot 2026-03-05T03:00:00Z (snap-1)',
+    ],
+    [
+      'an instance whose slot snapshot is still pending',
+      [instance('i-1', ['vol-a'])],
+      { slotSnapshots: [{ SnapshotId: 'snap-1', State: 'pending', Tags: [{ Key: 'caretaker:instance', Value: 'i-1' }] } as Snapshot] },
+      'skip',
+      'slot 2026-03-05T03:00:00Z in progress: snap-1 still pending',
+    ],
+    [
+      'an instance whose slot snapshot ended in error',
+      [instance('i-1', ['vol-a'])],
+      { slotSnapshots: [{ SnapshotId: 'snap-1', State: 'error', Tags: [{ Key: 'caretaker:instance', Value: 'i-1' }] } as Snapshot] },
+      'snapshot',
+      'retry of snap-1 (ended in error); 1 volume(s)',
+    ],
+    [
+      'an instance whose retry ended in error too',
+      [instance('i-1', ['vol-a'])],
+      {
+        slotSnapshots: [
+          { SnapshotId: 'snap-1', State: 'error', Tags: [{ Key: 'caretaker:instance', Value: 'i-1' }] },
+          { SnapshotId: 'snap-2', State: 'error', Tags: [{ Key: 'caretaker:instance', Value: 'i-1' }, { Key: 'caretaker:attempt', Value: '2' }] },
+        ] as Snapshot[],
+      },
+      'skip',
+      'slot 2026-03-05T03:00:00Z: the retry ended in error too (snap-2); not retried again',
     ],
     [
       'a volume at the pending limit',

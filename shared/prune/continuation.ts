@@ -1,0 +1,107 @@
+import { CreateScheduleCommand } from '@aws-sdk/client-scheduler';
+import { errorCode, errorMessage } from '../aws/errors';
+import type { JobContext, RunReport } from '../engine/types';
+
+/**
+ * Where a prune run sits in a chain of continuation runs: `origin` names the chain (the first
+ * run's scheduled time, shared by duplicate deliveries of it), `run` counts from 1.
+ */
+export interface ContinuationChain {
+  origin: string;
+  run: number;
+}
+
+/** What a run needs to schedule its own continuation: whom to invoke, as whom. */
+export interface ContinuationTarget {
+  /** The prune function's ARN (Lambda's `invokedFunctionArn`). */
+  functionArn: string;
+  /** The role EventBridge Scheduler assumes to invoke it (`CONTINUATION_ROLE_ARN`). */
+  roleArn: string;
+  chain: ContinuationChain;
+  /** Prefix of schedule names, the only ones the function's role may create. */
+  namePrefix: string;
+}
+
+/** Seconds between the end of a run and its continuation: Scheduler's one-time schedules have minute precision at best. */
+export const CONTINUATION_DELAY_MS = 60_000;
+
+/**
+ * Pure: the continuation a finished run asks for, if any. A run that ran out of time budget with
+ * deletions left (`report.remaining`) continues after a minute instead of waiting a whole
+ * `prune.schedule` period; a dry run, a refused run and a finished backlog do not; and a chain
+ * stops at `maxRuns` (the next scheduled run picks the backlog up again).
+ */
+export function planContinuation(
+  report: Pick<RunReport, 'remaining' | 'dryRun' | 'error'>,
+  target: ContinuationTarget | undefined,
+  maxRuns: number,
+  nowMs: number,
+): { name: string; at: string; input: string } | { skip: string } | undefined {
+  if (report.remaining === 0 || report.dryRun || report.error) return undefined;
+  if (!target) return { skip: 'no continuation target (CLI or test run): the next scheduled run continues' };
+  if (target.chain.run >= maxRuns) return { skip: `chain of ${target.chain.run} run(s) reached prune.maxContinuationRuns ${maxRuns}: the next scheduled run continues` };
+  const next = target.chain.run + 1;
+  // Deterministic name: duplicate deliveries of one run ask for the same schedule, and
+  // CreateSchedule refuses the second (ConflictException), so a chain never forks.
+  const origin = target.chain.origin.replace(/[^0-9a-zA-Z]/g, '').slice(0, 20);
+  const name = `${target.namePrefix.slice(0, 64 - origin.length - 6)}-${origin}-${next}`;
+  const at = new Date(Math.ceil((nowMs + CONTINUATION_DELAY_MS) / 1000) * 1000).toISOString().slice(0, 19);
+  return { name, at, input: JSON.stringify({ continuation: { origin: target.chain.origin, run: next } }) };
+}
+
+/**
+ * Schedules the next run of the chain once, at `at` (UTC), deleted by Scheduler after it fires
+ * (https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-delete.html). A
+ * `ConflictException` means a duplicate delivery of this run already scheduled it: that is success.
+ * Returns the summary line.
+ */
+export async function scheduleContinuation(ctx: JobContext, report: RunReport, target: ContinuationTarget | undefined, maxRuns: number): Promise<void> {
+  const plan = planContinuation(report, target, maxRuns, ctx.nowMs());
+  if (!plan) return;
+  if ('skip' in plan) {
+    report.notes.push(`Backlog left: ${plan.skip}.`);
+    return;
+  }
+  try {
+    await ctx.clients.scheduler.send(
+      new CreateScheduleCommand({
+        Name: plan.name,
+        ScheduleExpression: `at(${plan.at})`,
+        ScheduleExpressionTimezone: 'UTC',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        ActionAfterCompletion: 'DELETE',
+        Description: 'EC2 Caretaker: continue the prune backlog',
+        Target: { Arn: target!.functionArn, RoleArn: target!.roleArn, Input: plan.input, RetryPolicy: { MaximumRetryAttempts: 0 } },
+      }),
+    );
+    report.notes.push(`Backlog left: continuation run ${target!.chain.run + 1} scheduled at ${plan.at}Z (${plan.name}).`);
+  } catch (error) {
+    if (errorCode(error) === 'ConflictException') {
+      report.notes.push(`Backlog left: continuation ${plan.name} was already scheduled (a duplicate delivery of this run).`);
+      return;
+    }
+    // The backlog is safe either way: the next scheduled run continues it.
+    report.notes.push(`Backlog left: could not schedule a continuation (${errorCode(error)}: ${errorMessage(error)}); the next scheduled run continues.`);
+  }
+}
+
+/**
+ * The continuation target of a Lambda invocation: its own function, the Scheduler role from the
+ * environment (none: no continuation), and the chain it belongs to. A first run's chain is named
+ * after its scheduled time, which duplicate deliveries share.
+ */
+export function continuationTarget(
+  event: { time?: string; continuation?: ContinuationChain },
+  lambda: { invokedFunctionArn: string; functionName: string },
+  roleArn: string | undefined,
+  runId: string,
+): ContinuationTarget | undefined {
+  if (!roleArn) return undefined;
+  return {
+    // A qualified ARN (`:$LATEST`, an alias) would be a different target: invoke the function itself.
+    functionArn: lambda.invokedFunctionArn.split(':').slice(0, 7).join(':'),
+    roleArn,
+    namePrefix: lambda.functionName,
+    chain: event.continuation ?? { origin: event.time ?? runId, run: 1 },
+  };
+}

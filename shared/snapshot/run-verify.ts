@@ -1,0 +1,57 @@
+import { paginateDescribeSnapshots } from '@aws-sdk/client-ec2';
+import { errorCode, errorMessage } from '../aws/errors';
+import { filterChunks } from '../aws/filters';
+import type { Config } from '../config/schema';
+import { emptyReport, finishReport } from '../engine/run';
+import type { JobContext, RunReport } from '../engine/types';
+import { TAG } from '../tags';
+import type { CompletionEvent } from './completion-event';
+import { runSnapshot } from './run-snapshot';
+
+/**
+ * Reacts to EBS's completion event for snapshots caretaker started: reads them (a `snapshot-id`
+ * filter, which answers for those that still exist instead of failing on one deleted since), and
+ * for every policy and slot with a snapshot in `error` runs that slot again: the planner sees the
+ * error and retries the instance once (attempt 2), and the summary lists the `snapshot-error`.
+ * Snapshots caretaker did not make, and completed ones, need nothing.
+ *
+ * @example
+ * const report = await runVerifySnapshots(ctx, config, parseInput(completionEventSchema, event, 'event'));
+ */
+export async function runVerifySnapshots(ctx: JobContext, config: Config, event: CompletionEvent): Promise<RunReport> {
+  const report = emptyReport('snapshot', ctx);
+  const slots = new Map<string, { policy: string; slot: string }>();
+  let seen = 0;
+  let failed = 0;
+  try {
+    for (const ids of filterChunks(event.snapshotIds)) {
+      for await (const page of paginateDescribeSnapshots({ client: ctx.clients.ec2, pageSize: 1000 }, { OwnerIds: ['self'], Filters: [{ Name: 'snapshot-id', Values: ids }], MaxResults: 1000 })) {
+        for (const s of page.Snapshots ?? []) {
+          seen++;
+          const tag = (key: string) => s.Tags?.find((t) => t.Key === key)?.Value;
+          if (s.State !== 'error' || tag(TAG.managed) !== 'true') continue;
+          failed++;
+          const policy = tag(TAG.policy) ?? '';
+          const slot = tag(TAG.slot) ?? '';
+          if (config.snapshot.policies.some((p) => p.name === policy) && slot) slots.set(`${policy}|${slot}`, { policy, slot });
+        }
+      }
+    }
+  } catch (error) {
+    report.error = { code: errorCode(error), message: `describe failed: ${errorMessage(error)}` };
+    return finishReport(report, ctx);
+  }
+  report.notes.push(
+    `EBS reported ${event.snapshotIds.length} snapshot(s) ${event.result}${event.cause ? ` (${event.cause})` : ''}; ${seen} still exist, ${failed} of caretaker's are in state error.`,
+  );
+  for (const { policy, slot } of slots.values()) {
+    const sub = await runSnapshot(ctx, config, { policy, time: slot });
+    report.plan.push(...sub.plan);
+    report.results.push(...sub.results);
+    report.remaining += sub.remaining;
+    report.notes.push(...sub.notes);
+    if (sub.actionNeeded?.length) report.actionNeeded = [...(report.actionNeeded ?? []), ...sub.actionNeeded];
+    report.error ??= sub.error;
+  }
+  return finishReport(report, ctx);
+}

@@ -1,0 +1,77 @@
+import type { Snapshot, Tag } from '@aws-sdk/client-ec2';
+import type { ActionNeeded } from '../engine/types';
+import { assessFreshness, policyStaleAfterMs, staleVolumeItem } from '../prune/freshness';
+import { TAG } from '../tags';
+import type { FleetState } from './describe-fleet';
+import { slotOutcome } from './plan-snapshots';
+
+const tagValue = (tags: Tag[] | undefined, key: string) => tags?.find((t) => t.Key === key)?.Value;
+
+/**
+ * Pure: what a snapshot run must tell a person about outcomes, from the describe step's view of
+ * the policy's past snapshots. Every volume the policy covers whose last snapshot ended in `error`
+ * (`snapshot-error`, with its message) or whose newest completed one is older than the policy
+ * expects (`stale-volume`) is listed, run after run, until a newer snapshot completes. That is
+ * also how an `error` whose completion event was missed is caught: by the next run.
+ */
+export function outcomeActions(state: FleetState, now: number): ActionNeeded[] {
+  const { policy } = state;
+  const staleAfterMs = policyStaleAfterMs(policy);
+  const actions: ActionNeeded[] = [];
+  for (const instance of state.instances) {
+    const stateName = instance.State?.Name;
+    if (stateName === 'terminated' || stateName === 'shutting-down') continue;
+    for (const m of instance.BlockDeviceMappings ?? []) {
+      const volumeId = m.Ebs?.VolumeId;
+      if (!volumeId || excluded(state, m.DeviceName === instance.RootDeviceName, volumeId)) continue;
+      const h = state.history.get(volumeId);
+      if (!h) continue;
+      const subject = `${instance.InstanceId} / ${volumeId}`;
+      const last = h.newestAttempt;
+      if (last?.state === 'error') {
+        actions.push({
+          kind: 'snapshot-error',
+          subject,
+          problem: `snapshot ${last.id} (slot ${last.slot || 'unknown'}, attempt ${last.attempt}) ended in error: ${last.message || 'EBS gave no message'}`,
+          todo:
+            last.attempt < 2
+              ? `caretaker retries it once in slot ${last.slot} (on EBS's completion event, or when that slot runs again); if the retry fails too, check the volume's state, its KMS key grants and the account's snapshot quota`
+              : `the retry failed too: check the volume's state, its KMS key grants and the account's snapshot quota, then run caretaker snapshot --policy ${policy.name}`,
+        });
+      }
+      const rows = [
+        ...(h.newestCompleted ? [{ ...h.newestCompleted, state: 'completed' }] : []),
+        ...(h.oldestAttemptMs !== undefined ? [{ id: 'oldest', startMs: h.oldestAttemptMs, state: 'attempt' }] : []),
+      ];
+      const freshness = assessFreshness(rows, staleAfterMs, now);
+      if (freshness.stale) actions.push(staleVolumeItem({ instanceId: instance.InstanceId, volumeId, scope: `policy ${policy.name}`, freshness }, now));
+    }
+  }
+  return actions;
+}
+
+function excluded(state: FleetState, isBoot: boolean, volumeId: string): boolean {
+  if (isBoot && state.policy.excludeBootVolume) return true;
+  const tags = state.volumes.get(volumeId)?.Tags;
+  return Object.entries(state.policy.excludeVolumeTags).some(([key, values]) => {
+    const value = tagValue(tags, key);
+    return value !== undefined && (values.length === 0 || values.includes(value));
+  });
+}
+
+/** One line on the slot: it is done only when every instance's snapshots completed. */
+export function slotLine(state: FleetState, startedNow: number): string {
+  const byInstance = new Map<string, Snapshot[]>();
+  for (const s of state.slotSnapshots) {
+    const id = tagValue(s.Tags, TAG.instance);
+    if (id) byInstance.set(id, [...(byInstance.get(id) ?? []), s]);
+  }
+  const counts = { done: 0, 'in-progress': 0, retry: 0, 'gave-up': 0, none: 0 };
+  for (const snaps of byInstance.values()) counts[slotOutcome(snaps).kind]++;
+  const open = counts['in-progress'] + startedNow;
+  const verdict = open === 0 && counts.retry === 0 && counts['gave-up'] === 0 && counts.done > 0 ? 'done' : 'not done yet';
+  return (
+    `Slot ${state.slot} is ${verdict}: ${counts.done} instance(s) with every snapshot completed, ${open} pending (${startedNow} started by this run), ` +
+    `${counts.retry + counts['gave-up']} ended in error (${counts['gave-up']} of them after their retry).`
+  );
+}

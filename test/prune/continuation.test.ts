@@ -1,0 +1,120 @@
+import { CreateScheduleCommand } from '@aws-sdk/client-scheduler';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { makeHandler } from '../../functions/prune-snapshots';
+import { parseConfig } from '../../shared/config/load';
+import { planContinuation } from '../../shared/prune/continuation';
+import { lambdaContext, sandboxDeps } from '../../sandbox/handler-deps';
+import { SandboxAccount } from '../../sandbox/account';
+import { FleetBuilder } from '../../sandbox/fleet';
+
+const DAY = 86_400_000;
+const ROLE = 'arn:aws:iam::123456789012:role/ec2-caretaker-test-prune-continuation';
+
+function setup(maxContinuationRuns = 24) {
+  const sandbox = new SandboxAccount({ start: new Date('2026-06-15T12:00:00Z'), timeScale: 0, throttling: true, seed: 5 });
+  const fleet = new FleetBuilder(sandbox);
+  const topic = sandbox.sns.addTopic('alerts');
+  const expired: string[] = [];
+  for (let v = 0; v < 60; v++) {
+    const vol = fleet.volume({});
+    fleet.snapshot(vol, 3_600_000, { 'caretaker:managed': 'true', 'caretaker:policy': 'daily' });
+    for (let d = 10; d < 30; d++) expired.push(fleet.snapshot(vol, d * DAY, { 'caretaker:managed': 'true', 'caretaker:policy': 'daily' }).SnapshotId!);
+  }
+  const config = parseConfig({
+    snapshot: { policies: [{ name: 'daily', schedule: 'rate(1 day)', selector: { tags: { backup: ['daily'] } }, retain: { olderThanDays: 7 } }] },
+    prune: { maxDeletesPerRun: 5000, maxContinuationRuns },
+  });
+  const handler = makeHandler(sandboxDeps(sandbox, config, topic));
+  // A 2-minute budget less the 30 s margin: ~95 + 90 × 5 ≈ 545 deletions per run, so 1,200 take three runs.
+  const invoke = (event: unknown) => handler(event, lambdaContext('ec2-caretaker-test-prune-snapshots', 120_000, () => sandbox.clock.nowMs()));
+  /** Advances to the next due one-time schedule and fires it; undefined when none is left. */
+  const fireNext = async () => {
+    const next = [...sandbox.scheduler.schedules.values()].sort((a, b) => a.atMs - b.atMs)[0];
+    if (!next) return undefined;
+    sandbox.clock.advance(Math.max(0, next.atMs - sandbox.clock.nowMs()));
+    const [due] = sandbox.scheduler.fireDue();
+    return { schedule: due!, report: await invoke(JSON.parse(due!.input)) };
+  };
+  return { sandbox, expired, invoke, fireNext };
+}
+
+describe('prune backlog continuation (sandbox)', () => {
+  beforeEach(() => vi.stubEnv('CONTINUATION_ROLE_ARN', ROLE));
+  afterEach(() => vi.unstubAllEnvs());
+
+  it('clears a backlog larger than one run across continuation runs a minute apart, each deleting only what is left', async () => {
+    const { sandbox, expired, invoke, fireNext } = setup();
+
+    const first = await invoke({ time: '2026-06-15T12:00:00Z' });
+    expect(first.remaining).toBeGreaterThan(0);
+    const runs = [first];
+    const schedules = [];
+    for (let next = await fireNext(); next; next = await fireNext()) {
+      schedules.push(next.schedule);
+      runs.push(next.report);
+    }
+
+    expect(runs.length).toBeGreaterThanOrEqual(3);
+    expect(runs.at(-1)!.remaining).toBe(0);
+    expect(expired.filter((id) => sandbox.ec2.snapshots.has(id))).toEqual([]);
+    // Each snapshot deleted once: no run repeats another's work.
+    const deleted = sandbox.callsOf('DeleteSnapshot').filter((c) => !c.error).map((c) => c.input.SnapshotId);
+    expect(new Set(deleted).size).toBe(deleted.length);
+    expect(schedules.map((s) => s.name)).toEqual(schedules.map((_, i) => `ec2-caretaker-test-prune-snapshots-20260615T120000Z-${i + 2}`));
+    expect(schedules[0]).toMatchObject({ targetArn: 'arn:aws:lambda:us-east-1:123456789012:function:ec2-caretaker-test-prune-snapshots', roleArn: ROLE, actionAfterCompletion: 'DELETE' });
+    expect(sandbox.callsOf('CreateSchedule')[0]!.input).toMatchObject({ FlexibleTimeWindow: { Mode: 'OFF' }, ScheduleExpressionTimezone: 'UTC' });
+    expect(runs[0]!.notes.find((n) => n.startsWith('Backlog left:'))).toMatch(/^Backlog left: continuation run 2 scheduled at 2026-06-15T12:\d\d:\d\dZ \(ec2-caretaker-test-prune-snapshots-20260615T120000Z-2\)\.$/);
+    // A minute after each run ends, not a schedule period.
+    for (let i = 0; i < schedules.length; i++) expect(schedules[i]!.atMs - Date.parse(runs[i]!.finishedAt)).toBeGreaterThanOrEqual(60_000);
+    for (let i = 0; i < schedules.length; i++) expect(schedules[i]!.atMs - Date.parse(runs[i]!.finishedAt)).toBeLessThan(61_000);
+  });
+
+  it('does not fork under duplicate delivery: the second identical run finds its continuation already scheduled', async () => {
+    const { sandbox, invoke } = setup();
+    const event = { time: '2026-06-15T12:00:00Z' };
+    const a = await invoke(event);
+    const b = await invoke(event);
+
+    expect(sandbox.scheduler.schedules.size).toBe(1);
+    expect(a.notes.some((n) => n.includes('continuation run 2 scheduled'))).toBe(true);
+    expect(b.notes.some((n) => n.includes('was already scheduled (a duplicate delivery of this run)'))).toBe(true);
+  });
+
+  it('stops the chain at prune.maxContinuationRuns and says the scheduled run continues', async () => {
+    const { sandbox, invoke, fireNext } = setup(2);
+    await invoke({ time: '2026-06-15T12:00:00Z' });
+    const second = await fireNext();
+
+    expect(second!.report.remaining).toBeGreaterThan(0);
+    expect(second!.report.notes).toContain('Backlog left: chain of 2 run(s) reached prune.maxContinuationRuns 2: the next scheduled run continues.');
+    expect(sandbox.scheduler.schedules.size).toBe(0);
+  });
+
+  it('schedules nothing after a dry run, a finished backlog, or without a role', () => {
+    const target = { functionArn: 'arn:aws:lambda:us-east-1:1:function:f', roleArn: ROLE, namePrefix: 'f', chain: { origin: 'o', run: 1 } };
+    expect(planContinuation({ remaining: 5, dryRun: true }, target, 24, 0)).toBeUndefined();
+    expect(planContinuation({ remaining: 0, dryRun: false }, target, 24, 0)).toBeUndefined();
+    expect(planContinuation({ remaining: 5, dryRun: false }, undefined, 24, 0)).toEqual({ skip: expect.stringContaining('no continuation target') });
+  });
+});
+
+describe('sandbox EventBridge Scheduler refuses what AWS refuses', () => {
+  const base = {
+    Name: 'caretaker-x-1',
+    ScheduleExpression: 'at(2026-06-15T12:01:00)',
+    FlexibleTimeWindow: { Mode: 'OFF' as const },
+    Target: { Arn: 'arn:aws:lambda:us-east-1:123456789012:function:f', RoleArn: ROLE },
+  };
+  it.each([
+    ['a duplicate name', base, 'ConflictException'],
+    ['a bad name', { ...base, Name: 'no spaces allowed' }, 'ValidationException'],
+    ['no FlexibleTimeWindow', { ...base, Name: 'b', FlexibleTimeWindow: undefined }, 'ValidationException'],
+    ['no role', { ...base, Name: 'c', Target: { Arn: base.Target.Arn } }, 'ValidationException'],
+    ['a malformed at()', { ...base, Name: 'd', ScheduleExpression: 'at(2026-06-15 12:01)' }, 'ValidationException'],
+  ])('%s', async (_name, input, code) => {
+    const sandbox = new SandboxAccount({ timeScale: 0 });
+    const { scheduler } = sandbox.clients();
+    await scheduler.send(new CreateScheduleCommand(base));
+    await expect(scheduler.send(new CreateScheduleCommand(input as typeof base))).rejects.toMatchObject({ name: code });
+  });
+});
