@@ -54,20 +54,26 @@ function requiredOr(issue: z.core.$ZodIssue, input: unknown): string {
  * complaints instead: a Scheduled Event missing `time` came out as "detail-type: unknown key".
  */
 export function pickSchema<T>(pick: (raw: unknown) => z.ZodType<T>): z.ZodType<T> {
-  return z.unknown().transform((raw, ctx): T => {
+  const schema = z.unknown().transform((raw, ctx): T => {
     const parsed = pick(raw).safeParse(raw);
     if (parsed.success) return parsed.data;
     for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, message: requiredOr(issue, raw) } as never);
     return z.NEVER;
   }) as unknown as z.ZodType<T>;
+  pickers.set(schema, pick);
+  return schema;
 }
+
+/** The picker of each {@link pickSchema}: key suggestions come from the schema it picked for the input. */
+const pickers = new WeakMap<z.ZodType, (raw: unknown) => z.ZodType>();
 
 /**
  * Turns zod issues into `path: message` lines; unknown keys get their own path and a suggestion
  * from the keys `schema` accepts there (the schema that was parsed: suggesting config keys for an
  * event once produced "region: unknown key (did you mean 'region'?)").
  */
-export function zodProblems(error: z.ZodError, schema: z.ZodType = configSchema, input?: unknown): FieldProblem[] {
+export function zodProblems(error: z.ZodError, parsedWith: z.ZodType = configSchema, input?: unknown): FieldProblem[] {
+  const schema = pickers.get(parsedWith)?.(input) ?? parsedWith;
   const problems: FieldProblem[] = [];
   for (const issue of error.issues) {
     const path = formatPath(issue.path);

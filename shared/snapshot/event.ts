@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pickSchema } from '../config/load';
 import { type CompletionEvent, completionEventSchema } from './completion-event';
 
 /**
@@ -14,17 +15,11 @@ export const scheduledSnapshotEventSchema = z.strictObject({
 export type ScheduledSnapshotEvent = z.infer<typeof scheduledSnapshotEventSchema>;
 export type SnapshotEvent = ScheduledSnapshotEvent | CompletionEvent;
 
-/** An EventBridge event from EBS carries `source`; a schedule's input does not. */
-const fromEbs = (raw: unknown) => typeof raw === 'object' && raw !== null && 'source' in raw;
+/** An EventBridge event from EBS says `source: aws.ec2`; a schedule's input has no source. */
+const fromEbs = (raw: unknown) => typeof raw === 'object' && raw !== null && (raw as { source?: unknown }).source === 'aws.ec2';
 
 /**
  * A scheduled (or manual) run, or an EBS snapshot completion event (see completion-event.ts).
  * Dispatched on `source` rather than a plain union, so a bad field is named, not "invalid input".
  */
-export const snapshotEventSchema: z.ZodType<SnapshotEvent> = z.unknown().transform((raw, ctx) => {
-  const schema: z.ZodType<SnapshotEvent> = fromEbs(raw) ? completionEventSchema : scheduledSnapshotEventSchema;
-  const parsed = schema.safeParse(raw, { error: (issue) => (issue.code === 'invalid_type' && issue.input === undefined ? 'required' : undefined) });
-  if (parsed.success) return parsed.data;
-  for (const issue of parsed.error.issues) ctx.addIssue(issue as unknown as Parameters<typeof ctx.addIssue>[0]);
-  return z.NEVER;
-});
+export const snapshotEventSchema: z.ZodType<SnapshotEvent> = pickSchema<SnapshotEvent>((raw) => (fromEbs(raw) ? completionEventSchema : scheduledSnapshotEventSchema));

@@ -160,7 +160,7 @@ describe('packaged CloudFormation template', () => {
   });
 
   it('prune-snapshots may delete only managed snapshots (the shipped config selects no unmanaged ones)', () => {
-    expect(statementsOf('PruneSnapshotsRole').slice(4, 6)).toEqual([
+    expect(statementsOf('PruneSnapshotsRole').slice(4, 7)).toEqual([
       { Sid: 'DescribeSnapshotsImagesVolumes', Effect: 'Allow', Action: ['ec2:DescribeSnapshots', 'ec2:DescribeImages', 'ec2:DescribeVolumes'], Resource: '*' },
       {
         Sid: 'DeleteOnlyManagedSnapshots',
