@@ -1,4 +1,6 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -8,6 +10,7 @@ import { SandboxClock } from './clock';
 import { Ec2Model, type Ec2Timings } from './ec2';
 import { Ec2Lifecycle } from './ec2-lifecycle';
 import { Ec2Status } from './ec2-status';
+import { ElbModel } from './elb';
 import { awsError, type ServiceName } from './errors';
 import { type FaultRule, Faults, seededRandom } from './faults';
 import { Route53Model } from './route53';
@@ -49,7 +52,7 @@ interface SdkClient {
 const READ_ONLY = /^(Describe|List|Get)/;
 
 /**
- * An in-memory AWS account (EC2, Route 53, SNS, SSM Run Command) that the real SDK clients talk to. It sits in each
+ * An in-memory AWS account (EC2, Route 53, SNS, SSM Run Command, Elastic Load Balancing) that the real SDK clients talk to. It sits in each
  * client's middleware stack at the `deserialize` step: the SDK serialises, signs and retries as
  * always, only the HTTP round trip is replaced. Never imported by Lambda code.
  *
@@ -64,6 +67,7 @@ export class SandboxAccount {
   readonly route53: Route53Model;
   readonly sns: SnsModel;
   readonly ssm: SsmModel;
+  readonly elb: ElbModel;
   readonly faults: Faults;
   private readonly random: () => number;
   readonly calls: CallRecord[] = [];
@@ -85,7 +89,15 @@ export class SandboxAccount {
     this.ssm = new SsmModel(this.clock, options.timings?.ssmCommandMs ?? 2_000);
     this.random = seededRandom((options.seed ?? 1) + 1);
     this.faults = new Faults(seededRandom(options.seed ?? 1));
-    this.services = { ec2: this.ec2.operations, route53: this.route53.operations, sns: this.sns.operations, ssm: this.ssm.operations };
+    this.elb = new ElbModel(this.ec2, this.clock);
+    this.services = {
+      ec2: this.ec2.operations,
+      route53: this.route53.operations,
+      sns: this.sns.operations,
+      ssm: this.ssm.operations,
+      elbv2: this.elb.v2Operations,
+      elb: this.elb.classicOperations,
+    };
     // Status and Elastic IP operations join the model's own, so the lifecycle (which refreshes
     // instance states before describes) wraps them too.
     Object.assign(this.ec2.operations, new Ec2Status(this.ec2).operations);
@@ -141,11 +153,15 @@ export class SandboxAccount {
       route53: new Route53Client({ ...config, region: 'us-east-1' }),
       sns: new SNSClient(config),
       ssm: new SSMClient(config),
+      elbv2: new ElasticLoadBalancingV2Client(config),
+      elb: new ElasticLoadBalancingClient(config),
     };
     this.attach(clients.ec2, 'ec2');
     this.attach(clients.route53, 'route53');
     this.attach(clients.sns, 'sns');
     this.attach(clients.ssm, 'ssm');
+    this.attach(clients.elbv2, 'elbv2');
+    this.attach(clients.elb, 'elb');
     return clients;
   }
 

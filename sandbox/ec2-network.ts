@@ -1,12 +1,9 @@
 import type {
-  Address,
   AssignIpv6AddressesRequest,
   AssignPrivateIpAddressesRequest,
-  AssociateAddressRequest,
   AttachNetworkInterfaceRequest,
   DescribeNetworkInterfacesRequest,
   DetachNetworkInterfaceRequest,
-  DisassociateAddressRequest,
   Instance,
   InstanceNetworkInterface,
   ModifyNetworkInterfaceAttributeRequest,
@@ -16,6 +13,7 @@ import type {
   UnassignPrivateIpAddressesRequest,
 } from '@aws-sdk/client-ec2';
 import { clone, type Ec2Model } from './ec2';
+import { Ec2Addresses } from './ec2-addresses';
 import { fail } from './errors';
 import { applyFilters, type FilterFields, type Stored } from './query';
 
@@ -42,9 +40,8 @@ export interface InterfaceSpec {
 }
 
 /**
- * Network interfaces and Elastic IPs of the sandbox's EC2, as strict as EC2 about them:
- * `AssociateAddress` by `InstanceId` needs an instance with exactly one interface and replaces
- * whatever Elastic IP sat on its primary private IP; a private IP belongs to one interface at a
+ * Network interfaces of the sandbox's EC2 (Elastic IPs on them: ec2-addresses.ts), as strict as
+ * EC2 about them: a private IP belongs to one interface at a
  * time (`InvalidIPAddress.InUse`); the primary interface (device index 0) never detaches; an
  * interface attaches only in its own Availability Zone and only when `available`. Detaching
  * takes `detachMs` of sandbox time (status `detaching`, then `available`).
@@ -57,6 +54,7 @@ export class Ec2Network {
     ['subnet-0sandbox000000001', { id: 'subnet-0sandbox000000001', availabilityZone: 'us-east-1a', prefix: '10.0.0' }],
     ['subnet-0sandbox000000002', { id: 'subnet-0sandbox000000002', availabilityZone: 'us-east-1b', prefix: '10.0.16' }],
   ]);
+  readonly addresses: Ec2Addresses;
   private hostPart = new Map<string, number>();
   private ipv6Seq = 0;
   detachMs = 5_000;
@@ -67,12 +65,14 @@ export class Ec2Network {
   ) {
     for (const s of this.subnets.values()) s.availabilityZone = `${ec2.region}${s.availabilityZone.slice(-1)}`;
     ec2.taggable.eni = this.interfaces as never;
+    this.addresses = new Ec2Addresses(ec2, this);
   }
 
-  readonly operations: Record<string, Op> = {
+  /** Operations of interfaces and their Elastic IPs (built on demand: the address model is made in the constructor). */
+  get operations(): Record<string, Op> {
+    return {
     DescribeNetworkInterfaces: (i: DescribeNetworkInterfacesRequest) => this.describe(i),
-    AssociateAddress: (i: AssociateAddressRequest) => this.associateAddress(i),
-    DisassociateAddress: (i: DisassociateAddressRequest) => this.disassociateAddress(i),
+    ...this.addresses.operations,
     AssignPrivateIpAddresses: (i: AssignPrivateIpAddressesRequest) => this.assignPrivate(i),
     UnassignPrivateIpAddresses: (i: UnassignPrivateIpAddressesRequest) => this.unassignPrivate(i),
     AssignIpv6Addresses: (i: AssignIpv6AddressesRequest) => this.assignIpv6(i),
@@ -80,7 +80,8 @@ export class Ec2Network {
     AttachNetworkInterface: (i: AttachNetworkInterfaceRequest) => this.attach(i),
     DetachNetworkInterface: (i: DetachNetworkInterfaceRequest) => this.detach(i),
     ModifyNetworkInterfaceAttribute: (i: ModifyNetworkInterfaceAttributeRequest) => this.modify(i),
-  };
+    };
+  }
 
   // ----- creation (fleet builder, RunInstances) -----
 
@@ -235,12 +236,12 @@ export class Ec2Network {
   releaseOnTerminate(instanceId: string): void {
     for (const eni of this.attachedTo(instanceId)) {
       if (eni.Attachment?.DeleteOnTermination) {
-        for (const p of eni.PrivateIpAddresses ?? []) if (p.Association) this.unbindAddress(this.addressOn(eni.NetworkInterfaceId!, p.PrivateIpAddress!)!);
+        for (const p of eni.PrivateIpAddresses ?? []) if (p.Association) this.addresses.unbind(this.addresses.addressOn(eni.NetworkInterfaceId!, p.PrivateIpAddress!)!);
         this.interfaces.delete(eni.NetworkInterfaceId!);
       } else {
         eni.Attachment = undefined;
         eni.Status = 'available';
-        this.syncAddresses(eni);
+        this.addresses.follow(eni);
       }
     }
   }
@@ -265,100 +266,6 @@ export class Ec2Network {
     return { NetworkInterfaces: applyFilters(items, input.Filters, this.fields).map(({ data: { Tags, ...e } }) => clone({ ...e, TagSet: Tags ?? [] })) };
   }
 
-  // ----- Elastic IPs -----
-
-  private addressOn(eniId: string, ip: string): Address | undefined {
-    return [...this.ec2.addresses.values()].map((a) => a.data).find((a) => a.NetworkInterfaceId === eniId && a.PrivateIpAddress === ip);
-  }
-
-  private requireAddress(input: { AllocationId?: string; PublicIp?: string }): Address {
-    const found = [...this.ec2.addresses.values()].find(
-      (a) => (input.AllocationId && a.data.AllocationId === input.AllocationId) || (input.PublicIp && a.data.PublicIp === input.PublicIp),
-    );
-    if (!found) throw fail('ec2', 'InvalidAllocationID.NotFound', `The allocation ID '${input.AllocationId ?? input.PublicIp}' does not exist`);
-    return found.data;
-  }
-
-  /** Removes an address's association and the public IP it gave its interface and instance. */
-  private unbindAddress(address: Address): void {
-    const eni = address.NetworkInterfaceId ? this.interfaces.get(address.NetworkInterfaceId)?.data : undefined;
-    const slot = eni?.PrivateIpAddresses?.find((p) => p.PrivateIpAddress === address.PrivateIpAddress);
-    if (slot) slot.Association = undefined;
-    if (eni && slot?.Primary) eni.Association = undefined;
-    if (address.InstanceId && slot?.Primary && eni?.Attachment?.DeviceIndex === 0) {
-      const instance = this.ec2.instances.get(address.InstanceId)?.data;
-      if (instance && instance.PublicIpAddress === address.PublicIp) instance.PublicIpAddress = undefined;
-    }
-    address.InstanceId = undefined;
-    address.NetworkInterfaceId = undefined;
-    address.NetworkInterfaceOwnerId = undefined;
-    address.PrivateIpAddress = undefined;
-    address.AssociationId = undefined;
-  }
-
-  /** Keeps the addresses on an interface in step with where the interface is attached. */
-  private syncAddresses(eni: NetworkInterface): void {
-    for (const { data: a } of this.ec2.addresses.values()) {
-      if (a.NetworkInterfaceId !== eni.NetworkInterfaceId) continue;
-      a.InstanceId = eni.Attachment?.InstanceId;
-    }
-  }
-
-  private associateAddress(input: AssociateAddressRequest) {
-    const address = this.requireAddress(input);
-    if (input.InstanceId && input.NetworkInterfaceId) {
-      throw fail('ec2', 'InvalidParameterCombination', 'You may specify either an instance ID or a network interface ID, but not both.');
-    }
-    let eni: NetworkInterface;
-    if (input.InstanceId) {
-      const instance = this.ec2.requireInstance(input.InstanceId);
-      if (instance.State?.Name !== 'running' && instance.State?.Name !== 'stopped') {
-        throw fail('ec2', 'IncorrectInstanceState', `The instance '${instance.InstanceId}' is not in a valid state for this operation.`);
-      }
-      const attached = this.attachedTo(instance.InstanceId!);
-      // "The instance must have exactly one attached network interface."
-      if (attached.length !== 1) {
-        throw fail('ec2', 'InvalidInstanceID', `There are multiple interfaces attached to instance '${instance.InstanceId}'. Please specify an interface ID for the operation instead.`);
-      }
-      eni = attached[0]!;
-    } else if (input.NetworkInterfaceId) {
-      eni = this.requireInterface(input.NetworkInterfaceId);
-    } else {
-      throw fail('ec2', 'MissingParameter', 'Either an instance ID or a network interface ID must be specified.');
-    }
-    const ip = input.PrivateIpAddress ?? eni.PrivateIpAddress!;
-    const slot = eni.PrivateIpAddresses?.find((p) => p.PrivateIpAddress === ip);
-    if (!slot) throw fail('ec2', 'InvalidParameterValue', `The private IP address ${ip} is not assigned to ${eni.NetworkInterfaceId}.`);
-    const elsewhere = address.AssociationId && !(address.NetworkInterfaceId === eni.NetworkInterfaceId && address.PrivateIpAddress === ip);
-    // The reference says reassociation is automatic in a VPC; accounts have seen Resource.AlreadyAssociated
-    // without the flag, so the sandbox takes the stricter reading: moving needs AllowReassociation.
-    if (elsewhere && input.AllowReassociation !== true) {
-      throw fail('ec2', 'Resource.AlreadyAssociated', `resource ${address.AllocationId} is already associated with associate-id ${address.AssociationId}`);
-    }
-    if (address.AssociationId) this.unbindAddress(address);
-    // Whatever Elastic IP sat on that private IP is disassociated: one public IPv4 per private IPv4.
-    const previous = this.addressOn(eni.NetworkInterfaceId!, ip);
-    if (previous) this.unbindAddress(previous);
-    address.NetworkInterfaceId = eni.NetworkInterfaceId;
-    address.NetworkInterfaceOwnerId = this.ec2.accountId;
-    address.PrivateIpAddress = ip;
-    address.InstanceId = eni.Attachment?.InstanceId;
-    address.AssociationId = this.ec2.newId('eipassoc');
-    slot.Association = { PublicIp: address.PublicIp, AllocationId: address.AllocationId, AssociationId: address.AssociationId, IpOwnerId: this.ec2.accountId };
-    if (slot.Primary) eni.Association = { PublicIp: address.PublicIp, AllocationId: address.AllocationId, AssociationId: address.AssociationId, IpOwnerId: this.ec2.accountId };
-    if (slot.Primary && eni.Attachment?.DeviceIndex === 0 && address.InstanceId) {
-      this.ec2.requireInstance(address.InstanceId).PublicIpAddress = address.PublicIp;
-    }
-    return { AssociationId: address.AssociationId };
-  }
-
-  private disassociateAddress(input: DisassociateAddressRequest) {
-    const address = [...this.ec2.addresses.values()].map((a) => a.data).find((a) => a.AssociationId === input.AssociationId || (input.PublicIp && a.PublicIp === input.PublicIp));
-    if (!address?.AssociationId) throw fail('ec2', 'InvalidAssociationID.NotFound', `The association ID '${input.AssociationId}' does not exist`);
-    this.unbindAddress(address);
-    return {};
-  }
-
   // ----- secondary addresses -----
 
   private assignPrivate(input: AssignPrivateIpAddressesRequest) {
@@ -375,8 +282,8 @@ export class Ec2Network {
       if (!input.AllowReassignment) throw fail('ec2', 'InvalidIPAddress.InUse', `Address ${ip} is in use.`);
       // A reassigned address takes its Elastic IP association with it.
       holder.PrivateIpAddresses = holder.PrivateIpAddresses!.filter((p) => p !== slot);
-      const eip = this.addressOn(holder.NetworkInterfaceId!, ip);
-      if (eip) this.unbindAddress(eip);
+      const eip = this.addresses.addressOn(holder.NetworkInterfaceId!, ip);
+      if (eip) this.addresses.unbind(eip);
     }
     for (const ip of ips) if (!eni.PrivateIpAddresses!.some((p) => p.PrivateIpAddress === ip)) eni.PrivateIpAddresses!.push({ Primary: false, PrivateIpAddress: ip });
     return { NetworkInterfaceId: eni.NetworkInterfaceId, AssignedPrivateIpAddresses: ips.map((PrivateIpAddress) => ({ PrivateIpAddress })) };
@@ -388,8 +295,8 @@ export class Ec2Network {
       const slot = eni.PrivateIpAddresses!.find((p) => p.PrivateIpAddress === ip);
       if (!slot) throw fail('ec2', 'InvalidParameterValue', `Some of the specified addresses are not assigned to interface ${eni.NetworkInterfaceId}`);
       if (slot.Primary) throw fail('ec2', 'InvalidParameterValue', 'The primary private IP address cannot be unassigned.');
-      const eip = this.addressOn(eni.NetworkInterfaceId!, ip);
-      if (eip) this.unbindAddress(eip);
+      const eip = this.addresses.addressOn(eni.NetworkInterfaceId!, ip);
+      if (eip) this.addresses.unbind(eip);
       eni.PrivateIpAddresses = eni.PrivateIpAddresses!.filter((p) => p !== slot);
     }
     return {};
@@ -433,7 +340,7 @@ export class Ec2Network {
       throw fail('ec2', 'InvalidParameterValue', `Instance '${instance.InstanceId}' already has an interface attached at device index '${index}'.`);
     }
     const attachmentId = this.bind(eni, instance.InstanceId!, index, false);
-    this.syncAddresses(eni);
+    this.addresses.follow(eni);
     return { AttachmentId: attachmentId, NetworkCardIndex: 0 };
   }
 
@@ -449,7 +356,7 @@ export class Ec2Network {
       if (eni.Attachment?.AttachmentId !== input.AttachmentId) return;
       eni.Attachment = undefined;
       eni.Status = 'available';
-      this.syncAddresses(eni);
+      this.addresses.follow(eni);
     });
     return {};
   }

@@ -1,15 +1,19 @@
 import { EC2ServiceException } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingServiceException } from '@aws-sdk/client-elastic-load-balancing';
+import { ElasticLoadBalancingV2ServiceException } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Route53ServiceException } from '@aws-sdk/client-route-53';
 import { SNSServiceException } from '@aws-sdk/client-sns';
 import { SSMServiceException } from '@aws-sdk/client-ssm';
 
-export type ServiceName = 'ec2' | 'route53' | 'sns' | 'ssm';
+export type ServiceName = 'ec2' | 'route53' | 'sns' | 'ssm' | 'elbv2' | 'elb';
 
 const CLASSES = {
   ec2: EC2ServiceException,
   route53: Route53ServiceException,
   sns: SNSServiceException,
   ssm: SSMServiceException,
+  elbv2: ElasticLoadBalancingV2ServiceException,
+  elb: ElasticLoadBalancingServiceException,
 } as const;
 
 /** Status codes AWS answers with, by error name; anything else is a 400 client error. */

@@ -38,5 +38,11 @@ export function lazyClients(classes: ClientClasses, options: ClientOptions = {})
     get ssm() {
       return get('ssm');
     },
+    get elbv2() {
+      return get('elbv2');
+    },
+    get elb() {
+      return get('elb');
+    },
   };
 }
