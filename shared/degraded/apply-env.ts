@@ -1,5 +1,5 @@
 import type { RateLimiter } from '../engine/rate-limit';
-import type { JobContext } from '../engine/types';
+import type { ActionNeeded, JobContext } from '../engine/types';
 import type { DegradedConfig, WaiterLimits } from './config';
 
 /** What every apply step of the degraded job shares within one run. */
@@ -9,6 +9,8 @@ export interface ApplyEnv {
   /** Paces RunInstances inside its 5-burst / 2-per-second bucket. */
   runPacer: RateLimiter;
   region: string;
+  /** What a person must act on, collected across workers for the run's ACTION NEEDED list. */
+  actionNeeded: ActionNeeded[];
 }
 
 /** The time a step happens, on the clock `sleep` runs on (the run's `now` is its start). */

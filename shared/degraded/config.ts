@@ -37,12 +37,19 @@ export const waiterSchema = z.strictObject({
   runningSeconds: seconds('expected seconds > 0').default(600),
   statusOkSeconds: seconds('expected seconds > 0').default(900),
   imageSeconds: seconds('expected seconds > 0').default(1800),
+  /** An instance still `stopping` after this long is stopped with Force (its OS never shut down). */
+  forceStopAfterSeconds: seconds('expected seconds > 0').default(300),
+  /** Volume and network-interface attach/detach. */
+  attachSeconds: seconds('expected seconds > 0').default(300),
 });
 
 export type WaiterLimits = z.infer<typeof waiterSchema>;
 
+/** `auto` picks per instance what AWS recommends for it (shared/degraded/choose-action.ts). */
+export const defaultActions = ['auto', ...degradedActions] as const;
+
 export const degradedSchema = z.strictObject({
-  defaultAction: z.enum(degradedActions, { error: `expected one of ${degradedActions.join(', ')}` }).default('notify'),
+  defaultAction: z.enum(defaultActions, { error: `expected one of ${defaultActions.join(', ')}` }).default('auto'),
   /** Blast-radius cap: stop-starts plus relaunches in one run. */
   maxReplacementsPerRun: positiveInt.default(5),
   /** What happens to the old instance once its replacement holds its identity. */
