@@ -2,6 +2,7 @@ import type {
   DescribeInstanceAttributeRequest,
   DescribeInstanceCreditSpecificationsRequest,
   DescribeInstanceTypesRequest,
+  DescribeHostsRequest,
   InstanceTypeInfo,
   ModifyInstanceAttributeRequest,
   ModifyInstanceMetadataOptionsRequest,
@@ -34,7 +35,7 @@ const TYPES: Record<string, { instanceStoreGiB?: number; autoRecovery: boolean; 
 export class Ec2Attributes {
   constructor(
     private readonly ec2: Ec2Model,
-    private readonly lifecycle: Pick<Ec2Lifecycle, 'attributesOf' | 'userData'>,
+    private readonly lifecycle: Pick<Ec2Lifecycle, 'attributesOf' | 'userData' | 'hosts'>,
   ) {}
 
   readonly operations: Record<string, Op> = {
@@ -43,6 +44,9 @@ export class Ec2Attributes {
     ModifyInstanceMetadataOptions: (i: ModifyInstanceMetadataOptionsRequest) => this.modifyMetadata(i),
     DescribeInstanceTypes: (i: DescribeInstanceTypesRequest) => this.describeTypes(i),
     DescribeInstanceCreditSpecifications: (i: DescribeInstanceCreditSpecificationsRequest) => this.describeCredits(i),
+    DescribeHosts: (i: DescribeHostsRequest) => ({
+      Hosts: (i.HostIds ?? [...this.lifecycle.hosts.keys()]).filter((id) => this.lifecycle.hosts.has(id)).map((HostId) => ({ HostId, State: this.lifecycle.hosts.get(HostId) })),
+    }),
   };
 
   /** Unlimited/standard credit mode of burstable instances, set at launch. */

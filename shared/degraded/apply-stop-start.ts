@@ -5,7 +5,7 @@ import type { WorkerResult } from '../engine/apply';
 import type { JobContext } from '../engine/types';
 import { type ApplyEnv, stepError, stepTime } from './apply-env';
 import { describeInstance } from './describe-degraded';
-import { pointRecordsAt, recordsFor } from './move-identity';
+import { pointRecordsAt, recordsFor } from './identity/dns-records';
 import type { DegradedPayload } from './plan-degraded';
 import { quiesce } from './quiesce';
 import { readState, TAG_EVENT, TAG_FAILURES, TAG_LAST_ERROR, TAG_STARTED, writeState } from './tags';

@@ -124,7 +124,8 @@ function decide(
   const what = `${notice.code} (${info?.consequence ?? 'unknown'})${notice.deadline ? `, deadline ${notice.deadline.toISOString()}` : ''}`;
   if (state?.phase === 'failed') {
     const code = tags[TAG_LAST_ERROR];
-    const retry = code !== undefined && TRANSIENT_CODES.has(code) && failures(tags) < AUTO_RETRIES;
+    // A relaunch rolled back for want of time (CutOff) is as retryable as a throttled one.
+    const retry = code !== undefined && (TRANSIENT_CODES.has(code) || code === 'CutOff') && failures(tags) < AUTO_RETRIES;
     if (!retry) return skip(id, `${what}: previous ${state.action} failed${since}${code ? ` (${code})` : ''}; remove tag caretaker:remediation to retry`);
   }
   if (state?.phase === 'done' && state.at && now.getTime() - state.at.getTime() < policy.cooldownHours * 60 * MINUTE) {

@@ -7,7 +7,7 @@ import { emptyReport, enforceCap, finishReport, isActionable, skipResult } from 
 import type { ActionNeeded, Decision, JobContext, RunReport } from '../engine/types';
 import type { ApplyEnv } from './apply-env';
 import { manualCommand, notify } from './apply-notify';
-import { relaunch } from './apply-relaunch';
+import { relaunch } from './relaunch/relaunch';
 import { LeftStoppedError, stopStart } from './apply-stop-start';
 import type { WaiterLimits } from './config';
 import { describeFacts, describeInProgress, describeInstancesById, scanInstanceStatus } from './describe-degraded';

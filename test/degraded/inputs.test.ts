@@ -3,7 +3,7 @@ import { ChangeResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { describeInProgress, describeInstancesById, scanInstanceStatus } from '../../shared/degraded/describe-degraded';
-import { pointRecordsAt, recordsFor } from '../../shared/degraded/move-identity';
+import { pointRecordsAt, recordsFor } from '../../shared/degraded/identity/dns-records';
 
 const ec2 = new EC2Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
 const route53 = new Route53Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
