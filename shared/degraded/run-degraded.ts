@@ -7,6 +7,7 @@ import { emptyReport, enforceCap, finishReport, isActionable, skipResult } from 
 import type { ActionNeeded, Decision, JobContext, RunReport } from '../engine/types';
 import type { ApplyEnv } from './apply-env';
 import { manualCommand, notify } from './apply-notify';
+import { cleanupImages } from './relaunch/cleanup-images';
 import { relaunch } from './relaunch/relaunch';
 import { LeftStoppedError, stopStart } from './apply-stop-start';
 import type { WaiterLimits } from './config';
@@ -86,6 +87,12 @@ export async function runDegraded(ctx: JobContext, config: Config, options: Degr
     report.remaining = notStarted.length + results.filter((r) => r.details?.cutOff === true).length;
   }
   report.notes.push(...summarize(report, state));
+  // The scan (every 15 minutes) also retires the images relaunches made, once past their retention.
+  if (!dryRun && options.trigger.kind === 'scan' && policy.imageRetentionDays > 0) {
+    const cleaned = await cleanupImages(ctx, policy.imageRetentionDays).catch((e) => ({ removed: [], failed: [`listing images (${errorCode(e)})`] }));
+    if (cleaned.removed.length) report.notes.push(`Removed ${cleaned.removed.length} relaunch image(s) older than ${policy.imageRetentionDays} days: ${cleaned.removed.join(' ')}.`);
+    if (cleaned.failed.length) report.notes.push(`Could not remove relaunch image(s): ${cleaned.failed.join(', ')}.`);
+  }
   if (actionNeeded.length > 0) report.actionNeeded = [...(report.actionNeeded ?? []), ...actionNeeded];
   return finishReport(report, ctx);
 }

@@ -88,3 +88,28 @@ describe('degraded: auto action on the sandbox, and stop-start failure semantics
     expect(w.tags()['caretaker:remediation']).toBe('stop-start:done');
   });
 });
+
+describe('degraded: image cleanup', () => {
+  it('the scan deregisters relaunch images past their retention and deletes their snapshots; other images stay', async () => {
+    const sandbox = fastSandbox();
+    const fleet = new FleetBuilder(sandbox);
+    const snapOld = fleet.snapshot({ VolumeId: 'vol-1', Size: 8 }, 0).SnapshotId!;
+    const snapNew = fleet.snapshot({ VolumeId: 'vol-2', Size: 8 }, 0).SnapshotId!;
+    const snapOther = fleet.snapshot({ VolumeId: 'vol-3', Size: 8 }, 0).SnapshotId!;
+    const made = (snap: string, daysAgo: number, tags: Record<string, string>) => {
+      const image = fleet.image([snap], `img-${snap}`);
+      image.CreationDate = new Date(sandbox.clock.nowMs() - daysAgo * 86_400_000).toISOString();
+      image.Tags = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+      return image.ImageId!;
+    };
+    const oldImage = made(snapOld, 8, { 'caretaker:replaces': 'i-0aaaaaaaaaaaaaaaa' });
+    const recent = made(snapNew, 2, { 'caretaker:replaces': 'i-0bbbbbbbbbbbbbbbb' });
+    const golden = made(snapOther, 30, { role: 'golden' });
+    const report = await runDegraded(contextFor(sandbox), config(), { trigger: { kind: 'scan' }, waiters: FAST_WAITERS });
+    expect(report.notes.join('\n')).toContain(`Removed 1 relaunch image(s) older than 7 days: ${oldImage}`);
+    expect([...sandbox.ec2.images.keys()]).toEqual(expect.arrayContaining([recent, golden]));
+    expect(sandbox.ec2.images.has(oldImage)).toBe(false);
+    expect(sandbox.ec2.snapshots.has(snapOld)).toBe(false);
+    expect(sandbox.ec2.snapshots.has(snapNew)).toBe(true);
+  });
+});
