@@ -185,12 +185,39 @@ function degradedStatements(config) {
     {
       Sid: 'DescribeFleet',
       Effect: 'Allow',
-      Action: ['ec2:DescribeInstances', 'ec2:DescribeInstanceStatus', 'ec2:DescribeAddresses', 'ec2:DescribeImages', 'ec2:DescribeInstanceAttribute', 'ec2:DescribeLaunchTemplateVersions'],
+      Action: [
+        'ec2:DescribeInstances',
+        'ec2:DescribeInstanceStatus',
+        'ec2:DescribeAddresses',
+        'ec2:DescribeImages',
+        'ec2:DescribeInstanceAttribute',
+        'ec2:DescribeLaunchTemplateVersions',
+        'ec2:DescribeVolumes',
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:DescribeInstanceTypes',
+        'ec2:DescribeInstanceCreditSpecifications',
+        'ec2:DescribeHosts',
+      ],
       Resource: '*',
     },
     // The job writes caretaker:remediation=<action>:in-progress before it stops, starts or images an
-    // instance, so these calls are limited to instances it is remediating right now.
-    { Sid: 'TagRemediationState', Effect: 'Allow', Action: ['ec2:CreateTags'], Resource: ec2('instance') },
+    // instance, so these calls are limited to instances it is remediating right now. It may write
+    // only its own state keys: caretaker:replaces (which opens terminate and attach rights) is
+    // written only at launch, never afterwards.
+    {
+      Sid: 'TagRemediationState',
+      Effect: 'Allow',
+      Action: ['ec2:CreateTags'],
+      Resource: ec2('instance'),
+      Condition: { 'ForAllValues:StringLike': { 'aws:TagKeys': ['caretaker:remediation*', 'caretaker:replaced-by'] } },
+    },
+    {
+      Sid: 'TagReplacementsAtLaunch',
+      Effect: 'Allow',
+      Action: ['ec2:CreateTags'],
+      Resource: [ec2('instance'), ec2('volume'), ec2('network-interface')],
+      Condition: { StringEquals: { 'ec2:CreateAction': ['RunInstances'] } },
+    },
     {
       Sid: 'StopStartOnlyRemediatedInstances',
       Effect: 'Allow',
@@ -251,11 +278,85 @@ function degradedStatements(config) {
         ec2('security-group'),
         ec2('key-pair'),
         ec2('launch-template'),
+        ec2('placement-group'),
+        ec2('dedicated-host'),
+        ec2('capacity-reservation'),
         sub('arn:${AWS::Partition}:ec2:${AWS::Region}::image/*'),
         sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*'),
       ],
     },
     { Sid: 'MoveElasticIps', Effect: 'Allow', Action: ['ec2:AssociateAddress'], Resource: [ec2('elastic-ip'), ec2('instance'), ec2('network-interface')] },
+    // Disks and interfaces move only between an instance being relaunched and its tagged replacement.
+    {
+      Sid: 'MoveDisksAndInterfacesOfRelaunchedInstances',
+      Effect: 'Allow',
+      Action: ['ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:AttachNetworkInterface', 'ec2:DetachNetworkInterface'],
+      Resource: ec2('instance'),
+      Condition: { StringEquals: { 'ec2:ResourceTag/caretaker:remediation': 'relaunch:in-progress' } },
+    },
+    {
+      Sid: 'MoveDisksAndInterfacesOfReplacements',
+      Effect: 'Allow',
+      Action: ['ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:AttachNetworkInterface', 'ec2:DetachNetworkInterface'],
+      Resource: ec2('instance'),
+      Condition: { Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } },
+    },
+    {
+      Sid: 'MovedDisksAndInterfaces',
+      Effect: 'Allow',
+      Action: ['ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:AttachNetworkInterface', 'ec2:DetachNetworkInterface'],
+      Resource: [ec2('volume'), ec2('network-interface')],
+    },
+    // Secondary private IPs, IPv6 addresses and source/dest check of interfaces (no instance-tag condition exists for these).
+    {
+      Sid: 'MoveInterfaceAddresses',
+      Effect: 'Allow',
+      Action: ['ec2:AssignPrivateIpAddresses', 'ec2:AssignIpv6Addresses', 'ec2:UnassignIpv6Addresses', 'ec2:ModifyNetworkInterfaceAttribute'],
+      Resource: ec2('network-interface'),
+    },
+    // Protections (termination / stop) are restored on the replacement once the identity moved.
+    {
+      Sid: 'RestoreProtectionsOnReplacements',
+      Effect: 'Allow',
+      Action: ['ec2:ModifyInstanceAttribute'],
+      Resource: ec2('instance'),
+      Condition: { Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } },
+    },
+    // Images a relaunch made (tagged caretaker:replaces at creation) are retired after degraded.imageRetentionDays.
+    {
+      Sid: 'RetireRelaunchImages',
+      Effect: 'Allow',
+      Action: ['ec2:DeregisterImage', 'ec2:DeleteSnapshot'],
+      Resource: [sub('arn:${AWS::Partition}:ec2:${AWS::Region}::image/*'), sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*')],
+      Condition: { Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } },
+    },
+    // ELB has no call listing an instance's groups: every group is read (no resource-level permissions on describes).
+    {
+      Sid: 'FindLoadBalancerMemberships',
+      Effect: 'Allow',
+      Action: [
+        'elasticloadbalancing:DescribeTargetGroups',
+        'elasticloadbalancing:DescribeTargetHealth',
+        'elasticloadbalancing:DescribeLoadBalancers',
+        'elasticloadbalancing:DescribeInstanceHealth',
+      ],
+      Resource: '*',
+    },
+    {
+      Sid: 'MoveLoadBalancerMemberships',
+      Effect: 'Allow',
+      Action: [
+        'elasticloadbalancing:RegisterTargets',
+        'elasticloadbalancing:DeregisterTargets',
+        'elasticloadbalancing:RegisterInstancesWithLoadBalancer',
+        'elasticloadbalancing:DeregisterInstancesFromLoadBalancer',
+      ],
+      Resource: [
+        sub('arn:${AWS::Partition}:elasticloadbalancing:${AWS::Region}:${AWS::AccountId}:targetgroup/*/*'),
+        sub('arn:${AWS::Partition}:elasticloadbalancing:${AWS::Region}:${AWS::AccountId}:loadbalancer/*'),
+      ],
+    },
+    kmsStatement(config),
   ];
   const instanceRoles = (config.degraded || {}).instanceRoles || [];
   if (instanceRoles.length > 0) {
@@ -286,6 +387,23 @@ function degradedStatements(config) {
     });
   }
   return statements;
+}
+
+/**
+ * Starting or launching an instance whose volumes use a customer managed key needs the caller to
+ * use that key through EC2 (grants): on the keys listed in degraded.kmsKeyArns, else on any key of
+ * the account, and always only via EC2 in this Region (kms:ViaService).
+ * https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption-requirements.html
+ */
+function kmsStatement(config) {
+  const keys = (config.degraded || {}).kmsKeyArns || [];
+  return {
+    Sid: 'UseVolumeKeysThroughEc2',
+    Effect: 'Allow',
+    Action: ['kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'],
+    Resource: keys.length > 0 ? keys : sub('arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*'),
+    Condition: { StringEquals: { 'kms:ViaService': sub('ec2.${AWS::Region}.amazonaws.com') } },
+  };
 }
 
 const FUNCTIONS = {
