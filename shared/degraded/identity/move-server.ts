@@ -74,9 +74,14 @@ export async function attachToReplacement(identity: ServerIdentity, replacement:
   }
   if (old.secondaryIps.length) {
     await step('AssignPrivateIpAddresses', () => ec2.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: newEni, PrivateIpAddresses: old.secondaryIps, AllowReassignment: true })));
-    journal.record(`give ${old.secondaryIps.join(' ')} back to ${old.eniId}`, () =>
-      ec2.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: old.eniId, PrivateIpAddresses: old.secondaryIps, AllowReassignment: true })),
-    );
+    // Elastic IPs on those addresses are put back explicitly: whether a reassigned address keeps its association is not something to rely on.
+    const onThem = identity.addresses.filter((a) => a.eniId === old.eniId && old.secondaryIps.includes(a.privateIp));
+    journal.record(`give ${old.secondaryIps.join(' ')} back to ${old.eniId}`, async () => {
+      await ec2.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: old.eniId, PrivateIpAddresses: old.secondaryIps, AllowReassignment: true }));
+      for (const a of onThem) {
+        await ec2.send(new AssociateAddressCommand({ AllocationId: a.allocationId, NetworkInterfaceId: a.eniId, PrivateIpAddress: a.privateIp, AllowReassociation: true }));
+      }
+    });
   }
   if (old.ipv6.length) {
     await step('UnassignIpv6Addresses', () => ec2.send(new UnassignIpv6AddressesCommand({ NetworkInterfaceId: old.eniId, Ipv6Addresses: old.ipv6 })));
@@ -98,6 +103,8 @@ export async function attachToReplacement(identity: ServerIdentity, replacement:
     await step(`AssociateAddress ${a.publicIp}`, () =>
       ec2.send(new AssociateAddressCommand({ AllocationId: a.allocationId, NetworkInterfaceId: target.eni, PrivateIpAddress: target.ip, AllowReassociation: true })),
     );
+    // An address on a moved secondary IP goes back with that IP (the step above); the others go back here.
+    if (a.eniId === old.eniId && old.secondaryIps.includes(a.privateIp)) continue;
     journal.record(`give ${a.publicIp} back to ${a.eniId} ${a.privateIp}`, () =>
       ec2.send(new AssociateAddressCommand({ AllocationId: a.allocationId, NetworkInterfaceId: a.eniId, PrivateIpAddress: a.privateIp, AllowReassociation: true })),
     );
