@@ -32,7 +32,8 @@ export type DnsRecordConfig = z.infer<typeof dnsRecordSchema>;
 /** Waiter limits, in seconds; production defaults match the SDK's (15 s first poll) and EC2's real timings. */
 export const waiterSchema = z.strictObject({
   minDelaySeconds: seconds('expected seconds > 0').default(15),
-  maxDelaySeconds: seconds('expected seconds > 0').default(60),
+  // Polls at most every 15 s: a relaunch waits on five things in a row, and a longer backoff adds its overshoot to the downtime.
+  maxDelaySeconds: seconds('expected seconds > 0').default(15),
   stoppedSeconds: seconds('expected seconds > 0').default(600),
   runningSeconds: seconds('expected seconds > 0').default(600),
   statusOkSeconds: seconds('expected seconds > 0').default(900),

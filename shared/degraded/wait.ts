@@ -108,6 +108,24 @@ const CHECKS: Record<'started' | 'volume-available' | 'volume-attached' | 'inter
   },
 };
 
+/**
+ * A waiter of our own on the SDK's machinery (same delays, same clock as the other waits), bounded
+ * by `limitSeconds` and the invocation's budget: `check` answers true when done.
+ */
+export async function pollUntil(label: string, limitSeconds: number, limits: WaiterLimits, deadline: Deadline, check: () => Promise<boolean>): Promise<void> {
+  const budget = (deadline.remainingMs() - DEADLINE_MARGIN_MS) / 1000;
+  const maxWaitTime = Math.min(limitSeconds, budget);
+  if (maxWaitTime <= limits.minDelaySeconds) throw new CutOffError(label);
+  const result = await createWaiter(
+    { client: undefined, minDelay: limits.minDelaySeconds, maxDelay: Math.max(limits.minDelaySeconds, limits.maxDelaySeconds), maxWaitTime },
+    label,
+    async () => ((await check()) ? { state: WaiterState.SUCCESS } : retry),
+  );
+  if (result.state === WaiterState.SUCCESS) return;
+  if (budget < limitSeconds) throw new CutOffError(label);
+  throw Object.assign(new Error(`${label}: not reached in ${limitSeconds} s`), { name: 'WaiterTimeout' });
+}
+
 /** A waiter timed out or saw a failure state: the step failed. */
 export class WaitFailedError extends CaretakerError {
   constructor(

@@ -22,6 +22,7 @@ export const FAST_WAITERS: Partial<WaiterLimits> = {
   imageSeconds: 3,
   attachSeconds: 3,
   forceStopAfterSeconds: 1,
+  healthySeconds: 3,
 };
 
 /** A sandbox whose clock runs 1000× real time, so the SDK's (real-time) waiters see EC2 move. */

@@ -3,8 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { tagRecord } from '../../shared/aws/filters';
 import { runDegraded } from '../../shared/degraded/run-degraded';
 import { lifecycleOf } from '../../sandbox/ec2-lifecycle';
-import { config, contextFor, FAST_WAITERS } from './helpers';
-import { identityOf, KMS_KEY, PROFILE_ARN, type RichWorld, richWorld } from './rich-instance';
+import { identityOf, KMS_KEY, PROFILE_ARN, type RichWorld, richWorld as seed } from '../../sandbox/rich-instance';
+import { config, contextFor, FAST_WAITERS, fastSandbox } from './helpers';
+
+const richWorld = (variant: 'image' | 'template') => seed(fastSandbox(), variant);
 
 const run = (w: RichWorld) => runDegraded(contextFor(w.sandbox), config(), { trigger: { kind: 'scan' }, waiters: FAST_WAITERS });
 

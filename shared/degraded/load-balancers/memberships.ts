@@ -3,6 +3,7 @@ import { DeregisterTargetsCommand, DescribeTargetHealthCommand, paginateDescribe
 import type { JobContext } from '../../engine/types';
 import { type ApplyEnv, stepError } from '../apply-env';
 import type { Journal } from '../identity/journal';
+import { pollUntil } from '../wait';
 
 /** Where the old instance is a load-balancer member: ELBv2 target groups (with port) and classic load balancers. */
 export interface Memberships {
@@ -63,10 +64,9 @@ export async function registerReplacement(m: Memberships, newId: string, ctx: Jo
     await elb.send(new RegisterInstancesWithLoadBalancerCommand({ LoadBalancerName: name, Instances: [{ InstanceId: newId }] })).catch((e) => Promise.reject(stepError('RegisterInstancesWithLoadBalancer', e)));
     journal.record(`deregister ${newId} from ${name}`, () => elb.send(new DeregisterInstancesFromLoadBalancerCommand({ LoadBalancerName: name, Instances: [{ InstanceId: newId }] })));
   }
-  const limitMs = env.waiters.healthySeconds * 1000;
-  const started = ctx.nowMs();
-  for (;;) {
-    const pending: string[] = [];
+  let pending: string[] = [];
+  const allHealthy = async () => {
+    pending = [];
     for (const g of m.targetGroups) {
       const res = await elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: g.arn, Targets: [{ Id: newId, ...(g.port ? { Port: g.port } : {}) }] }));
       const state = res.TargetHealthDescriptions?.[0]?.TargetHealth?.State;
@@ -77,12 +77,14 @@ export async function registerReplacement(m: Memberships, newId: string, ctx: Jo
       const state = res.InstanceStates?.[0]?.State;
       if (state !== 'InService') pending.push(`${name} ${state ?? 'unknown'}`);
     }
-    if (pending.length === 0) return;
-    if (ctx.nowMs() - started >= limitMs || ctx.deadline.remainingMs() < 60_000) {
-      throw Object.assign(new Error(`${newId} not healthy in time: ${pending.join(', ')}`), { name: 'TargetNotHealthy' });
-    }
-    // Health checks run every few seconds at best; polling faster only spends API calls.
-    await ctx.sleep(Math.max(env.waiters.minDelaySeconds, 5) * 1000);
+    return pending.length === 0;
+  };
+  if (m.targetGroups.length + m.classic.length === 0) return;
+  try {
+    await pollUntil(`${newId} healthy in its load balancers`, env.waiters.healthySeconds, env.waiters, ctx.deadline, allHealthy);
+  } catch (error) {
+    if ((error as Error).name !== 'WaiterTimeout') throw error;
+    throw Object.assign(new Error(`${newId} not healthy in time: ${pending.join(', ')}`), { name: 'TargetNotHealthy' });
   }
 }
 

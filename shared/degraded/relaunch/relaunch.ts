@@ -78,8 +78,11 @@ export async function relaunch(p: DegradedPayload, ctx: JobContext, env: ApplyEn
     if (!replacement) throw stepError('DescribeInstances', new Error(`${newId} vanished`));
     // An instance-store instance keeps running: its volumes and extra interfaces stay (named in the summary).
     await attachToReplacement(ebs ? identity : { ...identity, dataVolumes: [], secondary: [] }, replacement, ctx, env, journal);
-    await waitFor('status-ok', newId, ec2, env.waiters, ctx.deadline);
-    await registerReplacement(memberships, newId, ctx, env, journal);
+    // Status checks and load-balancer health checks run side by side (both only watch the replacement);
+    // both settle before the undo may start, so nothing runs on behind it.
+    const checks = await Promise.allSettled([waitFor('status-ok', newId, ec2, env.waiters, ctx.deadline), registerReplacement(memberships, newId, ctx, env, journal)]);
+    const failed = checks.find((c): c is PromiseRejectedResult => c.status === 'rejected');
+    if (failed) throw failed.reason;
     if (records.length > 0) {
       const current = await describeInstance(ec2, newId);
       await pointRecordsAt(ctx.clients.route53, records, current!, `caretaker ${ctx.runId}: ${oldId} replaced by ${newId}`);

@@ -1,8 +1,7 @@
 import type { NetworkInterface } from '@aws-sdk/client-ec2';
-import type { SandboxAccount } from '../../sandbox/account';
-import { BASE_IMAGE_ID, lifecycleOf } from '../../sandbox/ec2-lifecycle';
-import { FleetBuilder } from '../../sandbox/fleet';
-import { fastSandbox } from './helpers';
+import type { SandboxAccount } from './account';
+import { BASE_IMAGE_ID, lifecycleOf } from './ec2-lifecycle';
+import { FleetBuilder } from './fleet';
 
 export const KMS_KEY = 'arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
 export const PROFILE_ARN = 'arn:aws:iam::123456789012:instance-profile/web';
@@ -14,10 +13,9 @@ const SUBNET = 'subnet-0sandbox000000001';
  * required with hop limit 2, termination protection, a placement group, an encrypted data volume
  * under a customer managed key, a target-group and a classic load-balancer member, tagged volumes
  * and interfaces. `template` adds the launch template it came from, which defines NetworkInterfaces
- * and a disk of its own (which must not be used).
+ * and a disk of its own (which must not be used). Used by the scenario tests and the benchmark.
  */
-export function richWorld(variant: 'image' | 'template') {
-  const sandbox = fastSandbox();
+export function richWorld(sandbox: SandboxAccount, variant: 'image' | 'template') {
   const fleet = new FleetBuilder(sandbox);
   const lc = lifecycleOf(sandbox);
   const net = lc.network;
