@@ -7,6 +7,7 @@ import type { DegradedNotice, SkippedEntity } from './event';
 import { codeInfo } from './event-codes';
 import { readState, TAG_ASG, TAG_FAILURES, TAG_LAST_ERROR, TAG_ON_DEGRADED, TAG_TOKEN } from './tags';
 import { TRANSIENT_CODES } from '../aws/errors';
+import { ROLLED_BACK_FOR_TIME } from './relaunch/rolled-back';
 import { tagRecord } from '../aws/filters';
 
 /** Relaunches retried by later triggers after a transient failure (throttling, 5xx, capacity); then a person decides. */
@@ -125,7 +126,7 @@ function decide(
   if (state?.phase === 'failed') {
     const code = tags[TAG_LAST_ERROR];
     // A relaunch rolled back for want of time (CutOff) is as retryable as a throttled one.
-    const retry = code !== undefined && (TRANSIENT_CODES.has(code) || code === 'CutOff') && failures(tags) < AUTO_RETRIES;
+    const retry = code !== undefined && (TRANSIENT_CODES.has(code) || code === ROLLED_BACK_FOR_TIME) && failures(tags) < AUTO_RETRIES;
     if (!retry) return skip(id, `${what}: previous ${state.action} failed${since}${code ? ` (${code})` : ''}; remove tag caretaker:remediation to retry`);
   }
   if (state?.phase === 'done' && state.at && now.getTime() - state.at.getTime() < policy.cooldownHours * 60 * MINUTE) {

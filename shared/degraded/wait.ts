@@ -4,7 +4,6 @@ import {
   DescribeVolumesCommand,
   type EC2Client,
   waitUntilImageAvailable,
-  waitUntilInstanceRunning,
   waitUntilInstanceStatusOk,
   waitUntilInstanceStopped,
 } from '@aws-sdk/client-ec2';
@@ -26,7 +25,7 @@ export class CutOffError extends CaretakerError {
   }
 }
 
-export type WaitFor = 'stopped' | 'running' | 'status-ok' | 'image-available' | 'started' | 'volume-available' | 'volume-attached' | 'interface-available' | 'interface-attached';
+export type WaitFor = 'stopped' | 'status-ok' | 'image-available' | 'started' | 'volume-available' | 'volume-attached' | 'interface-available' | 'interface-attached';
 
 /**
  * Waits with the SDK's own waiters, bounded by the configured limit and by what is left of the
@@ -41,7 +40,6 @@ export async function waitFor(
 ): Promise<void> {
   const configured = {
     stopped: limits.stoppedSeconds,
-    running: limits.runningSeconds,
     started: limits.runningSeconds,
     'status-ok': limits.statusOkSeconds,
     'image-available': limits.imageSeconds,
@@ -56,7 +54,6 @@ export async function waitFor(
   const params = { client: ec2, minDelay: limits.minDelaySeconds, maxDelay: Math.max(limits.minDelaySeconds, limits.maxDelaySeconds), maxWaitTime };
   try {
     if (what === 'stopped') await waitUntilInstanceStopped(params, { InstanceIds: [id] });
-    else if (what === 'running') await waitUntilInstanceRunning(params, { InstanceIds: [id] });
     else if (what === 'status-ok') await waitUntilInstanceStatusOk(params, { InstanceIds: [id] });
     else if (what === 'image-available') await waitUntilImageAvailable(params, { ImageIds: [id] });
     else {

@@ -70,7 +70,7 @@ export interface ServerIdentity {
 }
 
 /** T-family types carry a credit specification (DescribeInstanceCreditSpecifications refuses others). */
-export function isBurstable(type: string | undefined): boolean {
+function isBurstable(type: string | undefined): boolean {
   return /^t\d/.test(type ?? '');
 }
 

@@ -11,8 +11,6 @@ export interface Memberships {
   classic: string[];
 }
 
-export const NO_MEMBERSHIPS: Memberships = { targetGroups: [], classic: [] };
-
 /**
  * Finds every target group and classic load balancer the instance is registered in. ELB has no
  * "groups of this instance" call: every instance-type target group of the VPC is asked

@@ -16,10 +16,9 @@ import { TAG_EVENT, TAG_FAILURES, TAG_LAST_ERROR, TAG_REPLACED_BY, TAG_STARTED, 
 import { CutOffError, waitFor } from '../wait';
 import { ClaimedElsewhereError, hostAvailable, imageOfRoot, launch, templateOf } from './launch';
 import { launchRequest } from './launch-request';
+import { ROLLED_BACK_FOR_TIME } from './rolled-back';
 import { keepsSummary } from './keeps';
 
-/** Codes a relaunch records when it rolled itself back for want of time; the next trigger tries again. */
-export const ROLLED_BACK_FOR_TIME = 'CutOff';
 
 /**
  * Moves the server to new hardware as a new instance: read its whole identity; stop it (forced
