@@ -1,8 +1,9 @@
-import type { Instance } from '@aws-sdk/client-ec2';
+import { type Instance, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { formatReport, reportSubject } from '../../shared/alerts/format';
 import { publishReport } from '../../shared/alerts/publish-report';
 import { parseDegradedTrigger } from '../../shared/degraded/event';
+import { clientToken } from '../../shared/degraded/plan-degraded';
 import { runDegraded } from '../../shared/degraded/run-degraded';
 import { runFailed } from '../../shared/engine/run';
 import type { SandboxAccount } from '../../sandbox/account';
@@ -282,5 +283,27 @@ describe('runDegraded (sandbox scenarios)', () => {
       );
       expect(w.sandbox.mutatingCalls()).toEqual([]);
     });
+  });
+});
+
+describe('runDegraded: IdempotentParameterMismatch', () => {
+  it('adopts the replacement an earlier run launched with the same token (found by its caretaker:replaces tag), never a second one', async () => {
+    const w = world('relaunch');
+    const token = clientToken('instance-event-0a1b2c3d4e5f6a7b8', w.web.InstanceId!, 0);
+    const { ec2 } = w.sandbox.clients();
+    const earlier = await ec2.send(
+      new RunInstancesCommand({
+        ImageId: 'ami-0sandbox0000000001',
+        InstanceType: 'm5.large',
+        MinCount: 1,
+        MaxCount: 1,
+        ClientToken: token,
+        TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'caretaker:replaces', Value: w.web.InstanceId }] }],
+      }),
+    );
+    const report = await runDegraded(contextFor(w.sandbox), cfg(w), { trigger: { kind: 'scan' }, waiters: FAST_WAITERS });
+    expect(w.sandbox.callsOf('RunInstances').map((c) => c.error)).toEqual([undefined, 'IdempotentParameterMismatch']);
+    expect(report.results[0]).toMatchObject({ action: 'relaunch', outcome: 'done', details: expect.objectContaining({ replacement: earlier.Instances![0]!.InstanceId }) });
+    expect(replacementsOf(w.sandbox, w.web.InstanceId!)).toHaveLength(1);
   });
 });
