@@ -75,7 +75,10 @@ describe('runDegraded under injected faults', () => {
     lifecycleOf(sandbox).launchHealth = () => 'ok';
     const stored = sandbox.ec2.requireInstance(web.InstanceId!);
     stored.Tags = stored.Tags!.filter((t) => t.Key !== 'caretaker:remediation');
+    // The rollback started the old instance again; the retry finds it running.
+    sandbox.clock.advance(60_000);
     const retried = await run();
+    expect(retried.results[0]!.reason).not.toMatch(/not running/);
     expect(retried.results[0]!.outcome).toBe('done');
     const tokens = sandbox.callsOf('RunInstances').map((c) => c.input.ClientToken);
     expect(new Set(tokens).size).toBe(2);
