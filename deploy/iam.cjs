@@ -252,7 +252,19 @@ function degradedStatements(config) {
     {
       Sid: 'DescribeFleet',
       Effect: 'Allow',
-      Action: ['ec2:DescribeInstances', 'ec2:DescribeInstanceStatus', 'ec2:DescribeAddresses', 'ec2:DescribeImages', 'ec2:DescribeInstanceAttribute', 'ec2:DescribeLaunchTemplateVersions'],
+      Action: [
+        'ec2:DescribeInstances',
+        'ec2:DescribeInstanceStatus',
+        'ec2:DescribeAddresses',
+        'ec2:DescribeImages',
+        'ec2:DescribeInstanceAttribute',
+        'ec2:DescribeLaunchTemplateVersions',
+        'ec2:DescribeVolumes',
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:DescribeInstanceTypes',
+        'ec2:DescribeInstanceCreditSpecifications',
+        'ec2:DescribeHosts',
+      ],
       Resource: '*',
     },
     // The job writes caretaker:remediation=<action>:in-progress before it stops, starts or images an
@@ -334,6 +346,9 @@ function degradedStatements(config) {
         ec2('security-group'),
         ec2('key-pair'),
         ec2('launch-template'),
+        ec2('placement-group'),
+        ec2('dedicated-host'),
+        ec2('capacity-reservation'),
         sub('arn:${AWS::Partition}:ec2:${AWS::Region}::image/*'),
         sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*'),
       ],
@@ -356,6 +371,85 @@ function degradedStatements(config) {
       Resource: ec2('instance'),
       Condition: { StringEquals: { 'ec2:ResourceTag/caretaker:remediation': 'relaunch:in-progress', ...optIn } },
     },
+    // By NetworkInterfaceId + PrivateIpAddress (every Elastic IP to the private IP it sat on):
+    // the interface is one of the moved server's.
+    {
+      Sid: 'MoveElasticIpsOntoInterfaces',
+      Effect: 'Allow',
+      Action: ['ec2:AssociateAddress'],
+      Resource: ec2('network-interface'),
+    },
+    // Disks and interfaces move only between an instance being relaunched and its tagged replacement.
+    {
+      Sid: 'MoveDisksAndInterfacesOfRelaunchedInstances',
+      Effect: 'Allow',
+      Action: ['ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:AttachNetworkInterface', 'ec2:DetachNetworkInterface'],
+      Resource: ec2('instance'),
+      Condition: { StringEquals: { 'ec2:ResourceTag/caretaker:remediation': 'relaunch:in-progress' } },
+    },
+    {
+      Sid: 'MoveDisksAndInterfacesOfReplacements',
+      Effect: 'Allow',
+      Action: ['ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:AttachNetworkInterface', 'ec2:DetachNetworkInterface'],
+      Resource: ec2('instance'),
+      Condition: { Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } },
+    },
+    {
+      Sid: 'MovedDisksAndInterfaces',
+      Effect: 'Allow',
+      Action: ['ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:AttachNetworkInterface', 'ec2:DetachNetworkInterface'],
+      Resource: [ec2('volume'), ec2('network-interface')],
+    },
+    // Secondary private IPs, IPv6 addresses and source/dest check of interfaces (no instance-tag condition exists for these).
+    {
+      Sid: 'MoveInterfaceAddresses',
+      Effect: 'Allow',
+      Action: ['ec2:AssignPrivateIpAddresses', 'ec2:AssignIpv6Addresses', 'ec2:UnassignIpv6Addresses', 'ec2:ModifyNetworkInterfaceAttribute'],
+      Resource: ec2('network-interface'),
+    },
+    // Protections (termination / stop) are restored on the replacement once the identity moved.
+    {
+      Sid: 'RestoreProtectionsOnReplacements',
+      Effect: 'Allow',
+      Action: ['ec2:ModifyInstanceAttribute'],
+      Resource: ec2('instance'),
+      Condition: { Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } },
+    },
+    // Images a relaunch made (tagged caretaker:replaces at creation) are retired after degraded.imageRetentionDays.
+    {
+      Sid: 'RetireRelaunchImages',
+      Effect: 'Allow',
+      Action: ['ec2:DeregisterImage', 'ec2:DeleteSnapshot'],
+      Resource: [sub('arn:${AWS::Partition}:ec2:${AWS::Region}::image/*'), sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*')],
+      Condition: { Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } },
+    },
+    // ELB has no call listing an instance's groups: every group is read (no resource-level permissions on describes).
+    {
+      Sid: 'FindLoadBalancerMemberships',
+      Effect: 'Allow',
+      Action: [
+        'elasticloadbalancing:DescribeTargetGroups',
+        'elasticloadbalancing:DescribeTargetHealth',
+        'elasticloadbalancing:DescribeLoadBalancers',
+        'elasticloadbalancing:DescribeInstanceHealth',
+      ],
+      Resource: '*',
+    },
+    {
+      Sid: 'MoveLoadBalancerMemberships',
+      Effect: 'Allow',
+      Action: [
+        'elasticloadbalancing:RegisterTargets',
+        'elasticloadbalancing:DeregisterTargets',
+        'elasticloadbalancing:RegisterInstancesWithLoadBalancer',
+        'elasticloadbalancing:DeregisterInstancesFromLoadBalancer',
+      ],
+      Resource: [
+        sub('arn:${AWS::Partition}:elasticloadbalancing:${AWS::Region}:${AWS::AccountId}:targetgroup/*/*'),
+        sub('arn:${AWS::Partition}:elasticloadbalancing:${AWS::Region}:${AWS::AccountId}:loadbalancer/*'),
+      ],
+    },
+    kmsStatement(config),
   ];
   const instanceRoles = (config.degraded || {}).instanceRoles || [];
   if (instanceRoles.length > 0) {
@@ -427,6 +521,23 @@ function continuationRole(functionName) {
         },
       ],
     },
+  };
+}
+
+/**
+ * Starting or launching an instance whose volumes use a customer managed key needs the caller to
+ * use that key through EC2 (grants): on the keys listed in degraded.kmsKeyArns, else on any key of
+ * the account, and always only via EC2 in this Region (kms:ViaService).
+ * https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption-requirements.html
+ */
+function kmsStatement(config) {
+  const keys = (config.degraded || {}).kmsKeyArns || [];
+  return {
+    Sid: 'UseVolumeKeysThroughEc2',
+    Effect: 'Allow',
+    Action: ['kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'],
+    Resource: keys.length > 0 ? keys : sub('arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*'),
+    Condition: { StringEquals: { 'kms:ViaService': sub('ec2.${AWS::Region}.amazonaws.com') } },
   };
 }
 

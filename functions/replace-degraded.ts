@@ -1,4 +1,6 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { degradedEventSchema } from '../shared/degraded/event';
@@ -10,7 +12,13 @@ import { defineHandler, type HandlerDeps, lambdaDeps } from '../shared/lambda/ha
  * (`degraded.schedule`), or by hand with `{ "action": "scan", "instanceIds"?: [...], "dryRun"?: true }`.
  * Acts only in its own account (from the function ARN) and Region.
  */
-export const makeHandler = (deps: HandlerDeps = lambdaDeps('replace-degraded', { ec2: EC2Client, route53: Route53Client, sns: SNSClient })) =>
+export const makeHandler = (deps: HandlerDeps = lambdaDeps('replace-degraded', {
+    ec2: EC2Client,
+    route53: Route53Client,
+    sns: SNSClient,
+    elbv2: ElasticLoadBalancingV2Client,
+    elb: ElasticLoadBalancingClient,
+  })) =>
   defineHandler(
     {
       name: 'replace-degraded',

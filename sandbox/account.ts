@@ -1,4 +1,6 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -9,6 +11,7 @@ import { SandboxClock } from './clock';
 import { Ec2Model, type Ec2Timings } from './ec2';
 import { Ec2Lifecycle } from './ec2-lifecycle';
 import { Ec2Status } from './ec2-status';
+import { ElbModel } from './elb';
 import { awsError, type ServiceName } from './errors';
 import { type FaultRule, Faults, seededRandom } from './faults';
 import { Route53Model } from './route53';
@@ -52,7 +55,7 @@ interface SdkClient {
 const READ_ONLY = /^(Describe|List|Get)/;
 
 /**
- * An in-memory AWS account (EC2, Route 53, SNS, SSM Run Command) that the real SDK clients talk to. It sits in each
+ * An in-memory AWS account (EC2, Route 53, SNS, SSM Run Command, Elastic Load Balancing) that the real SDK clients talk to. It sits in each
  * client's middleware stack at the `deserialize` step: the SDK serialises, signs and retries as
  * always, only the HTTP round trip is replaced. Never imported by Lambda code.
  *
@@ -68,6 +71,7 @@ export class SandboxAccount {
   readonly sns: SnsModel;
   readonly ssm: SsmModel;
   readonly scheduler: SchedulerModel;
+  readonly elb: ElbModel;
   readonly faults: Faults;
   private readonly random: () => number;
   readonly calls: CallRecord[] = [];
@@ -92,7 +96,16 @@ export class SandboxAccount {
     this.random = seededRandom((options.seed ?? 1) + 1);
     this.faults = new Faults(seededRandom(options.seed ?? 1));
     this.scheduler = new SchedulerModel(this.clock);
-    this.services = { ec2: this.ec2.operations, route53: this.route53.operations, sns: this.sns.operations, ssm: this.ssm.operations, scheduler: this.scheduler.operations };
+    this.elb = new ElbModel(this.ec2, this.clock);
+    this.services = {
+      ec2: this.ec2.operations,
+      route53: this.route53.operations,
+      sns: this.sns.operations,
+      ssm: this.ssm.operations,
+      scheduler: this.scheduler.operations,
+      elbv2: this.elb.v2Operations,
+      elb: this.elb.classicOperations,
+    };
     // Status and Elastic IP operations join the model's own, so the lifecycle (which refreshes
     // instance states before describes) wraps them too.
     Object.assign(this.ec2.operations, new Ec2Status(this.ec2).operations);
@@ -151,12 +164,16 @@ export class SandboxAccount {
       sns: new SNSClient(config),
       ssm: new SSMClient(config),
       scheduler: new SchedulerClient(config),
+      elbv2: new ElasticLoadBalancingV2Client(config),
+      elb: new ElasticLoadBalancingClient(config),
     };
     this.attach(clients.ec2, 'ec2');
     this.attach(clients.route53, 'route53');
     this.attach(clients.sns, 'sns');
     this.attach(clients.ssm, 'ssm');
     this.attach(clients.scheduler, 'scheduler');
+    this.attach(clients.elbv2, 'elbv2');
+    this.attach(clients.elb, 'elb');
     return clients;
   }
 

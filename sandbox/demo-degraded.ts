@@ -12,7 +12,11 @@ export const DEMO_RETIREMENT = { noticeAt: '2026-11-22T03:05:00Z', retireAt: 'Su
  * EC2's lifecycle so a relaunch plays in seconds of real time. Returns the `degraded` config section.
  */
 export function seedDegradedDemo(sandbox: SandboxAccount, fleet: FleetBuilder, add: (label: string, ...spec: Parameters<FleetBuilder['instance']>) => Instance) {
-  Object.assign(lifecycleOf(sandbox).timings, { launchMs: 800, stopMs: 800, statusOkMs: 1200, imageAvailableMs: 1000 });
+  const lifecycle = lifecycleOf(sandbox);
+  Object.assign(lifecycle.timings, { launchMs: 800, stopMs: 800, statusOkMs: 1200, imageAvailableMs: 1000 });
+  Object.assign(lifecycle.volumes, { attachMs: 200, detachMs: 400 });
+  lifecycle.network.detachMs = 300;
+  sandbox.elb.timings.healthyMs = 500;
   const app = add('app-1: on a retiring host (caretaker:on-degraded=relaunch), Elastic IP 52.20.0.10, DNS app.example.com', {
     name: 'app-1',
     tags: { 'caretaker:on-degraded': 'relaunch', role: 'app' },
@@ -31,7 +35,7 @@ export function seedDegradedDemo(sandbox: SandboxAccount, fleet: FleetBuilder, a
       defaultAction: 'notify',
       records: [{ tags: { role: ['app'] }, hostedZoneId: zone.Id!, name: 'app.example.com', ttl: 60, address: 'public' }],
       // Sandbox-speed polling; production keeps the defaults (15 s first poll).
-      waiters: { minDelaySeconds: 0.1, maxDelaySeconds: 0.4, stoppedSeconds: 30, runningSeconds: 30, statusOkSeconds: 30, imageSeconds: 30 },
+      waiters: { minDelaySeconds: 0.1, maxDelaySeconds: 0.4, stoppedSeconds: 30, runningSeconds: 30, statusOkSeconds: 30, imageSeconds: 30, attachSeconds: 30, forceStopAfterSeconds: 30, healthySeconds: 30 },
     },
   };
 }

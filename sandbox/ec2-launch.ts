@@ -1,13 +1,14 @@
 import type {
   BlockDeviceMapping,
-  CreateImageRequest,
   DescribeLaunchTemplateVersionsRequest,
   Instance,
   LaunchTemplateVersion,
   RequestLaunchTemplateData,
   RunInstancesRequest,
   Tag,
+  InstanceNetworkInterfaceSpecification,
 } from '@aws-sdk/client-ec2';
+import { Ec2Attributes } from './ec2-attributes';
 import type { SandboxClock } from './clock';
 import { clone, type Ec2Model } from './ec2';
 import type { Ec2Lifecycle } from './ec2-lifecycle';
@@ -23,18 +24,19 @@ type Op = (input: never) => unknown;
  */
 export class Ec2Launcher {
   readonly launchTemplates = new Map<string, { name: string; versions: LaunchTemplateVersion[]; defaultVersion: number }>();
-  private privateIps = 0;
   private readonly tokens = new Map<string, { fingerprint: string; reservationId: string; instanceIds: string[] }>();
 
   constructor(
     private readonly ec2: Ec2Model,
     private readonly clock: SandboxClock,
-    private readonly host: Pick<Ec2Lifecycle, 'refresh' | 'schedule' | 'newPublicIp' | 'userData' | 'timings' | 'imageDueAt'>,
+    private readonly host: Pick<
+      Ec2Lifecycle,
+      'refresh' | 'schedule' | 'newPublicIp' | 'userData' | 'timings' | 'imageDueAt' | 'network' | 'attributesOf' | 'launched' | 'creditSpecs' | 'placementGroups' | 'hosts'
+    >,
   ) {}
 
   readonly operations: Record<string, Op> = {
     RunInstances: (i: RunInstancesRequest) => this.runInstances(i),
-    CreateImage: (i: CreateImageRequest) => this.createImage(i),
     DescribeLaunchTemplateVersions: (i: DescribeLaunchTemplateVersionsRequest) => this.describeLaunchTemplateVersions(i),
   };
 
@@ -90,55 +92,146 @@ export class Ec2Launcher {
     ];
     const reserved = requestedTags.find((t) => t.Key?.toLowerCase().startsWith('aws:'));
     if (reserved) throw fail('ec2', 'InvalidParameterValue', `Tag keys starting with 'aws:' are reserved for internal use (${reserved.Key})`);
-    const subnetId = input.SubnetId ?? input.NetworkInterfaces?.[0]?.SubnetId ?? 'subnet-0sandbox000000001';
-    const az = input.Placement?.AvailabilityZone ?? this.zoneOfSubnet(subnetId);
-    const groups = input.SecurityGroupIds ?? data.SecurityGroupIds ?? ['sg-0sandbox0000000001'];
+    if (input.MaxCount !== 1) throw fail('ec2', 'InvalidParameterValue', 'The sandbox launches one instance per call.');
+    const instanceType = input.InstanceType ?? data.InstanceType ?? 'm1.small';
+    const net = this.network(input, data as RequestLaunchTemplateData);
+    const placement = { ...data.Placement, ...input.Placement };
+    if (placement.AvailabilityZone && placement.AvailabilityZone !== net.zone) {
+      throw fail('ec2', 'InvalidParameterValue', `Subnet ${net.subnetId} is in ${net.zone}, not ${placement.AvailabilityZone}.`);
+    }
+    if (placement.GroupName && !this.host.placementGroups.has(placement.GroupName)) {
+      throw fail('ec2', 'InvalidPlacementGroup.Unknown', `The Placement Group '${placement.GroupName}' is unknown.`);
+    }
+    if (placement.HostId && this.host.hosts.get(placement.HostId) !== 'available') {
+      throw fail('ec2', 'InvalidHostID.NotFound', `The host ID '${placement.HostId}' does not exist or is not available.`);
+    }
+    const credit = input.CreditSpecification ?? data.CreditSpecification;
+    if (credit && !Ec2Attributes.isBurstable(instanceType)) {
+      throw fail('ec2', 'InvalidParameterCombination', `The parameter CreditSpecification is not supported for instance type ${instanceType}.`);
+    }
+    const mappings = this.mappings(image.BlockDeviceMappings ?? [], input.BlockDeviceMappings ?? data.BlockDeviceMappings ?? []);
+    const hibernation = input.HibernationOptions ?? data.HibernationOptions;
+    if (hibernation?.Configured && !mappings.find((m) => m.DeviceName === (image.RootDeviceName ?? '/dev/xvda'))?.Ebs?.Encrypted) {
+      throw fail('ec2', 'UnsupportedHibernationConfiguration', 'Hibernation needs an encrypted EBS root volume.');
+    }
+    const tagsFor = (type: string) => [...(data.TagSpecifications ?? []), ...(input.TagSpecifications ?? [])].filter((s) => s.ResourceType === type).flatMap((s) => s.Tags ?? []);
+    const groups = net.groups;
     const profile = input.IamInstanceProfile ?? data.IamInstanceProfile;
     const reservationId = `r-${this.ec2.newId('x').slice(2)}`;
     const ids: string[] = [];
-    for (let n = 0; n < input.MaxCount; n++) {
-      const id = this.ec2.newId('i');
-      ids.push(id);
-      const tags = new Map<string, string>();
-      for (const t of requestedTags) tags.set(t.Key ?? '', t.Value ?? '');
-      if (template) {
-        tags.set('aws:ec2launchtemplate:id', template.LaunchTemplateId!);
-        tags.set('aws:ec2launchtemplate:version', String(template.VersionNumber));
-      }
-      const instance: Instance = {
-        InstanceId: id,
-        ImageId: imageId,
-        InstanceType: input.InstanceType ?? data.InstanceType ?? 'm1.small',
-        KeyName: input.KeyName ?? data.KeyName,
-        State: { Name: 'pending', Code: 0 },
-        Placement: { AvailabilityZone: az, Tenancy: 'default' },
-        PrivateIpAddress: this.newPrivateIp(),
-        PublicIpAddress: this.host.newPublicIp(),
-        SubnetId: subnetId,
-        VpcId: 'vpc-0sandbox0000000001',
-        SecurityGroups: groups.map((g) => ({ GroupId: g, GroupName: g })),
-        IamInstanceProfile: profile ? { Arn: profile.Arn ?? `arn:aws:iam::${this.ec2.accountId}:instance-profile/${profile.Name}`, Id: 'AIPASANDBOX0000000001' } : undefined,
-        RootDeviceType: image.RootDeviceType ?? 'ebs',
-        RootDeviceName: image.RootDeviceName ?? '/dev/xvda',
-        BlockDeviceMappings: this.volumesFromImage(id, image.BlockDeviceMappings ?? [], az),
-        LaunchTime: this.clock.now(),
-        ClientToken: token,
-        Tags: [...tags].map(([Key, Value]) => ({ Key, Value })),
-      };
-      this.ec2.store(this.ec2.instances, id, instance);
-      const userData = input.UserData ?? data.UserData;
-      if (userData) this.host.userData.set(id, userData);
-      this.ec2.healthOf(id).events = [];
-      this.host.schedule(id, 'running', this.host.timings.launchMs);
+    const id = this.ec2.newId('i');
+    ids.push(id);
+    const az = net.zone;
+    const primary = this.host.network.create({ subnetId: net.subnetId, groups, privateIp: net.privateIp, secondaryIps: net.secondaryIps, ipv6: net.ipv6, description: 'Primary network interface', tags: tagsFor('network-interface') });
+    this.host.network.bind(primary, id, 0, true);
+    for (const extra of net.attach) this.host.network.bind(this.host.network.requireInterface(extra.id), id, extra.index, false);
+    const tags = new Map<string, string>();
+    for (const t of requestedTags) tags.set(t.Key ?? '', t.Value ?? '');
+    if (template) {
+      tags.set('aws:ec2launchtemplate:id', template.LaunchTemplateId!);
+      tags.set('aws:ec2launchtemplate:version', String(template.VersionNumber));
     }
+    const metadata = { ...data.MetadataOptions, ...input.MetadataOptions };
+    const v2 = image.ImdsSupport === 'v2.0';
+    const instance: Instance = {
+      InstanceId: id,
+      ImageId: imageId,
+      InstanceType: instanceType as Instance['InstanceType'],
+      KeyName: input.KeyName ?? data.KeyName,
+      State: { Name: 'pending', Code: 0 },
+      Placement: { AvailabilityZone: az, Tenancy: placement.Tenancy ?? 'default', GroupName: placement.GroupName, PartitionNumber: placement.PartitionNumber, HostId: placement.HostId, Affinity: placement.Affinity },
+      PrivateIpAddress: primary.PrivateIpAddress,
+      PublicIpAddress: net.publicIp ? this.host.newPublicIp() : undefined,
+      SubnetId: net.subnetId,
+      VpcId: 'vpc-0sandbox0000000001',
+      SecurityGroups: groups.map((g) => ({ GroupId: g, GroupName: g })),
+      IamInstanceProfile: profile ? { Arn: profile.Arn ?? `arn:aws:iam::${this.ec2.accountId}:instance-profile/${profile.Name}`, Id: 'AIPASANDBOX0000000001' } : undefined,
+      RootDeviceType: image.RootDeviceType ?? 'ebs',
+      RootDeviceName: image.RootDeviceName ?? '/dev/xvda',
+      BlockDeviceMappings: this.volumesFromImage(id, mappings, az, tagsFor('volume')),
+      LaunchTime: this.clock.now(),
+      ClientToken: token,
+      EbsOptimized: input.EbsOptimized ?? data.EbsOptimized ?? false,
+      SourceDestCheck: primary.SourceDestCheck,
+      // Not inherited from anything: the request (or template), else the AMI's ImdsSupport and the account default.
+      // https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-IMDS-new-instances.html
+      MetadataOptions: {
+        State: 'pending',
+        HttpTokens: metadata.HttpTokens ?? (v2 ? 'required' : 'optional'),
+        HttpPutResponseHopLimit: metadata.HttpPutResponseHopLimit ?? (v2 ? 2 : 1),
+        HttpEndpoint: metadata.HttpEndpoint ?? 'enabled',
+        HttpProtocolIpv6: metadata.HttpProtocolIpv6 ?? 'disabled',
+        InstanceMetadataTags: metadata.InstanceMetadataTags ?? 'disabled',
+      },
+      CpuOptions: input.CpuOptions ?? data.CpuOptions,
+      EnclaveOptions: { Enabled: (input.EnclaveOptions ?? data.EnclaveOptions)?.Enabled ?? false },
+      HibernationOptions: { Configured: hibernation?.Configured ?? false },
+      CapacityReservationSpecification: input.CapacityReservationSpecification
+        ? { CapacityReservationPreference: input.CapacityReservationSpecification.CapacityReservationPreference, CapacityReservationTarget: input.CapacityReservationSpecification.CapacityReservationTarget }
+        : { CapacityReservationPreference: 'open' },
+      MaintenanceOptions: { AutoRecovery: (input.MaintenanceOptions ?? data.MaintenanceOptions)?.AutoRecovery ?? 'default' },
+      Monitoring: { State: (input.Monitoring ?? data.Monitoring)?.Enabled ? 'enabled' : 'disabled' },
+      Tags: [...tags].map(([Key, Value]) => ({ Key, Value })),
+    };
+    this.ec2.store(this.ec2.instances, id, instance);
+    const attributes = this.host.attributesOf(id);
+    attributes.disableApiTermination = input.DisableApiTermination ?? data.DisableApiTermination ?? false;
+    attributes.disableApiStop = input.DisableApiStop ?? data.DisableApiStop ?? false;
+    attributes.shutdownBehavior = (input.InstanceInitiatedShutdownBehavior ?? data.InstanceInitiatedShutdownBehavior) === 'terminate' ? 'terminate' : 'stop';
+    if (credit?.CpuCredits) this.host.creditSpecs.set(id, credit.CpuCredits === 'standard' ? 'standard' : 'unlimited');
+    const userData = input.UserData ?? data.UserData;
+    if (userData) this.host.userData.set(id, userData);
+    this.ec2.healthOf(id).events = [];
+    this.host.launched(id);
+    this.host.schedule(id, 'running', this.host.timings.launchMs);
     if (token) this.tokens.set(token, { fingerprint, reservationId, instanceIds: ids });
     return this.reservation(reservationId, ids);
   }
 
-  /** Replacements land in a subnet range of their own, so addresses never collide with the fleet's. */
-  private newPrivateIp(): string {
-    const n = this.privateIps++;
-    return `10.0.${128 + Math.floor(n / 250)}.${(n % 250) + 4}`;
+  /**
+   * The network of a launch, checked as EC2 checks it before anything is created: `NetworkInterfaces`
+   * (the request's replace the template's) exclude an instance-level subnet or security groups;
+   * an existing interface must be available and in the subnet's zone; no address may be in use.
+   * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RunInstances.html
+   */
+  private network(input: RunInstancesRequest, data: RequestLaunchTemplateData) {
+    const nics = (input.NetworkInterfaces ?? data.NetworkInterfaces ?? []) as InstanceNetworkInterfaceSpecification[];
+    const topGroups = input.SecurityGroupIds ?? input.SecurityGroups ?? data.SecurityGroupIds ?? data.SecurityGroups;
+    if (nics.length && (input.SubnetId || topGroups?.length || input.PrivateIpAddress || input.Ipv6Addresses?.length)) {
+      throw fail('ec2', 'InvalidParameterCombination', 'Network interfaces and an instance-level subnet ID or security groups may not be specified on the same request');
+    }
+    const nic0 = nics.find((n) => (n.DeviceIndex ?? 0) === 0);
+    if (nics.length && !nic0) throw fail('ec2', 'InvalidParameterValue', 'A network interface at device index 0 is required.');
+    if (nic0?.NetworkInterfaceId) throw fail('ec2', 'InvalidParameterValue', 'The sandbox launches with a new primary interface only.');
+    const subnetId = input.SubnetId ?? nic0?.SubnetId ?? 'subnet-0sandbox000000001';
+    const subnet = this.host.network.subnet(subnetId);
+    const privateIp = input.PrivateIpAddress ?? nic0?.PrivateIpAddress ?? nic0?.PrivateIpAddresses?.find((p) => p.Primary)?.PrivateIpAddress;
+    const secondaryIps = (nic0?.PrivateIpAddresses ?? []).filter((p) => !p.Primary).map((p) => p.PrivateIpAddress!);
+    const ipv6 = [...(input.Ipv6Addresses ?? []), ...(nic0?.Ipv6Addresses ?? [])].map((a) => a.Ipv6Address!);
+    for (const ip of [privateIp, ...secondaryIps].filter((x): x is string => !!x)) {
+      if (!this.host.network.inSubnet(subnet, ip)) throw fail('ec2', 'InvalidParameterValue', `Address ${ip} is not in subnet ${subnetId}.`);
+    }
+    this.host.network.requireFree([privateIp, ...secondaryIps].filter((x): x is string => !!x));
+    const attach = nics.filter((n) => n !== nic0).map((n) => {
+      if (!n.NetworkInterfaceId) throw fail('ec2', 'InvalidParameterValue', 'The sandbox adds extra interfaces by NetworkInterfaceId only.');
+      if (n.SubnetId || n.Groups?.length) throw fail('ec2', 'InvalidParameterCombination', 'A network interface ID cannot be specified with a subnet or security groups.');
+      const eni = this.host.network.requireInterface(n.NetworkInterfaceId);
+      if (eni.Status !== 'available') throw fail('ec2', 'InvalidNetworkInterface.InUse', `Interface: [${eni.NetworkInterfaceId}] in use.`);
+      if (eni.AvailabilityZone !== subnet.availabilityZone) throw fail('ec2', 'InvalidParameterCombination', `Interface ${eni.NetworkInterfaceId} is not in ${subnet.availabilityZone}.`);
+      return { id: n.NetworkInterfaceId, index: n.DeviceIndex ?? 1 };
+    });
+    const groups = nic0?.Groups ?? topGroups ?? ['sg-0sandbox0000000001'];
+    return { subnetId, zone: subnet.availabilityZone, privateIp, secondaryIps, ipv6, attach, groups, publicIp: nic0 ? nic0.AssociatePublicIpAddress === true : nics.length === 0 };
+  }
+
+  /** The image's mappings overlaid by the request's (or template's) by device name; `NoDevice` drops one. */
+  private mappings(image: BlockDeviceMapping[], requested: Array<BlockDeviceMapping | { DeviceName?: string; NoDevice?: string; Ebs?: BlockDeviceMapping['Ebs'] }>): BlockDeviceMapping[] {
+    const byDevice = new Map(image.map((m) => [m.DeviceName, clone(m)]));
+    for (const m of requested) {
+      if (m.NoDevice !== undefined) byDevice.delete(m.DeviceName);
+      else if (m.Ebs) byDevice.set(m.DeviceName, { DeviceName: m.DeviceName, Ebs: { ...byDevice.get(m.DeviceName)?.Ebs, ...m.Ebs } as BlockDeviceMapping['Ebs'] });
+    }
+    return [...byDevice.values()];
   }
 
   private reservation(reservationId: string, ids: string[]) {
@@ -150,17 +243,13 @@ export class Ec2Launcher {
     };
   }
 
-  private zoneOfSubnet(subnetId: string): string {
-    const peer = [...this.ec2.instances.values()].find((i) => i.data.SubnetId === subnetId);
-    return peer?.data.Placement?.AvailabilityZone ?? `${this.ec2.region}a`;
-  }
-
-  private volumesFromImage(instanceId: string, mappings: BlockDeviceMapping[], az: string) {
+  private volumesFromImage(instanceId: string, mappings: BlockDeviceMapping[], az: string, tags: Tag[]) {
     return mappings
       .filter((m) => m.Ebs)
       .map((m, index) => {
         const volumeId = this.ec2.newId('vol');
         const deleteOnTermination = m.Ebs?.DeleteOnTermination ?? index === 0;
+        const snapshot = this.ec2.snapshots.get(m.Ebs?.SnapshotId ?? '')?.data;
         this.ec2.store(this.ec2.volumes, volumeId, {
           VolumeId: volumeId,
           Size: m.Ebs?.VolumeSize ?? 8,
@@ -170,6 +259,8 @@ export class Ec2Launcher {
           AvailabilityZone: az,
           CreateTime: this.clock.now(),
           Encrypted: true,
+          KmsKeyId: m.Ebs?.KmsKeyId ?? snapshot?.KmsKeyId,
+          Tags: tags.length ? clone(tags) : undefined,
           Attachments: [{ InstanceId: instanceId, Device: m.DeviceName, State: 'attached', VolumeId: volumeId, DeleteOnTermination: deleteOnTermination }],
         });
         return { DeviceName: m.DeviceName, Ebs: { VolumeId: volumeId, Status: 'attached' as const, DeleteOnTermination: deleteOnTermination } };
@@ -206,68 +297,7 @@ export class Ec2Launcher {
     );
     return { LaunchTemplateVersions: clone(versions) };
   }
-
-  // ----- images -----
-
-  private createImage(input: CreateImageRequest) {
-    this.host.refresh();
-    const instance = this.ec2.requireInstance(input.InstanceId ?? '');
-    const name = input.Name ?? '';
-    if (!/^[A-Za-z0-9()[\] ./\-'@_]{3,128}$/.test(name)) {
-      throw fail('ec2', 'InvalidAMIName.Malformed', `AMI names must be between 3 and 128 characters long, and may contain letters, numbers, '(', ')', '.', '-', '/' and '_': ${name}`);
-    }
-    for (const { data } of this.ec2.images.values()) {
-      if (data.Name === name && data.OwnerId === this.ec2.accountId && data.State !== 'deregistered') {
-        throw fail('ec2', 'InvalidAMIName.Duplicate', `AMI name ${name} is already in use by AMI ${data.ImageId}`);
-      }
-    }
-    if (instance.RootDeviceType !== 'ebs') {
-      throw fail('ec2', 'UnsupportedOperation', `The instance '${instance.InstanceId}' does not have an 'ebs' root device type; instance-store AMIs are bundled, not created.`);
-    }
-    if (instance.State?.Name !== 'running' && instance.State?.Name !== 'stopped') {
-      throw fail('ec2', 'IncorrectInstanceState', `The instance '${instance.InstanceId}' is not in a state from which it can be imaged.`);
-    }
-    const imageId = this.ec2.newId('ami');
-    const tagsOf = (type: string): Tag[] => (input.TagSpecifications ?? []).filter((s) => s.ResourceType === type).flatMap((s) => s.Tags ?? []);
-    const mappings: BlockDeviceMapping[] = (instance.BlockDeviceMappings ?? []).map((m) => {
-      const volume = this.ec2.volumes.get(m.Ebs?.VolumeId ?? '')?.data;
-      const snapshotId = this.ec2.newId('snap');
-      this.ec2.store(this.ec2.snapshots, snapshotId, {
-        SnapshotId: snapshotId,
-        VolumeId: volume?.VolumeId,
-        VolumeSize: volume?.Size,
-        State: 'pending',
-        Progress: '0%',
-        StartTime: this.clock.now(),
-        OwnerId: this.ec2.accountId,
-        Description: `Created by CreateImage(${instance.InstanceId}) for ${imageId}`,
-        Encrypted: volume?.Encrypted ?? false,
-        StorageTier: 'standard',
-        Tags: tagsOf('snapshot').length ? clone(tagsOf('snapshot')) : undefined,
-      });
-      return {
-        DeviceName: m.DeviceName,
-        Ebs: { SnapshotId: snapshotId, VolumeSize: volume?.Size, VolumeType: volume?.VolumeType, DeleteOnTermination: m.Ebs?.DeleteOnTermination, Encrypted: volume?.Encrypted },
-      };
-    });
-    this.ec2.store(this.ec2.images, imageId, {
-      ImageId: imageId,
-      Name: name,
-      Description: input.Description,
-      State: 'pending',
-      OwnerId: this.ec2.accountId,
-      CreationDate: this.clock.now().toISOString(),
-      RootDeviceType: 'ebs',
-      RootDeviceName: instance.RootDeviceName,
-      BlockDeviceMappings: mappings,
-      Tags: tagsOf('image').length ? clone(tagsOf('image')) : undefined,
-    });
-    this.host.imageDueAt.set(imageId, this.clock.nowMs() + this.host.timings.imageAvailableMs);
-    return { ImageId: imageId };
-  }
-
 }
-
 
 /** JSON with sorted keys and undefined dropped: two requests with the same parameters compare equal. */
 function stableJson(value: unknown): string {

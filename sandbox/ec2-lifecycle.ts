@@ -1,5 +1,4 @@
 import type {
-  DescribeInstanceAttributeRequest,
   Instance,
   InstanceStateName,
   RequestLaunchTemplateData,
@@ -9,7 +8,11 @@ import type {
 } from '@aws-sdk/client-ec2';
 import type { SandboxClock } from './clock';
 import { clone, type Ec2Model } from './ec2';
+import { Ec2Attributes } from './ec2-attributes';
+import { Ec2Images } from './ec2-images';
 import { Ec2Launcher } from './ec2-launch';
+import { Ec2Network } from './ec2-network';
+import { Ec2Volumes } from './ec2-volumes';
 import { fail } from './errors';
 
 /** How long lifecycle transitions take, in sandbox milliseconds (roughly what EC2 shows). */
@@ -33,6 +36,16 @@ const STATE_CODES: Record<InstanceStateName, number> = { pending: 0, running: 16
 
 /** Scheduled-event codes a stop or a move to a new host resolves (the instance leaves the degraded host). */
 const RESOLVED_BY_MOVE = new Set(['instance-stop', 'instance-retirement', 'system-reboot', 'system-maintenance']);
+
+/** Instance attributes that only DescribeInstanceAttribute shows (protections, shutdown behaviour). */
+export interface InstanceAttributes {
+  disableApiTermination: boolean;
+  disableApiStop: boolean;
+  shutdownBehavior: 'stop' | 'terminate';
+}
+
+/** What EC2 says when an instance could not start because a volume's KMS key refused it. */
+const KMS_LAUNCH_FAILURE = { Code: 'Client.InternalError', Message: 'Client.InternalError: Client error on launch' };
 
 type Op = (input: never) => unknown;
 
@@ -65,6 +78,30 @@ export class Ec2Lifecycle {
   private readonly launcher: Ec2Launcher;
   private readonly hadPublicIp = new Set<string>();
   private ips = 0;
+  /** Attributes set at launch or by ModifyInstanceAttribute, by instance id. */
+  readonly attributes = new Map<string, InstanceAttributes>();
+  /**
+   * What an instance wrote to its instance-store volumes (tests write a marker): a reboot keeps it,
+   * a stop loses it, as EC2 documents even for an EBS-root instance.
+   */
+  readonly instanceStoreData = new Map<string, string>();
+  /** Instances whose stop hangs in `stopping` until a `Force` stop (seeded fault). */
+  readonly stuckStopping = new Set<string>();
+  /**
+   * KMS keys whose grants the starter lacks (seeded fault): an instance with a volume under one
+   * goes `pending` and falls back to `stopped` (or `terminated` when newly launched) with
+   * Client.InternalError, as EC2 does for a key it may not use.
+   * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/troubleshooting-launch.html
+   */
+  readonly deniedKmsKeys = new Set<string>();
+  private readonly due: Array<{ atMs: number; run: () => void }> = [];
+  private readonly neverRan = new Set<string>();
+  readonly network: Ec2Network;
+  readonly volumes: Ec2Volumes;
+  /** Placement groups that exist (RunInstances refuses others). */
+  readonly placementGroups = new Set<string>();
+  /** Dedicated hosts by id and state (`available`, `released`, ...). */
+  readonly hosts = new Map<string, string>();
 
   constructor(
     private readonly ec2: Ec2Model,
@@ -83,24 +120,46 @@ export class Ec2Lifecycle {
       RootDeviceName: '/dev/xvda',
       BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { SnapshotId: 'snap-0sandboxbase00001', VolumeSize: 8, VolumeType: 'gp3', DeleteOnTermination: true } }],
     });
+    const later = (afterMs: number, run: () => void) => this.later(afterMs, run);
+    this.network = new Ec2Network(ec2, later);
+    this.volumes = new Ec2Volumes(ec2, later);
     this.launcher = new Ec2Launcher(ec2, clock, this);
-    const base = ec2.operations;
-    const refreshed = (name: string): Op => (input: never) => {
-      this.refresh();
-      return base[name]!(input);
-    };
-    this.operations = {
-      DescribeInstances: refreshed('DescribeInstances'),
-      DescribeInstanceStatus: refreshed('DescribeInstanceStatus'),
-      DescribeImages: refreshed('DescribeImages'),
-      DescribeAddresses: refreshed('DescribeAddresses'),
+    const images = new Ec2Images(ec2, clock, this);
+    const attributes = new Ec2Attributes(ec2, this);
+    const base = { ...ec2.operations, ...this.network.operations };
+    const ops: Record<string, Op> = {
+      ...this.network.operations,
+      ...this.volumes.operations,
+      ...attributes.operations,
+      DescribeInstances: (input: never) => {
+        this.network.syncAll([...ec2.instances.values()].map((i) => i.data));
+        return base.DescribeInstances!(input);
+      },
+      DescribeInstanceStatus: base.DescribeInstanceStatus!,
+      DescribeImages: base.DescribeImages!,
+      DescribeAddresses: base.DescribeAddresses!,
+      DescribeVolumes: base.DescribeVolumes!,
       StopInstances: (i: StopInstancesRequest) => this.stopInstances(i),
       StartInstances: (i: StartInstancesRequest) => this.startInstances(i),
       TerminateInstances: (i: TerminateInstancesRequest) => this.terminateInstances(i),
-      DescribeInstanceAttribute: (i: DescribeInstanceAttributeRequest) => this.describeInstanceAttribute(i),
       ...this.launcher.operations,
+      ...images.operations,
     };
+    // Every call first applies what sandbox time has made due (a detach that finished, a boot).
+    this.operations = Object.fromEntries(
+      Object.entries(ops).map(([name, op]) => [
+        name,
+        (input: never) => {
+          this.refresh();
+          return op(input);
+        },
+      ]),
+    );
+    this.creditSpecs = attributes.credits;
   }
+
+  /** Credit mode of burstable instances (RunInstances sets it). */
+  readonly creditSpecs: Map<string, 'standard' | 'unlimited'>;
 
   /** Operations to register with `account.serve('ec2', ...)`. */
   readonly operations: Record<string, Op>;
@@ -112,16 +171,57 @@ export class Ec2Lifecycle {
 
   // ----- time -----
 
+  /** Runs `run` once `afterMs` of sandbox time has passed (at the next describe after that). */
+  later(afterMs: number, run: () => void): void {
+    this.due.push({ atMs: this.clock.nowMs() + afterMs, run });
+  }
+
+  /** The protections and shutdown behaviour of an instance (EC2's defaults until set). */
+  attributesOf(id: string): InstanceAttributes {
+    let a = this.attributes.get(id);
+    if (!a) {
+      a = { disableApiTermination: false, disableApiStop: false, shutdownBehavior: 'stop' };
+      this.attributes.set(id, a);
+    }
+    return a;
+  }
+
+  /** Marks a freshly launched instance: a launch failure terminates it, a start failure stops it. */
+  launched(id: string): void {
+    this.neverRan.add(id);
+  }
+
+  private kmsRefuses(instance: Instance): boolean {
+    if (this.deniedKmsKeys.size === 0) return false;
+    return (instance.BlockDeviceMappings ?? []).some((m) => this.deniedKmsKeys.has(this.ec2.volumes.get(m.Ebs?.VolumeId ?? '')?.data.KmsKeyId ?? ''));
+  }
+
   /** Applies every transition that is due; called before each describe. */
   refresh(): void {
     const now = this.clock.nowMs();
+    const ready = this.due.filter((d) => d.atMs <= now);
+    if (ready.length) {
+      this.due.splice(0, this.due.length, ...this.due.filter((d) => d.atMs > now));
+      for (const d of ready.sort((a, b) => a.atMs - b.atMs)) d.run();
+    }
     for (const [id, t] of this.transitions) {
       if (t.atMs > now) continue;
       this.transitions.delete(id);
       const instance = this.ec2.instances.get(id)?.data;
       if (!instance) continue;
+      if (t.to === 'running' && this.kmsRefuses(instance)) {
+        const fresh = this.neverRan.has(id);
+        this.setState(instance, fresh ? 'terminated' : 'stopped');
+        instance.StateReason = { ...KMS_LAUNCH_FAILURE };
+        instance.StateTransitionReason = `${KMS_LAUNCH_FAILURE.Message} (${new Date(t.atMs).toISOString()})`;
+        if (fresh) this.releaseResources(instance);
+        continue;
+      }
       this.setState(instance, t.to);
+      if (t.to === 'running') this.neverRan.delete(id);
+      if (t.to === 'stopped') instance.StateReason = { Code: 'Client.UserInitiatedShutdown', Message: 'Client.UserInitiatedShutdown: User initiated shutdown' };
       if (t.to === 'running') {
+        instance.StateReason = undefined;
         const health = this.ec2.healthOf(id);
         health.systemStatus = 'initializing';
         health.instanceStatus = 'initializing';
@@ -181,14 +281,22 @@ export class Ec2Lifecycle {
       if (i.State?.Name === 'terminated' || i.State?.Name === 'shutting-down' || i.State?.Name === 'pending') {
         throw fail('ec2', 'IncorrectInstanceState', `This instance '${i.InstanceId}' is not in a state from which it can be stopped.`);
       }
+      // Stop protection refuses every stop, forced or not.
+      // https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-stop-protection.html
+      if (this.attributesOf(i.InstanceId!).disableApiStop) {
+        throw fail('ec2', 'OperationNotPermitted', `The instance '${i.InstanceId}' may not be stopped. Modify its 'disableApiStop' instance attribute and try again.`);
+      }
     }
     return {
       StoppingInstances: instances.map((i) => {
         const previous = i.State!.Name!;
+        const stuck = this.stuckStopping.has(i.InstanceId!) && !input.Force;
         if (previous === 'running') {
           this.setState(i, 'stopping');
-          this.schedule(i.InstanceId!, 'stopped', this.timings.stopMs);
+          if (!stuck) this.schedule(i.InstanceId!, 'stopped', this.timings.stopMs);
           this.leaveHost(i);
+        } else if (previous === 'stopping' && input.Force && !this.transitions.has(i.InstanceId!)) {
+          this.schedule(i.InstanceId!, 'stopped', this.timings.stopMs);
         }
         return this.change(i, previous);
       }),
@@ -202,6 +310,7 @@ export class Ec2Lifecycle {
       this.hadPublicIp.add(id);
       instance.PublicIpAddress = undefined;
     }
+    this.instanceStoreData.delete(id);
     const health = this.ec2.healthOf(id);
     health.events = health.events.filter((e) => !RESOLVED_BY_MOVE.has(e.Code ?? ''));
     health.systemStatus = 'ok';
@@ -233,39 +342,38 @@ export class Ec2Lifecycle {
   private terminateInstances(input: TerminateInstancesRequest) {
     this.refresh();
     const instances = (input.InstanceIds ?? []).map((id) => this.ec2.requireInstance(id));
+    for (const i of instances) {
+      // https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_ChangingDisableAPITermination.html
+      if (this.attributesOf(i.InstanceId!).disableApiTermination && i.State?.Name !== 'terminated') {
+        throw fail('ec2', 'OperationNotPermitted', `The instance '${i.InstanceId}' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.`);
+      }
+    }
     return {
       TerminatingInstances: instances.map((i) => {
         const previous = i.State!.Name!;
         if (previous !== 'terminated' && previous !== 'shutting-down') {
           this.setState(i, 'shutting-down');
           this.schedule(i.InstanceId!, 'terminated', this.timings.stopMs);
-          for (const { data: a } of this.ec2.addresses.values()) {
-            if (a.InstanceId !== i.InstanceId) continue;
-            a.InstanceId = undefined;
-            a.AssociationId = undefined;
-            a.PrivateIpAddress = undefined;
-          }
-          i.PublicIpAddress = undefined;
-          this.ec2.healthOf(i.InstanceId!).events = [];
+          this.releaseResources(i);
         }
         return this.change(i, previous);
       }),
     };
   }
 
-  // ----- attributes -----
-
-  private describeInstanceAttribute(input: DescribeInstanceAttributeRequest) {
-    const instance = this.ec2.requireInstance(input.InstanceId ?? '');
-    switch (input.Attribute) {
-      case 'userData': {
-        const value = this.userData.get(instance.InstanceId!);
-        return { InstanceId: instance.InstanceId, UserData: value === undefined ? {} : { Value: value } };
-      }
-      case 'instanceType':
-        return { InstanceId: instance.InstanceId, InstanceType: { Value: instance.InstanceType } };
-      default:
-        throw fail('ec2', 'InvalidParameterValue', `Value (${String(input.Attribute)}) for parameter attribute is invalid or not served by the sandbox.`);
+  /** A terminated instance gives back its interfaces, volumes, Elastic IPs and scheduled events. */
+  private releaseResources(i: Instance): void {
+    this.network.releaseOnTerminate(i.InstanceId!);
+    this.volumes.releaseOnTerminate(i);
+    for (const { data: a } of this.ec2.addresses.values()) {
+      if (a.InstanceId !== i.InstanceId) continue;
+      a.InstanceId = undefined;
+      a.AssociationId = undefined;
+      a.PrivateIpAddress = undefined;
+      a.NetworkInterfaceId = undefined;
     }
+    i.PublicIpAddress = undefined;
+    this.instanceStoreData.delete(i.InstanceId!);
+    this.ec2.healthOf(i.InstanceId!).events = [];
   }
 }

@@ -1,6 +1,5 @@
 import type {
   Address,
-  AssociateAddressRequest,
   DescribeAddressesRequest,
   DescribeInstanceStatusRequest,
   Instance,
@@ -13,7 +12,8 @@ type Op = (input: never) => unknown;
 
 /**
  * Instance status (scheduled events, status checks) and Elastic IPs of the sandbox's EC2: what the
- * degraded-host and failover jobs read and move. State lives in {@link Ec2Model}.
+ * degraded-host and failover jobs read. State lives in {@link Ec2Model}; AssociateAddress and the
+ * interfaces Elastic IPs sit on are in ec2-network.ts.
  */
 export class Ec2Status {
   constructor(private readonly ec2: Ec2Model) {}
@@ -22,7 +22,6 @@ export class Ec2Status {
   readonly operations: Record<string, Op> = {
     DescribeInstanceStatus: (i: DescribeInstanceStatusRequest) => this.describeInstanceStatus(i),
     DescribeAddresses: (i: DescribeAddressesRequest) => this.describeAddresses(i),
-    AssociateAddress: (i: AssociateAddressRequest) => this.associateAddress(i),
   };
 
   // ----- instance status -----
@@ -76,29 +75,5 @@ export class Ec2Status {
     }
     if (input.PublicIps?.length) items = items.filter((a) => input.PublicIps!.includes(a.data.PublicIp!));
     return { Addresses: applyFilters(items, input.Filters, this.addressFields).map((a) => clone(a.data)) };
-  }
-
-  private associateAddress(input: AssociateAddressRequest) {
-    const found = [...this.ec2.addresses.values()].find(
-      (a) => (input.AllocationId && a.data.AllocationId === input.AllocationId) || (input.PublicIp && a.data.PublicIp === input.PublicIp),
-    );
-    if (!found) throw fail('ec2', 'InvalidAllocationID.NotFound', `The allocation ID '${input.AllocationId ?? input.PublicIp}' does not exist`);
-    const instance = this.ec2.requireInstance(input.InstanceId ?? '');
-    if (instance.State?.Name !== 'running' && instance.State?.Name !== 'stopped') {
-      throw fail('ec2', 'IncorrectInstanceState', `The instance '${instance.InstanceId}' is not in a valid state for this operation.`);
-    }
-    const address = found.data;
-    if (address.InstanceId && address.InstanceId !== instance.InstanceId && input.AllowReassociation !== true) {
-      throw fail('ec2', 'Resource.AlreadyAssociated', `resource ${address.AllocationId} is already associated with associate-id ${address.AssociationId}`);
-    }
-    if (address.InstanceId && address.InstanceId !== instance.InstanceId) {
-      const previous = this.ec2.instances.get(address.InstanceId)?.data;
-      if (previous) previous.PublicIpAddress = undefined;
-    }
-    address.InstanceId = instance.InstanceId;
-    address.PrivateIpAddress = instance.PrivateIpAddress;
-    address.AssociationId = this.ec2.newId('eipassoc');
-    instance.PublicIpAddress = address.PublicIp;
-    return { AssociationId: address.AssociationId };
   }
 }

@@ -54,6 +54,8 @@ export class Ec2Model {
   readonly images = new Map<string, Stored<Image>>();
   readonly addresses = new Map<string, Stored<Address>>();
   readonly health = new Map<string, InstanceHealth>();
+  /** Further taggable resources by id prefix (network interfaces live in ec2-network.ts). */
+  readonly taggable: Record<string, Map<string, Stored<{ Tags?: Tag[] }>>> = {};
   private seq = 0;
   private ids = 0;
   /** Which snapshots end in `error` (seeded faults), and the completion events EBS emits. */
@@ -355,10 +357,11 @@ export class Ec2Model {
       snap: this.snapshots,
       ami: this.images,
       eipalloc: this.addresses,
+      ...this.taggable,
     };
     const found = maps[prefix ?? '']?.get(id);
     if (!found) {
-      const kind = { i: 'InvalidInstanceID', vol: 'InvalidVolume', snap: 'InvalidSnapshot', ami: 'InvalidAMIID' }[prefix ?? ''];
+      const kind = { i: 'InvalidInstanceID', vol: 'InvalidVolume', snap: 'InvalidSnapshot', ami: 'InvalidAMIID', eni: 'InvalidNetworkInterfaceID' }[prefix ?? ''];
       throw fail('ec2', kind ? `${kind}.NotFound` : 'InvalidID', `The ID '${id}' does not exist`);
     }
     return found.data;

@@ -1,10 +1,12 @@
 import { EC2ServiceException } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingServiceException } from '@aws-sdk/client-elastic-load-balancing';
+import { ElasticLoadBalancingV2ServiceException } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Route53ServiceException } from '@aws-sdk/client-route-53';
 import { SNSServiceException } from '@aws-sdk/client-sns';
 import { SSMServiceException } from '@aws-sdk/client-ssm';
 import { SchedulerServiceException } from '@aws-sdk/client-scheduler';
 
-export type ServiceName = 'ec2' | 'route53' | 'sns' | 'ssm' | 'scheduler';
+export type ServiceName = 'ec2' | 'route53' | 'sns' | 'ssm' | 'scheduler' | 'elbv2' | 'elb';
 
 const CLASSES = {
   ec2: EC2ServiceException,
@@ -12,6 +14,8 @@ const CLASSES = {
   sns: SNSServiceException,
   ssm: SSMServiceException,
   scheduler: SchedulerServiceException,
+  elbv2: ElasticLoadBalancingV2ServiceException,
+  elb: ElasticLoadBalancingServiceException,
 } as const;
 
 /** Status codes AWS answers with, by error name; anything else is a 400 client error. */

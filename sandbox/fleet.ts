@@ -1,5 +1,6 @@
 import type { Image, Instance, Snapshot, Volume, VolumeType } from '@aws-sdk/client-ec2';
 import type { SandboxAccount } from './account';
+import { lifecycleOf } from './ec2-lifecycle';
 import { toTags } from './query';
 
 export interface VolumeSpec {
@@ -20,18 +21,20 @@ export interface InstanceSpec {
   publicIp?: string;
   privateIp?: string;
   availabilityZone?: string;
+  /** Subnet of the primary interface (default: the sandbox's subnet in us-east-1a). */
+  subnetId?: string;
 }
 
 /** Builds sandbox resources in their SDK shapes; used by tests, benchmarks and the demo. */
 export class FleetBuilder {
-  private ips = 10;
-
   constructor(private readonly account: SandboxAccount) {}
 
   instance(spec: InstanceSpec = {}): Instance {
     const ec2 = this.account.ec2;
     const id = ec2.newId('i');
-    const az = spec.availabilityZone ?? `${this.account.region}a`;
+    const network = lifecycleOf(this.account).network;
+    const subnetId = spec.subnetId ?? 'subnet-0sandbox000000001';
+    const az = spec.availabilityZone ?? network.subnet(subnetId).availabilityZone;
     const tags = { ...(spec.name ? { Name: spec.name } : {}), ...spec.tags };
     const root = spec.rootDeviceType ?? 'ebs';
     const volumeSpecs = spec.volumes ?? [{ sizeGiB: 8 }];
@@ -44,22 +47,27 @@ export class FleetBuilder {
       return { DeviceName: device, Ebs: { VolumeId: volume.VolumeId, Status: 'attached' as const, DeleteOnTermination: index === 0 } };
     });
     const state = spec.state ?? 'running';
+    const eni = network.create({ subnetId, groups: ['sg-0sandbox0000000001'], privateIp: spec.privateIp, description: 'Primary network interface' });
+    if (state !== 'terminated') network.bind(eni, id, 0, true);
     const instance: Instance = {
       InstanceId: id,
       ImageId: 'ami-0sandbox0000000001',
       InstanceType: (spec.instanceType ?? 't3.micro') as Instance['InstanceType'],
       State: { Name: state, Code: { pending: 0, running: 16, stopped: 80, terminated: 48 }[state] },
       Placement: { AvailabilityZone: az, Tenancy: 'default' },
-      PrivateIpAddress: spec.privateIp ?? `10.0.0.${this.ips++}`,
+      PrivateIpAddress: eni.PrivateIpAddress,
       PublicIpAddress: spec.publicIp,
       RootDeviceType: root,
       RootDeviceName: '/dev/xvda',
       BlockDeviceMappings: root === 'ebs' ? mappings : mappings.slice(1),
       LaunchTime: this.account.clock.now(),
-      SubnetId: 'subnet-0sandbox000000001',
+      SubnetId: subnetId,
       VpcId: 'vpc-0sandbox0000000001',
       SecurityGroups: [{ GroupId: 'sg-0sandbox0000000001', GroupName: 'default' }],
       KeyName: 'ops',
+      MetadataOptions: { State: 'applied', HttpTokens: 'optional', HttpPutResponseHopLimit: 1, HttpEndpoint: 'enabled', HttpProtocolIpv6: 'disabled', InstanceMetadataTags: 'disabled' },
+      EbsOptimized: false,
+      SourceDestCheck: true,
       Tags: toTags({
         ...tags,
         ...(spec.launchTemplate
@@ -124,13 +132,26 @@ export class FleetBuilder {
     const id = ec2.newId('eipalloc');
     ec2.store(ec2.addresses, id, { AllocationId: id, PublicIp: publicIp, Domain: 'vpc' });
     if (instanceId) {
-      const address = ec2.addresses.get(id)!.data;
-      const instance = ec2.requireInstance(instanceId);
-      address.InstanceId = instanceId;
-      address.AssociationId = ec2.newId('eipassoc');
-      address.PrivateIpAddress = instance.PrivateIpAddress;
-      instance.PublicIpAddress = publicIp;
+      const primary = lifecycleOf(this.account).network.attachedTo(instanceId).find((e) => e.Attachment?.DeviceIndex === 0);
+      if (!primary) throw new Error(`${instanceId} has no primary network interface`);
+      this.associate(id, primary.NetworkInterfaceId!, primary.PrivateIpAddress!);
     }
     return id;
+  }
+
+  /** Binds an Elastic IP to one private IP of an interface (seeding; the API path is AssociateAddress). */
+  associate(allocationId: string, networkInterfaceId: string, privateIp: string): void {
+    const ec2 = this.account.ec2;
+    const address = ec2.addresses.get(allocationId)!.data;
+    const eni = lifecycleOf(this.account).network.requireInterface(networkInterfaceId);
+    const slot = eni.PrivateIpAddresses!.find((p) => p.PrivateIpAddress === privateIp);
+    if (!slot) throw new Error(`${privateIp} is not on ${networkInterfaceId}`);
+    address.NetworkInterfaceId = networkInterfaceId;
+    address.PrivateIpAddress = privateIp;
+    address.InstanceId = eni.Attachment?.InstanceId;
+    address.AssociationId = ec2.newId('eipassoc');
+    slot.Association = { PublicIp: address.PublicIp, AllocationId: allocationId, AssociationId: address.AssociationId, IpOwnerId: ec2.accountId };
+    if (slot.Primary) eni.Association = { ...slot.Association };
+    if (slot.Primary && eni.Attachment?.DeviceIndex === 0 && address.InstanceId) ec2.requireInstance(address.InstanceId).PublicIpAddress = address.PublicIp;
   }
 }

@@ -1,4 +1,6 @@
 import * as ec2 from '@aws-sdk/client-ec2';
+import * as elb from '@aws-sdk/client-elastic-load-balancing';
+import * as elbv2 from '@aws-sdk/client-elastic-load-balancing-v2';
 import * as route53 from '@aws-sdk/client-route-53';
 import * as scheduler from '@aws-sdk/client-scheduler';
 import * as sns from '@aws-sdk/client-sns';
@@ -29,9 +31,12 @@ export const SERVICES: Record<ServiceName, { protocol: Protocol; xmlNamespace: s
   route53: { protocol: 'restXml', xmlNamespace: 'https://route53.amazonaws.com/doc/2013-04-01/', version: '2013-04-01' },
   ssm: { protocol: 'awsJson1_1', xmlNamespace: '', version: '2014-11-06', targetPrefix: 'AmazonSSM' },
   scheduler: { protocol: 'restJson1', xmlNamespace: '', version: '2021-06-30' },
+  // Both ELB APIs sign as `elasticloadbalancing`; the request's Version tells them apart.
+  elbv2: { protocol: 'awsQuery', xmlNamespace: 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/', version: '2015-12-01' },
+  elb: { protocol: 'awsQuery', xmlNamespace: 'http://elasticloadbalancing.amazonaws.com/doc/2012-06-01/', version: '2012-06-01' },
 };
 
-const MODULES: Record<ServiceName, Record<string, unknown>> = { ec2, route53, sns, ssm, scheduler };
+const MODULES: Record<ServiceName, Record<string, unknown>> = { ec2, route53, sns, ssm, scheduler, elbv2, elb };
 const cache = new Map<string, OperationSchema | null>();
 
 /** The schema of `service:operation`, or undefined when the SDK has no such operation. */

@@ -66,7 +66,7 @@ async function handle(sandbox: SandboxAccount, req: IncomingMessage, res: Server
   const body = new Uint8Array(Buffer.concat(chunks));
   let service: ServiceName | undefined;
   try {
-    service = serviceOf(req);
+    service = serviceOf(req, body);
     const { protocol } = SERVICES[service];
     const { operation, input } = await decodeRequest(service, protocol, req, body);
     const missing = requiredMembers(operation.input).filter((m) => input[m] === undefined);
@@ -88,10 +88,15 @@ async function handle(sandbox: SandboxAccount, req: IncomingMessage, res: Server
 }
 
 /** The service a request is for: the signing name in its SigV4 credential scope, as AWS reads it. */
-function serviceOf(req: IncomingMessage): ServiceName {
+function serviceOf(req: IncomingMessage, body: Uint8Array): ServiceName {
   const auth = String(req.headers.authorization ?? '');
   const scope = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(auth);
   if (!scope) throw new ProtocolError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
+  if (scope[1] === 'elasticloadbalancing') {
+    // Application/Network (2015-12-01) and Classic (2012-06-01) Load Balancing share a signing name.
+    const version = new URLSearchParams(Buffer.from(body).toString('utf8')).get('Version');
+    return version === SERVICES.elb.version ? 'elb' : 'elbv2';
+  }
   const name = scope[1] as ServiceName;
   if (!(name in SERVICES)) throw new ProtocolError('UnrecognizedClientException', `The sandbox does not serve ${name}`, 400);
   return name;
@@ -143,6 +148,9 @@ function missingParameter(service: ServiceName, member: string): ProtocolError {
       return new ProtocolError('MissingParameter', `The request must contain the parameter ${member}`);
     case 'sns':
       return new ProtocolError('InvalidParameter', `Invalid parameter: ${member}`);
+    case 'elbv2':
+    case 'elb':
+      return new ProtocolError('ValidationError', `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`);
     case 'route53':
       return new ProtocolError('InvalidInput', `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`);
     case 'ssm':

@@ -1,4 +1,6 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -13,6 +15,10 @@ export interface Clients {
   ssm: SSMClient;
   /** EventBridge Scheduler: the prune job's one-time continuation schedules. */
   scheduler: SchedulerClient;
+  /** Target groups (the degraded job moves a replacement into its old instance's groups). */
+  elbv2: ElasticLoadBalancingV2Client;
+  /** Classic load balancers, likewise. */
+  elb: ElasticLoadBalancingClient;
 }
 
 export interface ClientOptions {
@@ -31,5 +37,5 @@ export interface ClientOptions {
  * `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_EC2` etc., so pointing at an emulator needs no code.
  */
 export function createClients(options: ClientOptions = {}): Clients {
-  return lazyClients({ ec2: EC2Client, route53: Route53Client, sns: SNSClient, ssm: SSMClient, scheduler: SchedulerClient }, options);
+  return lazyClients({ ec2: EC2Client, route53: Route53Client, sns: SNSClient, ssm: SSMClient, scheduler: SchedulerClient, elbv2: ElasticLoadBalancingV2Client, elb: ElasticLoadBalancingClient }, options);
 }

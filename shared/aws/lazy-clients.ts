@@ -41,5 +41,11 @@ export function lazyClients(classes: ClientClasses, options: ClientOptions = {})
     get scheduler() {
       return get('scheduler');
     },
+    get elbv2() {
+      return get('elbv2');
+    },
+    get elb() {
+      return get('elb');
+    },
   };
 }

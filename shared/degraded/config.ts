@@ -33,23 +33,43 @@ export type DnsRecordConfig = z.infer<typeof dnsRecordSchema>;
 /** Waiter limits, in seconds; production defaults match the SDK's (15 s first poll) and EC2's real timings. */
 export const waiterSchema = z.strictObject({
   minDelaySeconds: seconds('expected seconds > 0').default(15),
-  maxDelaySeconds: seconds('expected seconds > 0').default(60),
+  // Polls at most every 15 s: a relaunch waits on five things in a row, and a longer backoff adds its overshoot to the downtime.
+  maxDelaySeconds: seconds('expected seconds > 0').default(15),
   stoppedSeconds: seconds('expected seconds > 0').default(600),
   runningSeconds: seconds('expected seconds > 0').default(600),
   statusOkSeconds: seconds('expected seconds > 0').default(900),
   imageSeconds: seconds('expected seconds > 0').default(1800),
+  /** An instance still `stopping` after this long is stopped with Force (its OS never shut down). */
+  forceStopAfterSeconds: seconds('expected seconds > 0').default(300),
+  /** Volume and network-interface attach/detach. */
+  attachSeconds: seconds('expected seconds > 0').default(300),
+  /** A replacement must be healthy in every target group / classic load balancer of the old one within this. */
+  healthySeconds: seconds('expected seconds > 0').default(600),
 });
 
 export type WaiterLimits = z.infer<typeof waiterSchema>;
 
+/** `auto` picks per instance what AWS recommends for it (shared/degraded/choose-action.ts). */
+export const defaultActions = ['auto', ...degradedActions] as const;
+
 export const degradedSchema = z.strictObject({
-  defaultAction: z.enum(degradedActions, { error: `expected one of ${degradedActions.join(', ')}` }).default('notify'),
+  defaultAction: z.enum(defaultActions, { error: `expected one of ${defaultActions.join(', ')}` }).default('auto'),
   /** Blast-radius cap: stop-starts plus relaunches in one run. */
   maxReplacementsPerRun: positiveInt.default(5),
   /** What happens to the old instance once its replacement holds its identity. */
   afterRelaunch: z.enum(['stop', 'terminate'], { error: "expected 'stop' or 'terminate'" }).default('stop'),
-  /** CreateImage without rebooting the old instance (it stays untouched; file systems are crash-consistent). */
-  noReboot: z.boolean().default(true),
+  /**
+   * Images (and their snapshots) a relaunch made of a stopped root are deregistered this many days
+   * after they were made; 0 keeps them. The replacement's root volume does not need them.
+   */
+  imageRetentionDays: z.number().int().min(0).default(7),
+  /** A relaunch starts only with this much of the invocation left (it takes ~5-8 minutes). */
+  relaunchBudgetSeconds: positiveInt.default(600),
+  /**
+   * Customer managed KMS keys of the fleet's EBS volumes: the role may use them (grants) to start
+   * and launch instances with those volumes. Empty: EBS may use any key through EC2 only (kms:ViaService).
+   */
+  kmsKeyArns: z.array(z.string().regex(/^arn:aws[\w-]*:kms:[\w-]+:\d{12}:key\/[\w-]+$/, { error: 'expected a KMS key ARN' })).default([]),
   /** How often the DescribeInstanceStatus scan runs. */
   schedule: scheduleExpression.default('rate(15 minutes)'),
   ...schedulerFields,

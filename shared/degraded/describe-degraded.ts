@@ -1,5 +1,7 @@
 import {
+  DescribeInstanceAttributeCommand,
   DescribeInstancesCommand,
+  DescribeInstanceTypesCommand,
   DescribeInstanceStatusCommand,
   type DescribeInstanceStatusCommandInput,
   type EC2Client,
@@ -9,6 +11,7 @@ import {
   paginateDescribeInstances,
   paginateDescribeInstanceStatus,
 } from '@aws-sdk/client-ec2';
+import type { InstanceFacts } from './choose-action';
 import type { DegradedNotice } from './event';
 import { codeInfo, IMPAIRED_CODE, SCHEDULED_EVENT_CODES } from './event-codes';
 import { TAG_STATE } from './tags';
@@ -71,10 +74,13 @@ export async function describeInstancesById(ec2: EC2Client, ids: string[]): Prom
   return found;
 }
 
-/** Instances whose remediation is marked in progress: a cut-off run the scan must resume. */
+/**
+ * Instances whose remediation is marked in progress (a cut-off run the scan must resume) or that a
+ * failed stop-start left stopped (an outage the scan keeps trying to end).
+ */
 export async function describeInProgress(ec2: EC2Client): Promise<string[]> {
   const ids: string[] = [];
-  const input = { Filters: [{ Name: `tag:${TAG_STATE}`, Values: ['*:in-progress'] }], MaxResults: 1000 };
+  const input = { Filters: [{ Name: `tag:${TAG_STATE}`, Values: ['*:in-progress', 'stop-start:failed'] }], MaxResults: 1000 };
   for await (const page of paginateDescribeInstances({ client: ec2 }, input)) {
     ids.push(...(page.Reservations ?? []).flatMap((r) => r.Instances ?? []).map((i) => i.InstanceId!));
   }
@@ -85,4 +91,32 @@ export async function describeInProgress(ec2: EC2Client): Promise<string[]> {
 export async function describeInstance(ec2: EC2Client, id: string): Promise<Instance | undefined> {
   const res = await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'instance-id', Values: [id] }] }));
   return res.Reservations?.[0]?.Instances?.[0];
+}
+
+/**
+ * Type and attribute facts the `auto` choice needs: instance store and automatic recovery from
+ * DescribeInstanceTypes (one call per 100 types), stop and termination protection from
+ * DescribeInstanceAttribute (they appear nowhere else). An instance whose facts cannot be read is
+ * left out, and the planner then only notifies.
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstanceTypes.html
+ */
+export async function describeFacts(ec2: EC2Client, instances: Iterable<Instance>): Promise<Map<string, InstanceFacts>> {
+  const list = [...instances].filter((i) => i.State?.Name !== 'terminated');
+  const types = new Map<string, { instanceStore: boolean; autoRecovery: boolean }>();
+  const names = [...new Set(list.map((i) => i.InstanceType!).filter(Boolean))];
+  for (let n = 0; n < names.length; n += 100) {
+    const res = await ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: names.slice(n, n + 100) as never }));
+    for (const t of res.InstanceTypes ?? []) types.set(t.InstanceType!, { instanceStore: t.InstanceStorageSupported === true, autoRecovery: t.AutoRecoverySupported === true });
+  }
+  const facts = new Map<string, InstanceFacts>();
+  for (const i of list) {
+    const type = types.get(i.InstanceType ?? '');
+    if (!type) continue;
+    const attribute = async (Attribute: 'disableApiStop' | 'disableApiTermination') => {
+      const res = await ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: i.InstanceId, Attribute }));
+      return (Attribute === 'disableApiStop' ? res.DisableApiStop?.Value : res.DisableApiTermination?.Value) === true;
+    };
+    facts.set(i.InstanceId!, { ...type, stopProtected: await attribute('disableApiStop'), terminationProtected: await attribute('disableApiTermination') });
+  }
+  return facts;
 }

@@ -4,15 +4,16 @@ import { applyDecisions, type WorkerResult } from '../engine/apply';
 import { BlastRadiusError } from '../engine/errors';
 import { RateLimiter } from '../engine/rate-limit';
 import { emptyReport, enforceCap, finishReport, isActionable, skipResult } from '../engine/run';
-import type { Decision, JobContext, RunReport } from '../engine/types';
+import type { ActionNeeded, Decision, JobContext, RunReport } from '../engine/types';
 import type { ApplyEnv } from './apply-env';
-import { notify } from './apply-notify';
-import { relaunch } from './apply-relaunch';
-import { stopStart } from './apply-stop-start';
+import { manualCommand, notify } from './apply-notify';
+import { cleanupImages } from './relaunch/cleanup-images';
+import { relaunch } from './relaunch/relaunch';
+import { LeftStoppedError, stopStart } from './apply-stop-start';
 import type { WaiterLimits } from './config';
-import { describeInProgress, describeInstancesById, scanInstanceStatus } from './describe-degraded';
+import { describeFacts, describeInProgress, describeInstancesById, scanInstanceStatus } from './describe-degraded';
 import { type DegradedTrigger, type Home, noticesFromHealthEvents } from './event';
-import { type DegradedPayload, type DegradedState, planDegraded } from './plan-degraded';
+import { type DegradedPayload, type DegradedState, planDegraded, URGENT } from './plan-degraded';
 import { CutOffError } from './wait';
 
 export interface DegradedOptions {
@@ -56,6 +57,9 @@ export async function runDegraded(ctx: JobContext, config: Config, options: Degr
   report.plan = decisions.map(({ target, action, reason }) => ({ target, action, reason }));
   const actionable = decisions.filter(isActionable) as Array<Decision<DegradedPayload>>;
   report.results.push(...decisions.filter((d) => !isActionable(d)).map(skipResult));
+  const actionNeeded: ActionNeeded[] = decisions
+    .filter((d) => d.action === 'skip' && d.reason.startsWith(URGENT))
+    .map((d) => ({ kind: 'instance-stopped', subject: d.target, problem: d.reason, todo: `start it by hand (aws ec2 start-instances --instance-ids ${d.target}) and check why it did not start` }));
   try {
     enforceCap(actionable.filter((d) => d.action !== 'notify').length, { name: 'maxReplacementsPerRun', limit: policy.maxReplacementsPerRun });
   } catch (error) {
@@ -70,6 +74,7 @@ export async function runDegraded(ctx: JobContext, config: Config, options: Degr
       waiters: { ...policy.waiters, ...options.waiters },
       runPacer: new RateLimiter(RUN_INSTANCES_BUCKET, ctx),
       region: home.region,
+      actionNeeded,
     };
     ctx.progress?.(`degraded: ${actionable.length} instance(s) to handle`);
     const { results, notStarted } = await applyDecisions(actionable, (d) => applyOne(d, ctx, env), {
@@ -82,6 +87,13 @@ export async function runDegraded(ctx: JobContext, config: Config, options: Degr
     report.remaining = notStarted.length + results.filter((r) => r.details?.cutOff === true).length;
   }
   report.notes.push(...summarize(report, state));
+  // The scan (every 15 minutes) also retires the images relaunches made, once past their retention.
+  if (!dryRun && options.trigger.kind === 'scan' && policy.imageRetentionDays > 0) {
+    const cleaned = await cleanupImages(ctx, policy.imageRetentionDays).catch((e) => ({ removed: [], failed: [`listing images (${errorCode(e)})`] }));
+    if (cleaned.removed.length) report.notes.push(`Removed ${cleaned.removed.length} relaunch image(s) older than ${policy.imageRetentionDays} days: ${cleaned.removed.join(' ')}.`);
+    if (cleaned.failed.length) report.notes.push(`Could not remove relaunch image(s): ${cleaned.failed.join(', ')}.`);
+  }
+  if (actionNeeded.length > 0) report.actionNeeded = [...(report.actionNeeded ?? []), ...actionNeeded];
   return finishReport(report, ctx);
 }
 
@@ -100,17 +112,35 @@ async function describe(ctx: JobContext, options: DegradedOptions, home: Home): 
   }
   if (options.instanceIds?.length) notices = notices.filter((n) => options.instanceIds!.includes(n.instanceId));
   const instances = await describeInstancesById(ec2, [...notices.map((n) => n.instanceId), ...inProgress]);
-  return { notices, skipped, instances, inProgress };
+  const facts = await describeFacts(ec2, instances.values());
+  return { notices, skipped, instances, inProgress, facts };
 }
 
+/** Applies one decision; every result and failure names why this action was chosen. */
 async function applyOne(d: Decision<DegradedPayload>, ctx: JobContext, env: ApplyEnv): Promise<WorkerResult> {
+  const id = d.target;
   try {
-    if (d.action === 'relaunch') return await relaunch(d.payload, ctx, env);
-    if (d.action === 'stop-start') return await stopStart(d.payload, ctx, env);
-    return await notify(d.payload, ctx, env);
+    let result: WorkerResult;
+    if (d.action === 'relaunch') result = await relaunch(d.payload, ctx, env);
+    else if (d.action === 'stop-start') result = await stopStart(d.payload, ctx, env);
+    else {
+      result = await notify(d.payload, ctx, env);
+      const stopProtected = d.payload.attention === 'stop-protected';
+      env.actionNeeded.push({
+        kind: stopProtected ? 'stop-protected' : 'degraded-host',
+        subject: id,
+        problem: d.reason,
+        todo: stopProtected ? 'lift stop protection, or move the instance by hand before the deadline' : `act before the deadline; by hand: ${manualCommand(d.payload.instance, env.region)}`,
+      });
+    }
+    return { ...result, reason: `${result.reason} [why: ${d.reason}]` };
   } catch (error) {
     // A cut-off is not a failure: the tags still say "in progress" and the next scan resumes it.
     if (error instanceof CutOffError) return { outcome: 'skipped', reason: error.message, details: { cutOff: true } };
+    if (error instanceof LeftStoppedError) {
+      env.actionNeeded.push({ kind: 'instance-stopped', subject: id, problem: error.message, todo: `start it (aws ec2 start-instances --instance-ids ${id}); if it falls back to stopped, check the KMS key grants of its volumes` });
+    }
+    if (error instanceof Error) error.message = `${error.message} [why: ${d.reason}]`;
     throw error;
   }
 }

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../shared/config/load';
 
 describe('degraded config section', () => {
-  it('fills safe defaults: notify, stop after relaunch, no reboot, every 15 minutes', () => {
+  it('fills safe defaults: auto, stop after relaunch, every 15 minutes', () => {
     const { degraded } = parseConfigText('{}');
-    expect(degraded).toMatchObject({ defaultAction: 'notify', afterRelaunch: 'stop', noReboot: true, schedule: 'rate(15 minutes)', maxReplacementsPerRun: 5, records: [] });
+    expect(degraded).toMatchObject({ defaultAction: 'auto', afterRelaunch: 'stop', schedule: 'rate(15 minutes)', maxReplacementsPerRun: 5, records: [] });
     expect(degraded.waiters).toMatchObject({ minDelaySeconds: 15, statusOkSeconds: 900 });
   });
 
@@ -14,7 +14,7 @@ describe('degraded config section', () => {
   });
 
   it.each([
-    ['degraded:\n  defaultAction: reboot\n', /degraded\.defaultAction: expected one of notify, stop-start, relaunch/],
+    ['degraded:\n  defaultAction: reboot\n', /degraded\.defaultAction: expected one of auto, notify, stop-start, relaunch/],
     ['degraded:\n  afterRelauch: stop\n', /degraded\.afterRelauch: unknown key \(did you mean 'afterRelaunch'\?\)/],
     ['degraded:\n  records:\n    - { hostedZoneId: Z0123456789ABC, name: web.example.com }\n', /degraded\.records\[0\]: a record needs exactly one of instanceId or tags/],
     ['degraded:\n  records:\n    - { instanceId: web-1, hostedZoneId: Z0123456789ABC, name: a.example.com }\n', /degraded\.records\[0\]\.instanceId: expected an instance id/],

@@ -20,6 +20,9 @@ export const FAST_WAITERS: Partial<WaiterLimits> = {
   runningSeconds: 3,
   statusOkSeconds: 3,
   imageSeconds: 3,
+  attachSeconds: 3,
+  forceStopAfterSeconds: 1,
+  healthySeconds: 3,
 };
 
 /** A sandbox whose clock runs 1000× real time, so the SDK's (real-time) waiters see EC2 move. */

@@ -3,7 +3,7 @@ import { ChangeResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { describeInProgress, describeInstancesById, scanInstanceStatus } from '../../shared/degraded/describe-degraded';
-import { pointRecordsAt, recordsFor } from '../../shared/degraded/move-identity';
+import { pointRecordsAt, recordsFor } from '../../shared/degraded/identity/dns-records';
 
 const ec2 = new EC2Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
 const route53 = new Route53Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
@@ -51,14 +51,14 @@ describe('degraded describe calls (inputs sent)', () => {
     }
   });
 
-  it('describes instances by instance-id filter in chunks of 200, and finds in-progress ones by tag', async () => {
+  it('describes instances by instance-id filter in chunks of 200, and finds in-progress (and left-stopped) ones by tag', async () => {
     ec2Mock.on(DescribeInstancesCommand).resolves({ Reservations: [] });
     const ids = Array.from({ length: 450 }, (_, i) => `i-${i.toString(16).padStart(17, '0')}`);
     await describeInstancesById(ec2, ids);
     const sizes = ec2Mock.commandCalls(DescribeInstancesCommand).map((c) => c.args[0].input.Filters![0]!.Values!.length);
     expect(sizes).toEqual([200, 200, 50]);
     await describeInProgress(ec2);
-    expect(ec2Mock).toHaveReceivedCommandWith(DescribeInstancesCommand, { Filters: [{ Name: 'tag:caretaker:remediation', Values: ['*:in-progress'] }], MaxResults: 1000 });
+    expect(ec2Mock).toHaveReceivedCommandWith(DescribeInstancesCommand, { Filters: [{ Name: 'tag:caretaker:remediation', Values: ['*:in-progress', 'stop-start:failed'] }], MaxResults: 1000 });
   });
 
   it('UPSERTs the records of an instance, one change batch per hosted zone, TTL 60', async () => {

@@ -22,7 +22,7 @@ function notice(id: string, code = 'AWS_EC2_PERSISTENT_INSTANCE_RETIREMENT_SCHED
 
 function planOne(inst: Instance | undefined, policy: Partial<DegradedPolicy> = {}, n: DegradedNotice | undefined = notice('i-1')) {
   const instances = new Map(inst ? [[inst.InstanceId!, inst]] : []);
-  const [d] = planDegraded({ notices: n ? [n] : [], skipped: [], instances, inProgress: n ? [] : ['i-1'] }, { ...POLICY, ...policy }, NOW);
+  const [d] = planDegraded({ notices: n ? [n] : [], skipped: [], instances, inProgress: n ? [] : ['i-1'], facts: new Map() }, { ...POLICY, ...policy }, NOW);
   return d!;
 }
 
@@ -122,6 +122,7 @@ describe('planDegraded', () => {
         skipped: [{ target: 'vol-1', reason: 'not an EC2 instance' }],
         instances,
         inProgress: [],
+        facts: new Map(),
       },
       POLICY,
       NOW,

@@ -1,8 +1,9 @@
-import type { Instance } from '@aws-sdk/client-ec2';
+import { type Instance, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { formatReport, reportSubject } from '../../shared/alerts/format';
 import { publishReport } from '../../shared/alerts/publish-report';
 import { parseDegradedTrigger } from '../../shared/degraded/event';
+import { clientToken } from '../../shared/degraded/plan-degraded';
 import { runDegraded } from '../../shared/degraded/run-degraded';
 import { runFailed } from '../../shared/engine/run';
 import type { SandboxAccount } from '../../sandbox/account';
@@ -19,6 +20,8 @@ interface World {
   web: Instance;
   allocationId: string;
   zoneId: string;
+  /** The data volume (the instance's mappings change as volumes move, so it is noted at creation). */
+  dataVolume: string;
 }
 
 function tagsOf(sandbox: SandboxAccount, id: string): Record<string, string> {
@@ -41,7 +44,7 @@ function world(action: string, options: { eip?: boolean; publicIp?: string } = {
     { InstanceEventId: 'instance-event-0a1b2c3d4e5f6a7b8', Code: 'instance-retirement', Description: 'The instance is running on degraded hardware', NotBefore: new Date('2026-01-24T00:00:00Z') },
   ];
   const zone = sandbox.route53.addZone('example.com');
-  return { sandbox, web, allocationId, zoneId: zone.Id! };
+  return { sandbox, web, allocationId, zoneId: zone.Id!, dataVolume: web.BlockDeviceMappings![1]!.Ebs!.VolumeId! };
 }
 
 function cfg(w: World, degraded: Record<string, unknown> = {}) {
@@ -58,13 +61,18 @@ describe('runDegraded (sandbox scenarios)', () => {
       w = world('relaunch');
     });
 
-    it('launches a copy from an AMI of the instance, moves EIP and DNS, tags both, stops the old one', async () => {
+    const dataVolumeOf = (w: World) => w.dataVolume;
+
+    it('moves the server: stops it first, images the stopped root only, moves the same data volume, EIP and DNS', async () => {
       const report = await runDegraded(contextFor(w.sandbox), cfg(w), { trigger: health(w), waiters: FAST_WAITERS });
 
       expect(runFailed(report)).toBe(false);
       const [replacement] = replacementsOf(w.sandbox, w.web.InstanceId!);
       const newId = replacement!.InstanceId!;
       expect(report.results).toEqual([expect.objectContaining({ id: w.web.InstanceId, action: 'relaunch', outcome: 'done', details: expect.objectContaining({ replacement: newId }) })]);
+      const ops = w.sandbox.mutatingCalls().map((c) => c.operation);
+      expect(ops.indexOf('StopInstances')).toBeLessThan(ops.indexOf('CreateImage'));
+      expect(w.sandbox.callsOf('CreateImage')[0]!.input).toMatchObject({ InstanceId: w.web.InstanceId, BlockDeviceMappings: [{ DeviceName: '/dev/sdf', NoDevice: '' }] });
       const run = w.sandbox.callsOf('RunInstances')[0]!.input;
       expect(run).toMatchObject({
         InstanceType: 't3.micro',
@@ -73,23 +81,23 @@ describe('runDegraded (sandbox scenarios)', () => {
         IamInstanceProfile: { Arn: PROFILE },
         KeyName: 'ops',
         UserData: Buffer.from('#!/bin/bash\nsystemctl start web').toString('base64'),
+        MetadataOptions: expect.objectContaining({ HttpTokens: 'optional', HttpPutResponseHopLimit: 1 }),
         MinCount: 1,
         MaxCount: 1,
       });
       expect(String(run.ClientToken).length).toBeLessThanOrEqual(64);
-      expect(w.sandbox.callsOf('CreateImage')[0]!.input).toMatchObject({ InstanceId: w.web.InstanceId, NoReboot: true });
+      expect(w.sandbox.ec2.volumes.get(dataVolumeOf(w))!.data.Attachments).toEqual([expect.objectContaining({ InstanceId: newId, Device: '/dev/sdf' })]);
       expect(w.sandbox.ec2.addresses.get(w.allocationId)!.data.InstanceId).toBe(newId);
       expect(w.sandbox.route53.record(w.zoneId, 'web.example.com', 'A')).toMatchObject({ TTL: 60, ResourceRecords: [{ Value: '52.10.0.1' }] });
       expect(tagsOf(w.sandbox, w.web.InstanceId!)).toMatchObject({ 'caretaker:replaced-by': newId, 'caretaker:remediation': 'relaunch:done' });
       expect(tagsOf(w.sandbox, newId)).toMatchObject({ Name: 'web-1', role: 'web', 'caretaker:replaces': w.web.InstanceId });
-      expect(w.sandbox.ec2.requireInstance(w.web.InstanceId!).State?.Name).toBe('stopping');
-      expect(w.sandbox.ec2.requireInstance(newId).BlockDeviceMappings).toHaveLength(2);
+      expect(w.sandbox.ec2.requireInstance(w.web.InstanceId!).State?.Name).toBe('stopped');
     });
 
-    it('terminates the old instance when afterRelaunch is terminate', async () => {
+    it('terminates the old instance when afterRelaunch is terminate, and its data volume lives on, on the replacement', async () => {
       await runDegraded(contextFor(w.sandbox), cfg(w, { afterRelaunch: 'terminate' }), { trigger: health(w), waiters: FAST_WAITERS });
       expect(w.sandbox.callsOf('TerminateInstances')[0]!.input).toEqual({ InstanceIds: [w.web.InstanceId] });
-      expect(w.sandbox.callsOf('StopInstances')).toHaveLength(0);
+      expect(w.sandbox.ec2.volumes.get(dataVolumeOf(w))!.data.Attachments![0]!.InstanceId).toBe(replacementsOf(w.sandbox, w.web.InstanceId!)[0]!.InstanceId);
     });
 
     it('makes one replacement from the same event delivered 3 times in a row', async () => {
@@ -101,7 +109,7 @@ describe('runDegraded (sandbox scenarios)', () => {
       expect(reports[2]!.results[0]!.reason).toMatch(/already handled \(relaunch\)/);
     });
 
-    it('makes one replacement from the same event delivered 3 times at once', async () => {
+    it('makes one replacement from the same event delivered 3 times at once (the image name is the claim)', async () => {
       const raw = healthEvent(RETIREMENT, [w.web.InstanceId!]);
       const reports = await Promise.all(
         [0, 1, 2].map((i) => runDegraded(contextFor(w.sandbox), cfg(w), { trigger: parseDegradedTrigger({ ...raw, id: `delivery-${i}` }), waiters: FAST_WAITERS })),
@@ -109,51 +117,47 @@ describe('runDegraded (sandbox scenarios)', () => {
       expect(replacementsOf(w.sandbox, w.web.InstanceId!)).toHaveLength(1);
       const newId = replacementsOf(w.sandbox, w.web.InstanceId!)[0]!.InstanceId;
       expect(w.sandbox.ec2.addresses.get(w.allocationId)!.data.InstanceId).toBe(newId);
-      expect(reports.some((r) => r.results[0]!.outcome === 'done')).toBe(true);
+      expect(reports.map((r) => r.results[0]!.outcome).sort()).toEqual(['done', 'skipped', 'skipped']);
     });
 
-    it('leaves the old instance running with its EIP and alerts when the replacement never passes its status checks', async () => {
+    it('puts the old server back as it was when the replacement never passes its status checks', async () => {
       lifecycleOf(w.sandbox).launchHealth = () => 'impaired';
       const ctx = contextFor(w.sandbox);
       const report = await runDegraded(ctx, cfg(w), { trigger: health(w), waiters: { ...FAST_WAITERS, statusOkSeconds: 0.5 } });
       await publishReport(ctx.alerts, report);
 
       expect(report.results[0]).toMatchObject({ outcome: 'failed', errorCode: 'WaiterTimeout' });
-      expect(report.results[0]!.reason).toMatch(/status-ok in time.*left running/);
+      expect(report.results[0]!.reason).toMatch(/status-ok in time.*is as it was \(started again\)/);
       const old = w.sandbox.ec2.requireInstance(w.web.InstanceId!);
-      expect(old.State?.Name).toBe('running');
+      expect(['pending', 'running']).toContain(old.State?.Name);
+      expect(w.sandbox.ec2.volumes.get(dataVolumeOf(w))!.data.Attachments).toEqual([expect.objectContaining({ InstanceId: w.web.InstanceId, Device: '/dev/sdf' })]);
       expect(w.sandbox.ec2.addresses.get(w.allocationId)!.data.InstanceId).toBe(w.web.InstanceId);
-      expect(w.sandbox.callsOf('StopInstances')).toHaveLength(0);
-      expect(w.sandbox.callsOf('AssociateAddress')).toHaveLength(0);
       expect(w.sandbox.route53.record(w.zoneId, 'web.example.com', 'A')).toBeUndefined();
       const [replacement] = replacementsOf(w.sandbox, w.web.InstanceId!);
       expect(replacement!.State?.Name).toBe('shutting-down');
       expect(tagsOf(w.sandbox, w.web.InstanceId!)).toMatchObject({ 'caretaker:remediation': 'relaunch:failed', 'caretaker:remediation-failures': '1' });
-      expect(ctx.alerts.alerts).toHaveLength(1);
       expect(ctx.alerts.alerts[0]!.subject).toMatch(/Degraded hosts FAILED 1/);
-      expect(ctx.alerts.alerts[0]!.body).toContain(w.web.InstanceId!);
     });
 
-    it('resumes a run cut off mid-way without launching a second replacement', async () => {
+    it('rolls back a relaunch cut off by the time budget, and the next trigger does it again from the start', async () => {
       const cut = contextFor(w.sandbox, { deadline: { remainingMs: () => (w.sandbox.callsOf('RunInstances').length > 0 ? 30_000 : Infinity) } });
       const first = await runDegraded(cut, cfg(w), { trigger: health(w), waiters: FAST_WAITERS });
-      expect(first.results[0]).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/time budget ran out/) });
-      expect(first.remaining).toBe(1);
-      expect(tagsOf(w.sandbox, w.web.InstanceId!)['caretaker:remediation']).toBe('relaunch:in-progress');
+      expect(first.results[0]).toMatchObject({ outcome: 'failed', errorCode: 'CutOff', reason: expect.stringMatching(/is as it was/) });
+      expect(w.sandbox.ec2.volumes.get(dataVolumeOf(w))!.data.Attachments![0]!.InstanceId).toBe(w.web.InstanceId);
 
-      const mutatingBefore = w.sandbox.mutatingCalls().length;
+      w.sandbox.clock.advance(60_000);
       const again = await runDegraded(contextFor(w.sandbox), cfg(w), { trigger: health(w), waiters: FAST_WAITERS });
-      expect(again.results[0]).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/in progress since .* \(another run\)/) });
-      expect(w.sandbox.mutatingCalls()).toHaveLength(mutatingBefore);
+      expect(again.results[0]).toMatchObject({ action: 'relaunch', outcome: 'done' });
+      const live = replacementsOf(w.sandbox, w.web.InstanceId!).filter((i) => i.State?.Name === 'running');
+      expect(live).toHaveLength(1);
+      expect(new Set(w.sandbox.callsOf('RunInstances').map((c) => c.input.ClientToken)).size).toBe(2);
+    });
 
-      w.sandbox.clock.advance(21 * 60_000);
-      const resumed = await runDegraded(contextFor(w.sandbox), cfg(w), { trigger: parseDegradedTrigger({ source: 'aws.events', 'detail-type': 'Scheduled Event' }), waiters: FAST_WAITERS });
-      expect(resumed.results[0]).toMatchObject({ action: 'relaunch', outcome: 'done' });
-      expect(resumed.plan[0]!.reason).toMatch(/resuming relaunch/);
-      expect(replacementsOf(w.sandbox, w.web.InstanceId!)).toHaveLength(1);
-      expect(w.sandbox.callsOf('RunInstances')).toHaveLength(2);
-      expect(new Set(w.sandbox.callsOf('RunInstances').map((c) => c.input.ClientToken)).size).toBe(1);
-      expect(w.sandbox.callsOf('CreateImage').filter((c) => !c.error)).toHaveLength(1);
+    it('skips a relaunch when too little of the invocation is left, touching nothing', async () => {
+      const short = contextFor(w.sandbox, { deadline: { remainingMs: () => 300_000 } });
+      const report = await runDegraded(short, cfg(w), { trigger: health(w), waiters: FAST_WAITERS });
+      expect(report.results[0]).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/less than 600 s left/) });
+      expect(w.sandbox.mutatingCalls()).toEqual([]);
     });
 
     it('relaunches an instance-store instance from its own AMI, and leaves the old one running for a person', async () => {
@@ -165,16 +169,6 @@ describe('runDegraded (sandbox scenarios)', () => {
       expect(w.sandbox.callsOf('RunInstances')[0]!.input).toMatchObject({ ImageId: 'ami-0sandbox0000000001' });
       expect(w.sandbox.callsOf('StopInstances')).toHaveLength(0);
       expect(replacementsOf(w.sandbox, store.InstanceId!)).toHaveLength(1);
-    });
-
-    it('launches from the launch template when the instance has one', async () => {
-      const lt = lifecycleOf(w.sandbox).addLaunchTemplate('web', { ImageId: 'ami-0sandbox0000000001', InstanceType: 't3.micro' });
-      const stored = w.sandbox.ec2.requireInstance(w.web.InstanceId!);
-      stored.Tags = [...(stored.Tags ?? []), { Key: 'aws:ec2launchtemplate:id', Value: lt }, { Key: 'aws:ec2launchtemplate:version', Value: '1' }];
-      const report = await runDegraded(contextFor(w.sandbox), cfg(w), { trigger: health(w), waiters: FAST_WAITERS });
-      expect(report.results[0]!.outcome).toBe('done');
-      expect(w.sandbox.callsOf('CreateImage')).toHaveLength(0);
-      expect(w.sandbox.callsOf('RunInstances')[0]!.input).toMatchObject({ LaunchTemplate: { LaunchTemplateId: lt, Version: '1' } });
     });
   });
 
@@ -289,5 +283,27 @@ describe('runDegraded (sandbox scenarios)', () => {
       );
       expect(w.sandbox.mutatingCalls()).toEqual([]);
     });
+  });
+});
+
+describe('runDegraded: IdempotentParameterMismatch', () => {
+  it('adopts the replacement an earlier run launched with the same token (found by its caretaker:replaces tag), never a second one', async () => {
+    const w = world('relaunch');
+    const token = clientToken('instance-event-0a1b2c3d4e5f6a7b8', w.web.InstanceId!, 0);
+    const { ec2 } = w.sandbox.clients();
+    const earlier = await ec2.send(
+      new RunInstancesCommand({
+        ImageId: 'ami-0sandbox0000000001',
+        InstanceType: 'm5.large',
+        MinCount: 1,
+        MaxCount: 1,
+        ClientToken: token,
+        TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'caretaker:replaces', Value: w.web.InstanceId }] }],
+      }),
+    );
+    const report = await runDegraded(contextFor(w.sandbox), cfg(w), { trigger: { kind: 'scan' }, waiters: FAST_WAITERS });
+    expect(w.sandbox.callsOf('RunInstances').map((c) => c.error)).toEqual([undefined, 'IdempotentParameterMismatch']);
+    expect(report.results[0]).toMatchObject({ action: 'relaunch', outcome: 'done', details: expect.objectContaining({ replacement: earlier.Instances![0]!.InstanceId }) });
+    expect(replacementsOf(w.sandbox, w.web.InstanceId!)).toHaveLength(1);
   });
 });

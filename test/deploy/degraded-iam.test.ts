@@ -46,3 +46,29 @@ describe('replace-degraded instance roles with a path', () => {
     expect(pass.Resource).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/service-role/app-role' }]);
   });
 });
+
+describe('replace-degraded IAM statements for moving a server', () => {
+  const byId = (config: unknown) => Object.fromEntries(degradedStatements(config).map((s: { Sid: string }) => [s.Sid, s]));
+
+  it('let the role write only its own state tags; caretaker:replaces only at launch', () => {
+    const s = byId({ degraded: {} });
+    expect(s.TagRemediationState.Condition).toEqual({ 'ForAllValues:StringLike': { 'aws:TagKeys': ['caretaker:remediation', 'caretaker:remediation-*', 'caretaker:replaced-by'] } });
+    expect(s.TagReplacementsOnlyAtLaunch.Condition).toEqual({ StringEquals: { 'ec2:CreateAction': ['RunInstances'] } });
+  });
+
+  it('move disks and interfaces only of instances being relaunched or their tagged replacements', () => {
+    const s = byId({ degraded: {} });
+    expect(s.MoveDisksAndInterfacesOfRelaunchedInstances.Condition).toEqual({ StringEquals: { 'ec2:ResourceTag/caretaker:remediation': 'relaunch:in-progress' } });
+    expect(s.MoveDisksAndInterfacesOfReplacements.Condition).toEqual({ Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } });
+    expect(s.RestoreProtectionsOnReplacements.Condition).toEqual({ Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } });
+    expect(s.RetireRelaunchImages.Condition).toEqual({ Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } });
+  });
+
+  it('use KMS keys only through EC2: the listed keys, else any key of the account, via ec2.<region>', () => {
+    const any = byId({ degraded: {} }).UseVolumeKeysThroughEc2;
+    expect(any.Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*' });
+    expect(any.Condition).toEqual({ StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'ec2.${AWS::Region}.amazonaws.com' } } });
+    const key = 'arn:aws:kms:us-east-1:123456789012:key/0123abcd-0000-0000-0000-000000000000';
+    expect(byId({ degraded: { kmsKeyArns: [key] } }).UseVolumeKeysThroughEc2.Resource).toEqual([key]);
+  });
+});

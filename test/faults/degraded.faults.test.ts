@@ -23,12 +23,13 @@ function setup() {
 }
 
 describe('runDegraded under injected faults', () => {
-  it('InsufficientInstanceCapacity on RunInstances: failed item with the code, old instance running with its EIP', async () => {
+  it('InsufficientInstanceCapacity on RunInstances: failed item with the code, old instance started again with its EIP', async () => {
     const { sandbox, web, allocation, run, replacements } = setup();
     sandbox.injectFault({ operation: 'RunInstances', code: 'InsufficientInstanceCapacity', message: 'We currently do not have sufficient t3.micro capacity' });
     const report = await run();
     expect(report.results[0]).toMatchObject({ outcome: 'failed', errorCode: 'InsufficientInstanceCapacity' });
-    expect(sandbox.ec2.requireInstance(web.InstanceId!).State?.Name).toBe('running');
+    expect(sandbox.callsOf('StartInstances').map((c) => c.input.InstanceIds)).toEqual([[web.InstanceId]]);
+    expect(['pending', 'running']).toContain(sandbox.ec2.requireInstance(web.InstanceId!).State?.Name);
     expect(sandbox.ec2.addresses.get(allocation)!.data.InstanceId).toBe(web.InstanceId);
     expect(replacements()).toHaveLength(0);
   });
@@ -38,12 +39,16 @@ describe('runDegraded under injected faults', () => {
     sandbox.injectFault({ service: 'route53', operation: 'ChangeResourceRecordSets', code: 'InvalidChangeBatch', times: 1 });
     const report = await run();
     expect(report.results[0]).toMatchObject({ outcome: 'failed', errorCode: 'InvalidChangeBatch' });
-    expect(sandbox.callsOf('AssociateAddress').map((c) => c.input.InstanceId)).toEqual([replacements()[0]!.InstanceId, web.InstanceId]);
+    const oldEni = sandbox.ec2.requireInstance(web.InstanceId!).NetworkInterfaces![0]!.NetworkInterfaceId;
+    const moves = sandbox.callsOf('AssociateAddress').map((c) => c.input.NetworkInterfaceId);
+    expect(moves).toHaveLength(2);
+    expect(moves[0]).not.toBe(oldEni);
+    expect(moves[1]).toBe(oldEni);
     expect(sandbox.ec2.addresses.get(allocation)!.data.InstanceId).toBe(web.InstanceId);
     expect(sandbox.ec2.requireInstance(web.InstanceId!).PublicIpAddress).toBe('52.10.0.1');
     expect(sandbox.route53.record(zoneId, 'web.example.com', 'A')!.ResourceRecords).toEqual([{ Value: '52.10.0.1' }]);
     expect(replacements()[0]!.State?.Name).toBe('shutting-down');
-    expect(sandbox.ec2.requireInstance(web.InstanceId!).State?.Name).toBe('running');
+    expect(['pending', 'running']).toContain(sandbox.ec2.requireInstance(web.InstanceId!).State?.Name);
   });
 
   it('a throttling storm on describes and tags is absorbed by the SDK retries', async () => {
@@ -70,7 +75,10 @@ describe('runDegraded under injected faults', () => {
     lifecycleOf(sandbox).launchHealth = () => 'ok';
     const stored = sandbox.ec2.requireInstance(web.InstanceId!);
     stored.Tags = stored.Tags!.filter((t) => t.Key !== 'caretaker:remediation');
+    // The rollback started the old instance again; the retry finds it running.
+    sandbox.clock.advance(60_000);
     const retried = await run();
+    expect(retried.results[0]!.reason).not.toMatch(/not running/);
     expect(retried.results[0]!.outcome).toBe('done');
     const tokens = sandbox.callsOf('RunInstances').map((c) => c.input.ClientToken);
     expect(new Set(tokens).size).toBe(2);

@@ -1,4 +1,6 @@
 import * as EC2 from '@aws-sdk/client-ec2';
+import * as ELB from '@aws-sdk/client-elastic-load-balancing';
+import * as ELBv2 from '@aws-sdk/client-elastic-load-balancing-v2';
 import * as R53 from '@aws-sdk/client-route-53';
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -22,7 +24,9 @@ function world() {
   const zoneId = sandbox.route53.addZone('example.com').Id!;
   const topicArn = sandbox.sns.addTopic('alerts');
   sandbox.ssm.documents.add('caretaker-fsfreeze');
-  return { sandbox, web, other, volumeId, snaps, image, allocationId, zoneId, topicArn };
+  const targetGroupArn = sandbox.elb.addTargetGroup('web', 80, [web.InstanceId!]);
+  sandbox.elb.addClassic('legacy', [web.InstanceId!]);
+  return { sandbox, web, other, volumeId, snaps, image, allocationId, zoneId, topicArn, targetGroupArn };
 }
 type World = ReturnType<typeof world>;
 
@@ -42,7 +46,7 @@ async function httpClients(sandbox: SandboxAccount): Promise<Clients> {
     maxAttempts: 4,
     retryStrategy: new (await import('@smithy/core/retry')).ConfiguredRetryStrategy(4, () => 1),
   };
-  return { ec2: new EC2.EC2Client(config), route53: new R53.Route53Client(config), sns: new SNSClient(config), ssm: new SSMClient(config), scheduler: new SchedulerClient(config) };
+  return { ec2: new EC2.EC2Client(config), route53: new R53.Route53Client(config), sns: new SNSClient(config), ssm: new SSMClient(config), scheduler: new SchedulerClient(config), elbv2: new ELBv2.ElasticLoadBalancingV2Client(config), elb: new ELB.ElasticLoadBalancingClient(config) };
 }
 
 /** What a call gave: its output without request ids, or its error as the SDK classified it. */
@@ -105,6 +109,12 @@ const CALLS: Array<[string, (c: Clients, w: World) => Promise<unknown>]> = [
     (c, w) => c.ssm.send(new SendCommandCommand({ DocumentName: 'caretaker-fsfreeze', InstanceIds: [w.web.InstanceId!], Parameters: { action: ['pre'] }, TimeoutSeconds: 30 })),
   ],
   ['GetCommandInvocation of an unknown command', (c, w) => c.ssm.send(new GetCommandInvocationCommand({ CommandId: 'nope', InstanceId: w.web.InstanceId! }))],
+  ['DescribeTargetGroups (ELBv2, awsQuery 2015-12-01)', (c) => c.elbv2.send(new ELBv2.DescribeTargetGroupsCommand({}))],
+  ['RegisterTargets', (c, w) => c.elbv2.send(new ELBv2.RegisterTargetsCommand({ TargetGroupArn: w.targetGroupArn, Targets: [{ Id: w.other.InstanceId!, Port: 80 }] }))],
+  ['DescribeTargetHealth', (c, w) => c.elbv2.send(new ELBv2.DescribeTargetHealthCommand({ TargetGroupArn: w.targetGroupArn }))],
+  ['RegisterTargets with an unknown instance: InvalidTargetException', (c, w) => c.elbv2.send(new ELBv2.RegisterTargetsCommand({ TargetGroupArn: w.targetGroupArn, Targets: [{ Id: 'i-00000000000000dead' }] }))],
+  ['DescribeLoadBalancers (classic, awsQuery 2012-06-01)', (c) => c.elb.send(new ELB.DescribeLoadBalancersCommand({}))],
+  ['DescribeInstanceHealth (classic)', (c) => c.elb.send(new ELB.DescribeInstanceHealthCommand({ LoadBalancerName: 'legacy' }))],
   ['CreateSchedule (restJson1)', (c) => c.scheduler.send(new CreateScheduleCommand(continuation()))],
   ['CreateSchedule of an existing name: ConflictException', (c) => c.scheduler.send(new CreateScheduleCommand(continuation()))],
 ];

@@ -1,19 +1,6 @@
-import { type Address, AssociateAddressCommand, DescribeAddressesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
+import type { Instance } from '@aws-sdk/client-ec2';
 import { type Change, ChangeResourceRecordSetsCommand, type Route53Client } from '@aws-sdk/client-route-53';
-import type { DnsRecordConfig } from './config';
-
-/** The Elastic IPs associated with an instance. */
-export async function addressesOf(ec2: EC2Client, instanceId: string): Promise<Address[]> {
-  const res = await ec2.send(new DescribeAddressesCommand({ Filters: [{ Name: 'instance-id', Values: [instanceId] }] }));
-  return res.Addresses ?? [];
-}
-
-/** Moves Elastic IPs to `instanceId`, taking them from wherever they are (AllowReassociation). */
-export async function associateAll(ec2: EC2Client, addresses: Address[], instanceId: string): Promise<void> {
-  for (const a of addresses) {
-    await ec2.send(new AssociateAddressCommand({ AllocationId: a.AllocationId, InstanceId: instanceId, AllowReassociation: true }));
-  }
-}
+import type { DnsRecordConfig } from '../config';
 
 /** The configured records that follow this instance (by id, or by any matching tag). */
 export function recordsFor(records: DnsRecordConfig[], instance: Instance): DnsRecordConfig[] {
