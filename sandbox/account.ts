@@ -88,7 +88,7 @@ export class SandboxAccount {
     this.ssm = new SsmModel(this.clock, options.timings?.ssmCommandMs ?? 2_000);
     this.random = seededRandom((options.seed ?? 1) + 1);
     this.faults = new Faults(seededRandom(options.seed ?? 1));
-    this.scheduler = new SchedulerModel(this.clock);
+    this.scheduler = new SchedulerModel(this.clock, this.accountId, this.region);
     this.services = { ec2: this.ec2.operations, route53: this.route53.operations, sns: this.sns.operations, ssm: this.ssm.operations, scheduler: this.scheduler.operations };
     // Status and Elastic IP operations join the model's own, so the lifecycle (which refreshes
     // instance states before describes) wraps them too.
