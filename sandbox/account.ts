@@ -95,7 +95,7 @@ export class SandboxAccount {
     this.ssm = new SsmModel(this.clock, options.timings?.ssmCommandMs ?? 2_000);
     this.random = seededRandom((options.seed ?? 1) + 1);
     this.faults = new Faults(seededRandom(options.seed ?? 1));
-    this.scheduler = new SchedulerModel(this.clock);
+    this.scheduler = new SchedulerModel(this.clock, this.accountId, this.region);
     this.elb = new ElbModel(this.ec2, this.clock);
     this.services = {
       ec2: this.ec2.operations,

@@ -28,7 +28,11 @@ const AT = /^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$/;
 export class SchedulerModel {
   readonly schedules = new Map<string, StoredSchedule>();
 
-  constructor(private readonly clock: SandboxClock) {}
+  constructor(
+    private readonly clock: SandboxClock,
+    private readonly accountId: string,
+    private readonly region: string,
+  ) {}
 
   readonly operations: Record<string, Op> = {
     CreateSchedule: (i: CreateScheduleInput) => this.create(i),
@@ -54,7 +58,7 @@ export class SchedulerModel {
       input: input.Target.Input ?? '{}',
       actionAfterCompletion: input.ActionAfterCompletion ?? 'NONE',
     });
-    return { ScheduleArn: `arn:aws:scheduler:us-east-1:123456789012:schedule/${key}` };
+    return { ScheduleArn: `arn:aws:scheduler:${this.region}:${this.accountId}:schedule/${key}` };
   }
 
   /**
