@@ -32,6 +32,10 @@ const MAKE: Record<string, { args: unknown[]; name?: string }> = {
   CutOffError: { args: ['i-1 running'] },
   // Names itself after what happened to the waiter, on purpose.
   WaitFailedError: { args: ['running', 'i-1', new Error('x')], name: 'WaiterFailure' },
+  // Carries EC2's error code as its name on purpose (the degraded branch, issue 13): the item's errorCode is the start's real failure.
+  // A literal code-like name (the degraded branch): the summary's errorCode says another run holds the relaunch.
+  ClaimedElsewhereError: { args: ['caretaker-relaunch-x'], name: 'ClaimedElsewhere' },
+  LeftStoppedError: { args: ['i-1', 'InsufficientInstanceCapacity', 'URGENT: i-1 is STOPPED', new Error('x')], name: 'InsufficientInstanceCapacity' },
 };
 
 describe('error class names', () => {
