@@ -8,7 +8,7 @@ import type { IamRequest } from '../../sandbox/iam-requests';
 
 const require = createRequire(import.meta.url);
 type Statement = Record<string, unknown>;
-type StatementsOf = (config: Config) => Statement[];
+type StatementsOf = (config: Config, functionName?: string) => Statement[];
 const iam = require('../../deploy/iam.cjs') as {
   snapshotStatements: StatementsOf;
   pruneStatements: StatementsOf;
@@ -42,7 +42,8 @@ export function readYaml(file: string): Config {
  * (the topic ARN), `Fn::GetAtt` of the key and queue.
  */
 export function policyFor(fn: string, config: Config, alertTopicArn: string): { Version: string; Statement: Statement[] } {
-  const statements = [...iam.baseline(`${prefix}-${fn}`), ...FUNCTIONS[fn]!.statements(config)];
+  // The function's deployed name: prune's continuation statements are scoped to it.
+  const statements = [...iam.baseline(`${prefix}-${fn}`), ...FUNCTIONS[fn]!.statements(config, `${prefix}-${fn}`)];
   return { Version: '2012-10-17', Statement: resolve(statements, alertTopicArn) as Statement[] };
 }
 
