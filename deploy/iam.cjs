@@ -243,11 +243,7 @@ function failoverStatements(config) {
  */
 function degradedStatements(config) {
   const ec2 = (type) => sub(`arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:${type}/*`);
-  // With defaultAction notify, only instances whose owner opted in (tag caretaker:on-degraded, which
-  // the role cannot write) may be stopped, imaged or terminated: a role that can tag any instance
-  // could otherwise mark one and stop it.
-  const defaultAction = (config.degraded || {}).defaultAction || 'notify';
-  const optIn = defaultAction === 'notify' ? { 'ec2:ResourceTag/caretaker:on-degraded': ['stop-start', 'relaunch', 'auto'] } : {};
+  const ownerAllows = ownerOptIn((config.degraded || {}).defaultAction || 'auto');
   const statements = [
     {
       Sid: 'DescribeFleet',
@@ -285,21 +281,26 @@ function degradedStatements(config) {
       Resource: [ec2('instance'), ec2('volume'), ec2('network-interface')],
       Condition: { StringEquals: { 'ec2:CreateAction': ['RunInstances'] } },
     },
-    {
-      Sid: 'StopStartOnlyRemediatedInstances',
+    // Stop-start: EBS-root instances only (an instance-store root cannot be stopped, so nothing legitimate needs more).
+    ...ownerAllows('stop-start', 'StopStartRemediatedInstances', {
       Effect: 'Allow',
       Action: ['ec2:StopInstances', 'ec2:StartInstances'],
       Resource: ec2('instance'),
-      // relaunch:done: the old instance is stopped once its replacement holds its identity (afterRelaunch: stop).
-      Condition: { StringEquals: { 'ec2:ResourceTag/caretaker:remediation': ['stop-start:in-progress', 'relaunch:in-progress', 'relaunch:done'], ...optIn } },
-    },
-    {
-      Sid: 'TerminateOnlyReplacedOrReplacements',
+      Condition: { StringEquals: { 'ec2:ResourceTag/caretaker:remediation': ['stop-start:in-progress'], 'ec2:RootDeviceType': 'ebs' } },
+    }),
+    // Relaunch: the old instance is stopped (quiesced) first, and again once its replacement holds its identity (afterRelaunch: stop).
+    ...ownerAllows('relaunch', 'StopStartRelaunchedInstances', {
+      Effect: 'Allow',
+      Action: ['ec2:StopInstances', 'ec2:StartInstances'],
+      Resource: ec2('instance'),
+      Condition: { StringEquals: { 'ec2:ResourceTag/caretaker:remediation': ['relaunch:in-progress', 'relaunch:done'] } },
+    }),
+    ...ownerAllows('relaunch', 'TerminateReplacedInstances', {
       Effect: 'Allow',
       Action: ['ec2:TerminateInstances'],
       Resource: ec2('instance'),
-      Condition: { StringLike: { 'ec2:ResourceTag/caretaker:remediation': ['relaunch:*'], ...optIn } },
-    },
+      Condition: { StringLike: { 'ec2:ResourceTag/caretaker:remediation': ['relaunch:*'] } },
+    }),
     {
       Sid: 'TerminateFailedReplacements',
       Effect: 'Allow',
@@ -307,13 +308,12 @@ function degradedStatements(config) {
       Resource: ec2('instance'),
       Condition: { Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } },
     },
-    {
-      Sid: 'ImageOnlyOfInstancesBeingRelaunched',
+    ...ownerAllows('relaunch', 'ImageOnlyOfInstancesBeingRelaunched', {
       Effect: 'Allow',
       Action: ['ec2:CreateImage'],
       Resource: ec2('instance'),
-      Condition: { StringEquals: { 'ec2:ResourceTag/caretaker:remediation': 'relaunch:in-progress', ...optIn } },
-    },
+      Condition: { StringEquals: { 'ec2:ResourceTag/caretaker:remediation': 'relaunch:in-progress' } },
+    }),
     {
       Sid: 'ImagesTaggedAsReplacements',
       Effect: 'Allow',
@@ -353,8 +353,8 @@ function degradedStatements(config) {
         sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*'),
       ],
     },
-    // Elastic IPs move only onto a replacement the job launched (tagged caretaker:replaces at launch),
-    // by InstanceId: no network interface is granted, so no address can be moved onto an arbitrary one.
+    // Elastic IPs (which carry no condition key naming where they sit) move only onto what the job
+    // launched, or back onto the opted-in instance being relaunched when a failure rolls it back.
     { Sid: 'MoveElasticIps', Effect: 'Allow', Action: ['ec2:AssociateAddress'], Resource: ec2('elastic-ip') },
     {
       Sid: 'MoveElasticIpsOntoReplacements',
@@ -363,30 +363,30 @@ function degradedStatements(config) {
       Resource: ec2('instance'),
       Condition: { Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } },
     },
-    // ... or back onto the instance being relaunched, when a failure after the move rolls it back.
-    {
-      Sid: 'MoveElasticIpsBackOntoRelaunchedInstances',
+    ...ownerAllows('relaunch', 'MoveElasticIpsBackOntoRelaunchedInstances', {
       Effect: 'Allow',
       Action: ['ec2:AssociateAddress'],
       Resource: ec2('instance'),
-      Condition: { StringEquals: { 'ec2:ResourceTag/caretaker:remediation': 'relaunch:in-progress', ...optIn } },
-    },
-    // By NetworkInterfaceId + PrivateIpAddress (every Elastic IP to the private IP it sat on):
-    // the interface is one of the moved server's.
+      Condition: { StringEquals: { 'ec2:ResourceTag/caretaker:remediation': 'relaunch:in-progress' } },
+    }),
+    // By NetworkInterfaceId + PrivateIpAddress (every Elastic IP to the private IP it sat on): only onto
+    // the replacement's primary interface, tagged caretaker:replaces by RunInstances' TagSpecifications
+    // (the role can write that key at launch only). AssociateAddress evaluates the interface's tags
+    // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html#amazonec2-AssociateAddress).
     {
-      Sid: 'MoveElasticIpsOntoInterfaces',
+      Sid: 'MoveElasticIpsOntoReplacementInterfaces',
       Effect: 'Allow',
       Action: ['ec2:AssociateAddress'],
       Resource: ec2('network-interface'),
+      Condition: { Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } },
     },
     // Disks and interfaces move only between an instance being relaunched and its tagged replacement.
-    {
-      Sid: 'MoveDisksAndInterfacesOfRelaunchedInstances',
+    ...ownerAllows('relaunch', 'MoveDisksAndInterfacesOfRelaunchedInstances', {
       Effect: 'Allow',
       Action: ['ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:AttachNetworkInterface', 'ec2:DetachNetworkInterface'],
       Resource: ec2('instance'),
       Condition: { StringEquals: { 'ec2:ResourceTag/caretaker:remediation': 'relaunch:in-progress' } },
-    },
+    }),
     {
       Sid: 'MoveDisksAndInterfacesOfReplacements',
       Effect: 'Allow',
@@ -400,12 +400,21 @@ function degradedStatements(config) {
       Action: ['ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:AttachNetworkInterface', 'ec2:DetachNetworkInterface'],
       Resource: [ec2('volume'), ec2('network-interface')],
     },
-    // Secondary private IPs, IPv6 addresses and source/dest check of interfaces (no instance-tag condition exists for these).
+    // Secondary private IPs and IPv6 addresses leave the old primary interface and come back to it on an undo
+    // (no condition key ties an interface to its instance, and the old one carries only its owner's tags).
     {
       Sid: 'MoveInterfaceAddresses',
       Effect: 'Allow',
-      Action: ['ec2:AssignPrivateIpAddresses', 'ec2:AssignIpv6Addresses', 'ec2:UnassignIpv6Addresses', 'ec2:ModifyNetworkInterfaceAttribute'],
+      Action: ['ec2:AssignPrivateIpAddresses', 'ec2:AssignIpv6Addresses', 'ec2:UnassignIpv6Addresses'],
       Resource: ec2('network-interface'),
+    },
+    // Source/dest check is set only on the replacement's own primary interface (tagged at launch).
+    {
+      Sid: 'SetSourceDestCheckOnReplacementInterfaces',
+      Effect: 'Allow',
+      Action: ['ec2:ModifyNetworkInterfaceAttribute'],
+      Resource: ec2('network-interface'),
+      Condition: { Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } },
     },
     // Protections (termination / stop) are restored on the replacement once the identity moved.
     {
@@ -480,6 +489,30 @@ function degradedStatements(config) {
     });
   }
   return statements;
+}
+
+/**
+ * Who decides that an instance may be stopped, imaged or terminated. The role can write
+ * caretaker:remediation on any instance, so that tag alone proves nothing; what proves intent is
+ * the owner's tag caretaker:on-degraded (which the role cannot write) or, for an untagged instance,
+ * the config's defaultAction. `auto` (the default) stop-starts untagged EBS-only instances and
+ * never relaunches without the tag, so under `auto` (and `stop-start`) a stop-start needs either no
+ * owner tag or `stop-start`; a relaunch always needs `relaunch`, unless defaultAction is `relaunch`.
+ * An owner's `notify` (or any other value) is therefore enforced by IAM too.
+ * Returns the statement once per way the action may be authorized.
+ */
+function ownerOptIn(defaultAction) {
+  const byDefault = { auto: ['stop-start'], 'stop-start': ['stop-start'], relaunch: ['relaunch'], notify: [] }[defaultAction] || [];
+  return (action, sid, statement) => {
+    const withCondition = (suffix, extra) => {
+      const condition = { ...statement.Condition };
+      for (const [op, keys] of Object.entries(extra)) condition[op] = { ...condition[op], ...keys };
+      return { Sid: `${sid}${suffix}`, ...statement, Condition: condition };
+    };
+    const tagged = withCondition('OwnerOptedIn', { StringEquals: { 'ec2:ResourceTag/caretaker:on-degraded': action } });
+    if (!byDefault.includes(action)) return [tagged];
+    return [withCondition('ByDefault', { Null: { 'ec2:ResourceTag/caretaker:on-degraded': 'true' } }), tagged];
+  };
 }
 
 const continuationRoleName = (functionName) => `${functionName}`.slice(0, 55) + '-continue';

@@ -1,4 +1,4 @@
-import type { Tag } from '@aws-sdk/client-ec2';
+import type { NetworkInterface, Tag } from '@aws-sdk/client-ec2';
 import type { Ec2Model } from './ec2';
 import type { ServiceName } from './errors';
 
@@ -69,8 +69,29 @@ type Input = Record<string, any>;
 export function iamRequests(service: ServiceName, operation: string, input: Input, state: IamState): IamRequest[] {
   const { accountId, region, ec2 } = state;
   const arn = (type: string, id: string, owned = true) => `arn:aws:ec2:${region}:${owned ? accountId : ''}:${type}/${id}`;
-  const instance = (id: string) => ({ resource: arn('instance', id), context: resourceTags(tagRecord(ec2.instances.get(id)?.data.Tags), 'ec2') });
+  const instance = (id: string) => {
+    const data = ec2.instances.get(id)?.data;
+    // ec2:RootDeviceType is evaluated on every instance resource (the role lets auto stop only EBS-root instances).
+    return { resource: arn('instance', id), context: { ...resourceTags(tagRecord(data?.Tags), 'ec2'), ...(data?.RootDeviceType ? { 'ec2:RootDeviceType': data.RootDeviceType } : {}) } };
+  };
   const volume = (id: string) => ({ resource: arn('volume', id), context: resourceTags(tagRecord(ec2.volumes.get(id)?.data.Tags), 'ec2') });
+  const eniData = (id: string) => ec2.taggable.eni?.get(id)?.data as (NetworkInterface & { Tags?: Tag[] }) | undefined;
+  const eni = (id: string) => ({ resource: arn('network-interface', id), context: resourceTags(tagRecord(eniData(id)?.Tags), 'ec2') });
+  /**
+   * Using a volume under a customer managed key through EC2 (start, launch, attach): EC2 creates a
+   * grant and decrypts the data key on the caller's behalf, so the caller needs those KMS actions,
+   * evaluated with kms:ViaService = ec2.<region>.amazonaws.com.
+   * https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption-requirements.html
+   */
+  const kmsFor = (keys: Array<string | undefined>): IamRequest[] =>
+    [...new Set(keys.filter((k): k is string => Boolean(k) && !/alias\/aws\//.test(k!)))].flatMap((key) =>
+      ['kms:CreateGrant', 'kms:Decrypt', 'kms:GenerateDataKeyWithoutPlaintext'].map((action) => ({
+        action,
+        resource: key,
+        context: { 'kms:ViaService': `ec2.${region}.amazonaws.com`, 'kms:CallerAccount': accountId, ...(action === 'kms:CreateGrant' ? { 'kms:GrantIsForAWSResource': 'true' } : {}) },
+      })),
+    );
+  const volumeKeys = (instanceId: string) => (ec2.instances.get(instanceId)?.data.BlockDeviceMappings ?? []).map((m) => ec2.volumes.get(m.Ebs?.VolumeId ?? '')?.data.KmsKeyId);
   const snapshot = (id: string) => {
     const data = ec2.snapshots.get(id)?.data;
     const context: Record<string, string> = resourceTags(tagRecord(data?.Tags), 'ec2');
@@ -86,6 +107,8 @@ export function iamRequests(service: ServiceName, operation: string, input: Inpu
   // The one Describe call we make that AWS authorizes per resource: the instance.
   if (service === 'ec2' && operation === 'DescribeInstanceAttribute') return [on('ec2:DescribeInstanceAttribute', instance(input.InstanceId))];
   if (service === 'ec2' && /^Describe/.test(operation)) return [{ action: `ec2:${operation}`, resource: '*', context: {} }];
+  // ELB describes support no resource-level permissions (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awselasticloadbalancingv2.html).
+  if ((service === 'elbv2' || service === 'elb') && /^Describe/.test(operation)) return [{ action: `elasticloadbalancing:${operation}`, resource: '*', context: {} }];
   if (service === 'ssm' && operation === 'GetCommandInvocation') return [{ action: 'ssm:GetCommandInvocation', resource: '*', context: {} }];
   if (service === 'route53' && operation === 'ListHostedZonesByName') return [{ action: 'route53:ListHostedZonesByName', resource: '*', context: {} }];
 
@@ -121,11 +144,51 @@ export function iamRequests(service: ServiceName, operation: string, input: Inpu
         const target = id.startsWith('i-') ? instance(id) : id.startsWith('vol-') ? volume(id) : id.startsWith('snap-') ? snapshot(id) : id.startsWith('ami-') ? image(id) : { resource: arn('unknown', id), context: {} };
         return { action: `ec2:${operation}`, resource: target.resource, context: { ...target.context, ...requestTags(input.Tags ?? []) } };
       });
-    case 'ec2:StopInstances':
     case 'ec2:StartInstances':
+      return (input.InstanceIds as string[]).flatMap((id) => [on('ec2:StartInstances', instance(id)), ...kmsFor(volumeKeys(id))]);
+    case 'ec2:StopInstances':
     case 'ec2:TerminateInstances':
     case 'ec2:RebootInstances':
       return (input.InstanceIds as string[]).map((id) => on(`ec2:${operation}`, instance(id)));
+    case 'ec2:AttachVolume':
+      return [on(key, instance(input.InstanceId)), on(key, volume(input.VolumeId)), ...kmsFor([ec2.volumes.get(input.VolumeId)?.data.KmsKeyId])];
+    case 'ec2:DetachVolume': {
+      const attachedTo = input.InstanceId ?? ec2.volumes.get(input.VolumeId)?.data.Attachments?.[0]?.InstanceId;
+      return [on(key, volume(input.VolumeId)), ...(attachedTo ? [on(key, instance(attachedTo))] : [])];
+    }
+    case 'ec2:AttachNetworkInterface':
+      return [on(key, instance(input.InstanceId)), on(key, eni(input.NetworkInterfaceId))];
+    case 'ec2:DetachNetworkInterface': {
+      const attached = [...(ec2.taggable.eni?.values() ?? [])].map((e) => e.data as NetworkInterface).find((e) => e.Attachment?.AttachmentId === input.AttachmentId);
+      if (!attached) return [{ action: key, resource: arn('network-interface', 'eni-unknown'), context: {}, missing: true }];
+      return [on(key, eni(attached.NetworkInterfaceId!)), on(key, instance(attached.Attachment!.InstanceId!))];
+    }
+    case 'ec2:AssignPrivateIpAddresses':
+    case 'ec2:AssignIpv6Addresses':
+    case 'ec2:UnassignIpv6Addresses':
+    case 'ec2:UnassignPrivateIpAddresses':
+      return [on(key, eni(input.NetworkInterfaceId))];
+    case 'ec2:ModifyNetworkInterfaceAttribute':
+      return [on(key, eni(input.NetworkInterfaceId)), ...((input.Groups ?? []) as string[]).map((g) => ({ action: key, resource: arn('security-group', g), context: {} }))];
+    case 'ec2:ModifyInstanceAttribute':
+      return [on(key, instance(input.InstanceId)), ...((input.Groups ?? []) as string[]).map((g) => ({ action: key, resource: arn('security-group', g), context: {} }))];
+    case 'ec2:DeregisterImage':
+      return [on(key, image(input.ImageId))];
+    // ELB: authorized on the target group / load balancer, whose tags the sandbox does not model
+    // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awselasticloadbalancingv2.html).
+    case 'elbv2:RegisterTargets':
+    case 'elbv2:DeregisterTargets':
+      return [{ action: `elasticloadbalancing:${operation}`, resource: String(input.TargetGroupArn), context: {} }];
+    case 'elb:RegisterInstancesWithLoadBalancer':
+    case 'elb:DeregisterInstancesFromLoadBalancer':
+      return [{ action: `elasticloadbalancing:${operation}`, resource: `arn:aws:elasticloadbalancing:${region}:${accountId}:loadbalancer/${input.LoadBalancerName}`, context: {} }];
+    // Scheduler authorizes the schedule and iam:PassRole of the target's role to itself
+    // (https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role).
+    case 'scheduler:CreateSchedule':
+      return [
+        { action: key, resource: `arn:aws:scheduler:${region}:${accountId}:schedule/${input.GroupName ?? 'default'}/${input.Name}`, context: {} },
+        { action: 'iam:PassRole', resource: String(input.Target?.RoleArn), context: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      ];
     case 'ec2:CreateImage': {
       const imageTags = specTags(input.TagSpecifications, 'image');
       const snapshotTags = specTags(input.TagSpecifications, 'snapshot');
@@ -140,14 +203,14 @@ export function iamRequests(service: ServiceName, operation: string, input: Inpu
       ];
     }
     case 'ec2:RunInstances':
-      return runInstances(input, state, { arn, image, on, tagOnCreate });
+      return [...runInstances(input, state, { arn, image, on, tagOnCreate }), ...kmsFor((ec2.images.get(input.ImageId)?.data.BlockDeviceMappings ?? []).map((m) => m.Ebs?.KmsKeyId))];
     case 'ec2:AssociateAddress': {
       const address = [...ec2.addresses.values()].find((a) => a.data.AllocationId === input.AllocationId || (input.PublicIp && a.data.PublicIp === input.PublicIp))?.data;
       const out: IamRequest[] = [
         { action: 'ec2:AssociateAddress', resource: arn('elastic-ip', address?.AllocationId ?? input.AllocationId), context: resourceTags(tagRecord(address?.Tags), 'ec2') },
       ];
       if (input.InstanceId) out.push(on('ec2:AssociateAddress', instance(input.InstanceId)));
-      if (input.NetworkInterfaceId) out.push({ action: 'ec2:AssociateAddress', resource: arn('network-interface', input.NetworkInterfaceId), context: {} });
+      if (input.NetworkInterfaceId) out.push(on('ec2:AssociateAddress', eni(input.NetworkInterfaceId)));
       return out;
     }
     case 'ssm:SendCommand': {

@@ -80,6 +80,8 @@ describe('relaunch: the exact inputs EC2 requires', () => {
       TagSpecifications: [
         { ResourceType: 'instance', Tags: [{ Key: 'Name', Value: 'web' }, { Key: 'caretaker:replaces', Value: 'i-0old0000000000001' }] },
         { ResourceType: 'volume', Tags: [{ Key: 'Name', Value: 'web-root' }] },
+        // Marks the new primary interface as the replacement's: the only interfaces the role may move Elastic IPs onto.
+        { ResourceType: 'network-interface', Tags: [{ Key: 'caretaker:replaces', Value: 'i-0old0000000000001' }] },
       ],
     });
   });
@@ -134,6 +136,23 @@ describe('relaunch: the exact inputs EC2 requires', () => {
         { AllocationId: 'eipalloc-2', NetworkInterfaceId: 'eni-new0', PrivateIpAddress: '10.0.0.200', AllowReassociation: true },
       ]);
       expect(journal.size).toBeGreaterThanOrEqual(5);
+
+      // Undo: the addresses go back onto the old instance by InstanceId + PrivateIpAddress (the role may
+      // not move addresses onto an arbitrary interface), before its secondary interface comes back.
+      mock.resetHistory();
+      mock.on(DescribeVolumesCommand).resolves({ Volumes: [{ VolumeId: 'vol-data', State: 'available', Attachments: [] }] });
+      mock.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [{ NetworkInterfaceId: 'eni-eth1', Status: 'available' }] });
+      await journal.undo();
+      const back = mock.commandCalls(AssociateAddressCommand).map((c) => c.args[0].input);
+      expect(back).toEqual(
+        expect.arrayContaining([
+          { AllocationId: 'eipalloc-1', InstanceId: 'i-0old0000000000001', PrivateIpAddress: '10.0.0.10', AllowReassociation: true },
+          { AllocationId: 'eipalloc-2', InstanceId: 'i-0old0000000000001', PrivateIpAddress: '10.0.0.200', AllowReassociation: true },
+        ]),
+      );
+      expect(back.every((input) => input.NetworkInterfaceId === undefined)).toBe(true);
+      const order = mock.calls().map((c) => c.args[0].constructor.name);
+      expect(order.lastIndexOf('AssociateAddressCommand')).toBeLessThan(order.indexOf('DetachNetworkInterfaceCommand'));
     });
   });
 });

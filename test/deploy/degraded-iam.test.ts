@@ -58,10 +58,34 @@ describe('replace-degraded IAM statements for moving a server', () => {
 
   it('move disks and interfaces only of instances being relaunched or their tagged replacements', () => {
     const s = byId({ degraded: {} });
-    expect(s.MoveDisksAndInterfacesOfRelaunchedInstances.Condition).toEqual({ StringEquals: { 'ec2:ResourceTag/caretaker:remediation': 'relaunch:in-progress' } });
+    // Detaching an instance's disks needs the owner's relaunch opt-in (or defaultAction relaunch): the role can mark any instance relaunch:in-progress.
+    expect(s.MoveDisksAndInterfacesOfRelaunchedInstancesOwnerOptedIn.Condition).toEqual({
+      StringEquals: { 'ec2:ResourceTag/caretaker:remediation': 'relaunch:in-progress', 'ec2:ResourceTag/caretaker:on-degraded': 'relaunch' },
+    });
+    expect(s.MoveDisksAndInterfacesOfRelaunchedInstancesByDefault).toBeUndefined();
+    expect(byId({ degraded: { defaultAction: 'relaunch' } }).MoveDisksAndInterfacesOfRelaunchedInstancesByDefault.Condition).toEqual({
+      StringEquals: { 'ec2:ResourceTag/caretaker:remediation': 'relaunch:in-progress' },
+      Null: { 'ec2:ResourceTag/caretaker:on-degraded': 'true' },
+    });
     expect(s.MoveDisksAndInterfacesOfReplacements.Condition).toEqual({ Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } });
     expect(s.RestoreProtectionsOnReplacements.Condition).toEqual({ Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } });
     expect(s.RetireRelaunchImages.Condition).toEqual({ Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } });
+  });
+
+  it('let the config default act on untagged instances only for the action it names (auto: stop-start; notify: none)', () => {
+    const byDefault = (defaultAction?: string) =>
+      sids({ degraded: defaultAction ? { defaultAction } : {} }).filter((sid: string) => sid.endsWith('ByDefault')).sort();
+    expect(byDefault()).toEqual(['StopStartRemediatedInstancesByDefault']);
+    expect(byDefault('auto')).toEqual(['StopStartRemediatedInstancesByDefault']);
+    expect(byDefault('stop-start')).toEqual(['StopStartRemediatedInstancesByDefault']);
+    expect(byDefault('notify')).toEqual([]);
+    expect(byDefault('relaunch')).toEqual([
+      'ImageOnlyOfInstancesBeingRelaunchedByDefault',
+      'MoveDisksAndInterfacesOfRelaunchedInstancesByDefault',
+      'MoveElasticIpsBackOntoRelaunchedInstancesByDefault',
+      'StopStartRelaunchedInstancesByDefault',
+      'TerminateReplacedInstancesByDefault',
+    ]);
   });
 
   it('use KMS keys only through EC2: the listed keys, else any key of the account, via ec2.<region>', () => {

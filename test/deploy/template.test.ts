@@ -70,19 +70,33 @@ describe('packaged CloudFormation template', () => {
 
   it('replace-degraded may stop, start, image and terminate only instances it marked, and launch only tagged replacements', () => {
     const byId = Object.fromEntries(statementsOf('ReplaceDegradedRole').map((s) => [s.Sid, s]));
-    // The shipped config's default action is notify: only instances whose owner opted in (a tag the role cannot write).
-    const optIn = { 'ec2:ResourceTag/caretaker:on-degraded': ['stop-start', 'relaunch', 'auto'] };
-    expect(byId.TerminateOnlyReplacedOrReplacements!.Condition).toEqual({ StringLike: { 'ec2:ResourceTag/caretaker:remediation': ['relaunch:*'], ...optIn } });
+    // The shipped config's default action is auto (issue 13): an untagged EBS-root instance may be
+    // stop-started; anything that relaunches (image, terminate, detach, move addresses back) needs the
+    // owner's caretaker:on-degraded=relaunch, a tag the role cannot write.
+    const untagged = { Null: { 'ec2:ResourceTag/caretaker:on-degraded': 'true' } };
+    const relaunchOptIn = { 'ec2:ResourceTag/caretaker:on-degraded': 'relaunch' };
+    expect(byId.StopStartRemediatedInstancesByDefault!.Condition).toEqual({
+      StringEquals: { 'ec2:ResourceTag/caretaker:remediation': ['stop-start:in-progress'], 'ec2:RootDeviceType': 'ebs' },
+      ...untagged,
+    });
+    expect(byId.StopStartRemediatedInstancesOwnerOptedIn!.Condition).toEqual({
+      StringEquals: { 'ec2:ResourceTag/caretaker:remediation': ['stop-start:in-progress'], 'ec2:RootDeviceType': 'ebs', 'ec2:ResourceTag/caretaker:on-degraded': 'stop-start' },
+    });
+    expect(byId.StopStartRelaunchedInstancesByDefault).toBeUndefined();
+    expect(byId.StopStartRelaunchedInstancesOwnerOptedIn!.Condition).toEqual({
+      StringEquals: { 'ec2:ResourceTag/caretaker:remediation': ['relaunch:in-progress', 'relaunch:done'], ...relaunchOptIn },
+    });
+    expect(byId.TerminateReplacedInstancesOwnerOptedIn!.Condition).toEqual({ StringLike: { 'ec2:ResourceTag/caretaker:remediation': ['relaunch:*'] }, StringEquals: relaunchOptIn });
+    expect(byId.TerminateReplacedInstancesByDefault).toBeUndefined();
     expect(byId.TagRemediationState!.Condition).toEqual({ 'ForAllValues:StringLike': { 'aws:TagKeys': ['caretaker:remediation', 'caretaker:remediation-*', 'caretaker:replaced-by'] } });
     expect(byId.TerminateFailedReplacements!.Condition).toEqual({ Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } });
     // The shipped config names no instance roles, so the role may pass none.
     expect(byId.PassConfiguredInstanceRolesToEc2).toBeUndefined();
     expect(byId.TagImagesOnlyAtCreation!.Condition).toEqual({ StringEquals: { 'ec2:CreateAction': ['CreateImage'] } });
-    // Stop, start and image only instances the job has marked as being remediated right now.
-    expect(byId.StopStartOnlyRemediatedInstances!.Condition).toEqual({
-      StringEquals: { 'ec2:ResourceTag/caretaker:remediation': ['stop-start:in-progress', 'relaunch:in-progress', 'relaunch:done'], ...optIn },
-    });
-    expect(byId.ImageOnlyOfInstancesBeingRelaunched!.Condition).toEqual({ StringEquals: { 'ec2:ResourceTag/caretaker:remediation': 'relaunch:in-progress', ...optIn } });
+    expect(byId.ImageOnlyOfInstancesBeingRelaunchedOwnerOptedIn!.Condition).toEqual({ StringEquals: { 'ec2:ResourceTag/caretaker:remediation': 'relaunch:in-progress', ...relaunchOptIn } });
+    expect(byId.ImageOnlyOfInstancesBeingRelaunchedByDefault).toBeUndefined();
+    // Elastic IPs by interface only onto the replacement's own (tagged caretaker:replaces at launch).
+    expect(byId.MoveElasticIpsOntoReplacementInterfaces!.Condition).toEqual({ Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } });
     // New instances only if tagged as the replacement of one.
     expect(byId.LaunchOnlyTaggedReplacements!.Condition).toEqual({ Null: { 'aws:RequestTag/caretaker:replaces': 'false' } });
     expect(JSON.stringify(byId.LaunchReplacementResources!.Resource)).not.toContain(':instance/');

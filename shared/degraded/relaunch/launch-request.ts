@@ -29,7 +29,9 @@ export function launchRequest(identity: ServerIdentity, source: LaunchSource, to
   const tagSpecs: TagSpecification[] = [
     { ResourceType: 'instance', Tags: [...inheritedTags(tagRecord(old.Tags)), { Key: TAG_REPLACES, Value: old.InstanceId }] },
     ...spec('volume', identity.root?.tags),
-    ...spec('network-interface', p.tags),
+    // The new primary interface is marked as the replacement's at launch: the role may move Elastic
+    // IPs onto interfaces tagged caretaker:replaces, a key it can write only through RunInstances.
+    { ResourceType: 'network-interface', Tags: [...(p.tags ?? []).filter((t) => t.Key !== TAG_REPLACES), { Key: TAG_REPLACES, Value: old.InstanceId }] },
   ];
   const network: Partial<RunInstancesCommandInput> = source.template?.definesInterfaces
     ? { NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: p.subnetId, Groups: p.groups, DeleteOnTermination: true, ...(p.description ? { Description: p.description } : {}) }] }
@@ -100,6 +102,6 @@ export function launchRequest(identity: ServerIdentity, source: LaunchSource, to
   };
 }
 
-function spec(type: 'volume' | 'network-interface', tags: Tag[] | undefined): TagSpecification[] {
+function spec(type: 'volume', tags: Tag[] | undefined): TagSpecification[] {
   return tags?.length ? [{ ResourceType: type, Tags: tags }] : [];
 }
