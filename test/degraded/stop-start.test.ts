@@ -100,6 +100,8 @@ describe('degraded: image cleanup', () => {
       const image = fleet.image([snap], `img-${snap}`);
       image.CreationDate = new Date(sandbox.clock.nowMs() - daysAgo * 86_400_000).toISOString();
       image.Tags = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+      // CreateImage tags the image's snapshots too (TagSpecifications): the role deletes only snapshots tagged caretaker:replaces.
+      sandbox.ec2.snapshots.get(snap)!.data.Tags = image.Tags.map((t) => ({ ...t }));
       return image.ImageId!;
     };
     const oldImage = made(snapOld, 8, { 'caretaker:replaces': 'i-0aaaaaaaaaaaaaaaa' });
