@@ -1,3 +1,4 @@
+import { lifecycleOf } from '../../sandbox/ec2-lifecycle';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +23,7 @@ describe('sandbox IAM requests (Service Authorization Reference)', () => {
       { accountId: sandbox.accountId, region: sandbox.region, ec2: sandbox.ec2 },
     );
     expect(requests).toEqual([
-      { action: 'ec2:CreateSnapshots', resource: `${ARN}:instance/${instance.InstanceId}`, context: { 'aws:ResourceTag/team': 'db', 'ec2:ResourceTag/team': 'db' } },
+      { action: 'ec2:CreateSnapshots', resource: `${ARN}:instance/${instance.InstanceId}`, context: { 'aws:ResourceTag/team': 'db', 'ec2:ResourceTag/team': 'db', 'ec2:RootDeviceType': 'ebs' } },
       { action: 'ec2:CreateSnapshots', resource: `${ARN}:volume/${data}`, context: { 'aws:ResourceTag/data': 'yes', 'ec2:ResourceTag/data': 'yes' } },
       { action: 'ec2:CreateSnapshots', resource: 'arn:aws:ec2:us-east-1::snapshot/snap-0new0000000000000', context: { 'aws:RequestTag/caretaker:managed': 'true', 'aws:TagKeys': ['caretaker:managed'] } },
       {
@@ -50,7 +51,27 @@ describe('sandbox IAM requests (Service Authorization Reference)', () => {
 
   it('refuses an operation it has no mapping for, naming it', () => {
     const { sandbox } = sandboxWithFleet();
-    expect(() => iamRequests('ec2', 'ModifyInstanceAttribute', {}, { accountId: sandbox.accountId, region: sandbox.region, ec2: sandbox.ec2 })).toThrow(UnmappedOperationError);
+    expect(() => iamRequests('ec2', 'ModifyVolume', {}, { accountId: sandbox.accountId, region: sandbox.region, ec2: sandbox.ec2 })).toThrow(UnmappedOperationError);
+  });
+
+  it('authorizes StartInstances of an instance with a volume under a customer managed key on that key, via EC2', () => {
+    const { sandbox, fleet } = sandboxWithFleet();
+    const instance = fleet.instance({ volumes: [{ sizeGiB: 8 }, { sizeGiB: 20 }] });
+    const key = 'arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
+    sandbox.ec2.volumes.get(instance.BlockDeviceMappings![1]!.Ebs!.VolumeId!)!.data.KmsKeyId = key;
+    const requests = iamRequests('ec2', 'StartInstances', { InstanceIds: [instance.InstanceId] }, { accountId: sandbox.accountId, region: sandbox.region, ec2: sandbox.ec2 });
+    expect(requests.filter((r) => r.action.startsWith('kms:')).map((r) => [r.action, r.resource, r.context['kms:ViaService']])).toEqual([
+      ['kms:CreateGrant', key, 'ec2.us-east-1.amazonaws.com'],
+      ['kms:Decrypt', key, 'ec2.us-east-1.amazonaws.com'],
+      ['kms:GenerateDataKeyWithoutPlaintext', key, 'ec2.us-east-1.amazonaws.com'],
+    ]);
+  });
+
+  it('authorizes AssociateAddress by interface against the interface and its tags', () => {
+    const { sandbox } = sandboxWithFleet();
+    const eni = lifecycleOf(sandbox).network.create({ subnetId: 'subnet-0sandbox000000001', groups: [], tags: [{ Key: 'caretaker:replaces', Value: 'i-0old' }] }).NetworkInterfaceId!;
+    const requests = iamRequests('ec2', 'AssociateAddress', { AllocationId: 'eipalloc-1', NetworkInterfaceId: eni, PrivateIpAddress: '10.0.0.1' }, { accountId: sandbox.accountId, region: sandbox.region, ec2: sandbox.ec2 });
+    expect(requests[1]).toEqual({ action: 'ec2:AssociateAddress', resource: `${ARN}:network-interface/${eni}`, context: { 'aws:ResourceTag/caretaker:replaces': 'i-0old', 'ec2:ResourceTag/caretaker:replaces': 'i-0old' } });
   });
 });
 
