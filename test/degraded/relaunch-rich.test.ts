@@ -129,3 +129,27 @@ describe('relaunch of the rich instance: a failure at any step leaves the old se
     expect(identityOf(w.sandbox, w)).toEqual(before);
   });
 });
+
+describe('relaunch of a router on a dedicated host', () => {
+  it('keeps the host while it is available and turns source/dest check off on the new primary interface', async () => {
+    // Prepare: the rich instance, made a NAT-style router (source/dest check off on eth0) on a dedicated host.
+    const w = richWorld('image');
+    const lc = lifecycleOf(w.sandbox);
+    const host = 'h-0123456789abcdef0';
+    lc.hosts.set(host, 'available');
+    const old = w.sandbox.ec2.requireInstance(w.id);
+    old.Placement = { ...old.Placement, Tenancy: 'host', HostId: host };
+    lc.network.attachedTo(w.id).find((e) => e.Attachment?.DeviceIndex === 0)!.SourceDestCheck = false;
+
+    // Act
+    const report = await run(w);
+
+    // Assess: DescribeHosts found the host available, and the new primary interface routes like the old one.
+    expect(report.results[0]).toMatchObject({ action: 'relaunch', outcome: 'done' });
+    const newId = replacementOf(w)!.InstanceId!;
+    expect(w.sandbox.callsOf('DescribeHosts').map((c) => c.input.HostIds)).toEqual([[host]]);
+    expect(w.sandbox.ec2.requireInstance(newId).Placement).toMatchObject({ Tenancy: 'host', HostId: host });
+    expect(w.sandbox.callsOf('ModifyNetworkInterfaceAttribute').map((c) => c.input.SourceDestCheck)).toEqual([{ Value: false }]);
+    expect(lc.network.attachedTo(newId).find((e) => e.Attachment?.DeviceIndex === 0)!.SourceDestCheck).toBe(false);
+  });
+});

@@ -298,7 +298,8 @@ describe('runDegraded: IdempotentParameterMismatch', () => {
         MinCount: 1,
         MaxCount: 1,
         ClientToken: token,
-        TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'caretaker:replaces', Value: w.web.InstanceId }] }],
+        // As launchRequest tags it: the instance and its primary interface (the role moves addresses only onto that one).
+        TagSpecifications: ['instance', 'network-interface'].map((type) => ({ ResourceType: type as 'instance', Tags: [{ Key: 'caretaker:replaces', Value: w.web.InstanceId }] })),
       }),
     );
     const report = await runDegraded(contextFor(w.sandbox), cfg(w), { trigger: { kind: 'scan' }, waiters: FAST_WAITERS });
