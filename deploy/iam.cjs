@@ -1,7 +1,7 @@
 // Least-privilege IAM: one role per function, each statement derived from caretaker.config.yml
 // (SSM documents, hosted zones, record names) so the role grants what the config uses and no more.
 // Tests assert the packaged template's statements exactly (test/deploy/template.test.ts).
-const { readConfig } = require('./schedules.cjs');
+const { readConfig, schedulerRole } = require('./schedules.cjs');
 
 const sub = (s) => ({ 'Fn::Sub': s });
 const ALERT_TOPIC = { Ref: 'AlertTopic' };
@@ -522,39 +522,16 @@ const continuationRoleName = (functionName) => `${functionName}`.slice(0, 55) + 
  * function and nothing else, and only Scheduler acting for this account may assume it.
  */
 function continuationRole(functionName) {
-  return {
-    Type: 'AWS::IAM::Role',
-    Properties: {
-      RoleName: continuationRoleName(functionName),
-      AssumeRolePolicyDocument: {
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { Service: 'scheduler.amazonaws.com' },
-            Action: 'sts:AssumeRole',
-            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
-          },
-        ],
-      },
-      Policies: [
-        {
-          PolicyName: 'invoke-prune-only',
-          PolicyDocument: {
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Sid: 'InvokePruneFunction',
-                Effect: 'Allow',
-                Action: ['lambda:InvokeFunction'],
-                Resource: sub(`arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:${functionName}`),
-              },
-            ],
-          },
-        },
-      ],
+  return schedulerRole({
+    RoleName: continuationRoleName(functionName),
+    policyName: 'invoke-prune-only',
+    statement: {
+      Sid: 'InvokePruneFunction',
+      Effect: 'Allow',
+      Action: ['lambda:InvokeFunction'],
+      Resource: sub(`arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:${functionName}`),
     },
-  };
+  });
 }
 
 /**

@@ -135,38 +135,42 @@ function functionLogicalId(fn) {
  * grants the invoke on the shared role we do not use, so the stack carries its own), and one role
  * that Scheduler assumes, allowed to invoke exactly the scheduled functions, only from this account.
  */
+/**
+ * A role only EventBridge Scheduler acting for this account may assume, with one statement: the
+ * local-time schedules' role and the prune continuation's role (deploy/iam.cjs) are both this.
+ */
+function schedulerRole({ policyName, statement, ...properties }) {
+  return {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      ...properties,
+      AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'scheduler.amazonaws.com' },
+            Action: 'sts:AssumeRole',
+            // Confused-deputy guard: https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          },
+        ],
+      },
+      Policies: [{ PolicyName: policyName, PolicyDocument: { Version: '2012-10-17', Statement: [statement] } }],
+    },
+  };
+}
+
 function schedulerResources() {
   const schedules = localSchedules();
   if (schedules.length === 0) return { Resources: {} };
   const functions = [...new Set(schedules.map((s) => s.fn))];
   const Resources = {
-    CaretakerSchedulerRole: {
-      Type: 'AWS::IAM::Role',
-      Properties: {
-        Description: 'EventBridge Scheduler invokes the EC2 Caretaker functions on local-time schedules',
-        AssumeRolePolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: { Service: 'scheduler.amazonaws.com' },
-              Action: 'sts:AssumeRole',
-              // Confused-deputy guard: https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role
-              Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
-            },
-          ],
-        },
-        Policies: [
-          {
-            PolicyName: 'invoke-scheduled-functions',
-            PolicyDocument: {
-              Version: '2012-10-17',
-              Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: functions.map((fn) => ({ 'Fn::GetAtt': [functionLogicalId(fn), 'Arn'] })) }],
-            },
-          },
-        ],
-      },
-    },
+    CaretakerSchedulerRole: schedulerRole({
+      Description: 'EventBridge Scheduler invokes the EC2 Caretaker functions on local-time schedules',
+      policyName: 'invoke-scheduled-functions',
+      statement: { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: functions.map((fn) => ({ 'Fn::GetAtt': [functionLogicalId(fn), 'Arn'] })) },
+    }),
   };
   for (const s of schedules) {
     const window = s.section.flexibleWindowMinutes;
@@ -192,4 +196,4 @@ function schedulerResources() {
   return { Resources };
 }
 
-module.exports = { snapshotSchedules, pruneSchedules, failoverSchedules, failoverReservedConcurrency, failoverVpc, degradedEvents, readConfig, localSchedules, schedulerResources };
+module.exports = { snapshotSchedules, pruneSchedules, failoverSchedules, failoverReservedConcurrency, failoverVpc, degradedEvents, readConfig, localSchedules, schedulerResources, schedulerRole };
