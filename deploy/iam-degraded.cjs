@@ -1,0 +1,301 @@
+// The replace-degraded role's statements (deploy/iam.cjs builds every role).
+
+const sub = (s) => ({ 'Fn::Sub': s });
+
+/**
+ * replace-degraded: stop/start, relaunch (RunInstances, CreateImage, PassRole of the configured roles to EC2),
+ * Elastic IP moves, and UPSERTs of only the configured records in only their zones. Terminate is
+ * limited to instances the job itself marked (replaced, or a failed replacement it launched).
+ */
+function degradedStatements(config) {
+  const ec2 = (type) => sub(`arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:${type}/*`);
+  const ownerAllows = ownerOptIn((config.degraded || {}).defaultAction || 'auto');
+  const statements = [
+    {
+      Sid: 'DescribeFleet',
+      Effect: 'Allow',
+      Action: [
+        'ec2:DescribeInstances',
+        'ec2:DescribeInstanceStatus',
+        'ec2:DescribeAddresses',
+        'ec2:DescribeImages',
+        'ec2:DescribeInstanceAttribute',
+        'ec2:DescribeLaunchTemplateVersions',
+        'ec2:DescribeVolumes',
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:DescribeInstanceTypes',
+        'ec2:DescribeInstanceCreditSpecifications',
+        'ec2:DescribeHosts',
+      ],
+      Resource: '*',
+    },
+    // The job writes caretaker:remediation=<action>:in-progress before it stops, starts or images an
+    // instance, so these calls are limited to instances it is remediating right now. It may write
+    // only its own bookkeeping keys: never caretaker:on-degraded, the owner's opt-in below.
+    {
+      Sid: 'TagRemediationState',
+      Effect: 'Allow',
+      Action: ['ec2:CreateTags'],
+      Resource: ec2('instance'),
+      Condition: { 'ForAllValues:StringLike': { 'aws:TagKeys': ['caretaker:remediation', 'caretaker:remediation-*', 'caretaker:replaced-by'] } },
+    },
+    // A replacement is tagged at launch with the old instance's tags (RunInstances' TagSpecifications).
+    {
+      Sid: 'TagReplacementsOnlyAtLaunch',
+      Effect: 'Allow',
+      Action: ['ec2:CreateTags'],
+      Resource: [ec2('instance'), ec2('volume'), ec2('network-interface')],
+      Condition: { StringEquals: { 'ec2:CreateAction': ['RunInstances'] } },
+    },
+    // Stop-start: EBS-root instances only (an instance-store root cannot be stopped, so nothing legitimate needs more).
+    ...ownerAllows('stop-start', 'StopStartRemediatedInstances', {
+      Effect: 'Allow',
+      Action: ['ec2:StopInstances', 'ec2:StartInstances'],
+      Resource: ec2('instance'),
+      Condition: { StringEquals: { 'ec2:ResourceTag/caretaker:remediation': ['stop-start:in-progress'], 'ec2:RootDeviceType': 'ebs' } },
+    }),
+    // Relaunch: the old instance is stopped (quiesced) first, and again once its replacement holds its identity (afterRelaunch: stop).
+    ...ownerAllows('relaunch', 'StopStartRelaunchedInstances', {
+      Effect: 'Allow',
+      Action: ['ec2:StopInstances', 'ec2:StartInstances'],
+      Resource: ec2('instance'),
+      Condition: { StringEquals: { 'ec2:ResourceTag/caretaker:remediation': ['relaunch:in-progress', 'relaunch:done'] } },
+    }),
+    ...ownerAllows('relaunch', 'TerminateReplacedInstances', {
+      Effect: 'Allow',
+      Action: ['ec2:TerminateInstances'],
+      Resource: ec2('instance'),
+      Condition: { StringLike: { 'ec2:ResourceTag/caretaker:remediation': ['relaunch:*'] } },
+    }),
+    {
+      Sid: 'TerminateFailedReplacements',
+      Effect: 'Allow',
+      Action: ['ec2:TerminateInstances'],
+      Resource: ec2('instance'),
+      Condition: { Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } },
+    },
+    ...ownerAllows('relaunch', 'ImageOnlyOfInstancesBeingRelaunched', {
+      Effect: 'Allow',
+      Action: ['ec2:CreateImage'],
+      Resource: ec2('instance'),
+      Condition: { StringEquals: { 'ec2:ResourceTag/caretaker:remediation': 'relaunch:in-progress' } },
+    }),
+    {
+      Sid: 'ImagesTaggedAsReplacements',
+      Effect: 'Allow',
+      Action: ['ec2:CreateImage'],
+      Resource: [sub('arn:${AWS::Partition}:ec2:${AWS::Region}::image/*'), sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*')],
+      Condition: { Null: { 'aws:RequestTag/caretaker:replaces': 'false' } },
+    },
+    {
+      Sid: 'TagImagesOnlyAtCreation',
+      Effect: 'Allow',
+      Action: ['ec2:CreateTags'],
+      Resource: [sub('arn:${AWS::Partition}:ec2:${AWS::Region}::image/*'), sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*')],
+      Condition: { StringEquals: { 'ec2:CreateAction': ['CreateImage'] } },
+    },
+    {
+      Sid: 'LaunchOnlyTaggedReplacements',
+      Effect: 'Allow',
+      Action: ['ec2:RunInstances'],
+      Resource: ec2('instance'),
+      Condition: { Null: { 'aws:RequestTag/caretaker:replaces': 'false' } },
+    },
+    {
+      Sid: 'LaunchReplacementResources',
+      Effect: 'Allow',
+      Action: ['ec2:RunInstances'],
+      Resource: [
+        ec2('volume'),
+        ec2('network-interface'),
+        ec2('subnet'),
+        ec2('security-group'),
+        ec2('key-pair'),
+        ec2('launch-template'),
+        ec2('placement-group'),
+        ec2('dedicated-host'),
+        ec2('capacity-reservation'),
+        sub('arn:${AWS::Partition}:ec2:${AWS::Region}::image/*'),
+        sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*'),
+      ],
+    },
+    // Elastic IPs (which carry no condition key naming where they sit) move only onto what the job
+    // launched, or back onto the opted-in instance being relaunched when a failure rolls it back.
+    { Sid: 'MoveElasticIps', Effect: 'Allow', Action: ['ec2:AssociateAddress'], Resource: ec2('elastic-ip') },
+    {
+      Sid: 'MoveElasticIpsOntoReplacements',
+      Effect: 'Allow',
+      Action: ['ec2:AssociateAddress'],
+      Resource: ec2('instance'),
+      Condition: { Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } },
+    },
+    ...ownerAllows('relaunch', 'MoveElasticIpsBackOntoRelaunchedInstances', {
+      Effect: 'Allow',
+      Action: ['ec2:AssociateAddress'],
+      Resource: ec2('instance'),
+      Condition: { StringEquals: { 'ec2:ResourceTag/caretaker:remediation': 'relaunch:in-progress' } },
+    }),
+    // By NetworkInterfaceId + PrivateIpAddress (every Elastic IP to the private IP it sat on): only onto
+    // the replacement's primary interface, tagged caretaker:replaces by RunInstances' TagSpecifications
+    // (the role can write that key at launch only). AssociateAddress evaluates the interface's tags
+    // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html#amazonec2-AssociateAddress).
+    {
+      Sid: 'MoveElasticIpsOntoReplacementInterfaces',
+      Effect: 'Allow',
+      Action: ['ec2:AssociateAddress'],
+      Resource: ec2('network-interface'),
+      Condition: { Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } },
+    },
+    // Disks and interfaces move only between an instance being relaunched and its tagged replacement.
+    ...ownerAllows('relaunch', 'MoveDisksAndInterfacesOfRelaunchedInstances', {
+      Effect: 'Allow',
+      Action: ['ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:AttachNetworkInterface', 'ec2:DetachNetworkInterface'],
+      Resource: ec2('instance'),
+      Condition: { StringEquals: { 'ec2:ResourceTag/caretaker:remediation': 'relaunch:in-progress' } },
+    }),
+    {
+      Sid: 'MoveDisksAndInterfacesOfReplacements',
+      Effect: 'Allow',
+      Action: ['ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:AttachNetworkInterface', 'ec2:DetachNetworkInterface'],
+      Resource: ec2('instance'),
+      Condition: { Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } },
+    },
+    {
+      Sid: 'MovedDisksAndInterfaces',
+      Effect: 'Allow',
+      Action: ['ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:AttachNetworkInterface', 'ec2:DetachNetworkInterface'],
+      Resource: [ec2('volume'), ec2('network-interface')],
+    },
+    // Secondary private IPs and IPv6 addresses leave the old primary interface and come back to it on an undo
+    // (no condition key ties an interface to its instance, and the old one carries only its owner's tags).
+    {
+      Sid: 'MoveInterfaceAddresses',
+      Effect: 'Allow',
+      Action: ['ec2:AssignPrivateIpAddresses', 'ec2:AssignIpv6Addresses', 'ec2:UnassignIpv6Addresses'],
+      Resource: ec2('network-interface'),
+    },
+    // Source/dest check is set only on the replacement's own primary interface (tagged at launch).
+    {
+      Sid: 'SetSourceDestCheckOnReplacementInterfaces',
+      Effect: 'Allow',
+      Action: ['ec2:ModifyNetworkInterfaceAttribute'],
+      Resource: ec2('network-interface'),
+      Condition: { Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } },
+    },
+    // Protections (termination / stop) are restored on the replacement once the identity moved.
+    {
+      Sid: 'RestoreProtectionsOnReplacements',
+      Effect: 'Allow',
+      Action: ['ec2:ModifyInstanceAttribute'],
+      Resource: ec2('instance'),
+      Condition: { Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } },
+    },
+    // Images a relaunch made (tagged caretaker:replaces at creation) are retired after degraded.imageRetentionDays.
+    {
+      Sid: 'RetireRelaunchImages',
+      Effect: 'Allow',
+      Action: ['ec2:DeregisterImage', 'ec2:DeleteSnapshot'],
+      Resource: [sub('arn:${AWS::Partition}:ec2:${AWS::Region}::image/*'), sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*')],
+      Condition: { Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } },
+    },
+    // ELB has no call listing an instance's groups: every group is read (no resource-level permissions on describes).
+    {
+      Sid: 'FindLoadBalancerMemberships',
+      Effect: 'Allow',
+      Action: [
+        'elasticloadbalancing:DescribeTargetGroups',
+        'elasticloadbalancing:DescribeTargetHealth',
+        'elasticloadbalancing:DescribeLoadBalancers',
+        'elasticloadbalancing:DescribeInstanceHealth',
+      ],
+      Resource: '*',
+    },
+    {
+      Sid: 'MoveLoadBalancerMemberships',
+      Effect: 'Allow',
+      Action: [
+        'elasticloadbalancing:RegisterTargets',
+        'elasticloadbalancing:DeregisterTargets',
+        'elasticloadbalancing:RegisterInstancesWithLoadBalancer',
+        'elasticloadbalancing:DeregisterInstancesFromLoadBalancer',
+      ],
+      Resource: [
+        sub('arn:${AWS::Partition}:elasticloadbalancing:${AWS::Region}:${AWS::AccountId}:targetgroup/*/*'),
+        sub('arn:${AWS::Partition}:elasticloadbalancing:${AWS::Region}:${AWS::AccountId}:loadbalancer/*'),
+      ],
+    },
+    kmsStatement(config),
+  ];
+  const instanceRoles = (config.degraded || {}).instanceRoles || [];
+  if (instanceRoles.length > 0) {
+    statements.push({
+      Sid: 'PassConfiguredInstanceRolesToEc2',
+      Effect: 'Allow',
+      Action: ['iam:PassRole'],
+      Resource: instanceRoles.map((r) => sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${r}`)),
+      Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+    });
+  }
+  const records = (config.degraded || {}).records || [];
+  if (records.length > 0) {
+    const zones = [...new Set(records.map((r) => String(r.hostedZoneId).replace(/^\/hostedzone\//, '')))];
+    const names = [...new Set(records.map((r) => String(r.name).toLowerCase().replace(/\.$/, '')))];
+    statements.push({
+      Sid: 'UpsertConfiguredRecords',
+      Effect: 'Allow',
+      Action: ['route53:ChangeResourceRecordSets'],
+      Resource: zones.map((z) => sub(`arn:\${AWS::Partition}:route53:::hostedzone/${z}`)),
+      Condition: {
+        'ForAllValues:StringEquals': {
+          'route53:ChangeResourceRecordSetsNormalizedRecordNames': names,
+          'route53:ChangeResourceRecordSetsRecordTypes': ['A'],
+          'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
+        },
+      },
+    });
+  }
+  return statements;
+}
+
+/**
+ * Who decides that an instance may be stopped, imaged or terminated. The role can write
+ * caretaker:remediation on any instance, so that tag alone proves nothing; what proves intent is
+ * the owner's tag caretaker:on-degraded (which the role cannot write) or, for an untagged instance,
+ * the config's defaultAction. `auto` (the default) stop-starts untagged EBS-only instances and
+ * never relaunches without the tag, so under `auto` (and `stop-start`) a stop-start needs either no
+ * owner tag or `stop-start`; a relaunch always needs `relaunch`, unless defaultAction is `relaunch`.
+ * An owner's `notify` (or any other value) is therefore enforced by IAM too.
+ * Returns the statement once per way the action may be authorized.
+ */
+function ownerOptIn(defaultAction) {
+  const byDefault = { auto: ['stop-start'], 'stop-start': ['stop-start'], relaunch: ['relaunch'], notify: [] }[defaultAction] || [];
+  return (action, sid, statement) => {
+    const withCondition = (suffix, extra) => {
+      const condition = { ...statement.Condition };
+      for (const [op, keys] of Object.entries(extra)) condition[op] = { ...condition[op], ...keys };
+      return { Sid: `${sid}${suffix}`, ...statement, Condition: condition };
+    };
+    const tagged = withCondition('OwnerOptedIn', { StringEquals: { 'ec2:ResourceTag/caretaker:on-degraded': action } });
+    if (!byDefault.includes(action)) return [tagged];
+    return [withCondition('ByDefault', { Null: { 'ec2:ResourceTag/caretaker:on-degraded': 'true' } }), tagged];
+  };
+}
+
+/**
+ * Starting or launching an instance whose volumes use a customer managed key needs the caller to
+ * use that key through EC2 (grants): on the keys listed in degraded.kmsKeyArns, else on any key of
+ * the account, and always only via EC2 in this Region (kms:ViaService).
+ * https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption-requirements.html
+ */
+function kmsStatement(config) {
+  const keys = (config.degraded || {}).kmsKeyArns || [];
+  return {
+    Sid: 'UseVolumeKeysThroughEc2',
+    Effect: 'Allow',
+    Action: ['kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'],
+    Resource: keys.length > 0 ? keys : sub('arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*'),
+    Condition: { StringEquals: { 'kms:ViaService': sub('ec2.${AWS::Region}.amazonaws.com') } },
+  };
+}
+
+module.exports = { degradedStatements };
