@@ -10,7 +10,7 @@ import type { VolumeRule } from './config';
 import { describeAmiSnapshotIds } from './describe-ami-snapshots';
 import { checkListedVolumes } from './describe-listed-volumes';
 import { collectSnapshotGroups, describeSnapshotPages, interner, type PruneScope, type PruneState } from './describe-snapshots';
-import { DELETE_ACTION, planRetention, type PruneDecision } from './plan-retention';
+import { DELETE_ACTION, planRetention, type PruneDecision, type PruneItem } from './plan-retention';
 import { countPlanEntry, emptyTally, FOREIGN_REASON, summarizePrune, tallyDecision } from './summarize-prune';
 import { type ContinuationTarget, scheduleContinuation } from './continuation';
 import { assessFreshness, policyStaleAfterMs, staleVolumeItem } from './freshness';
@@ -102,7 +102,7 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
       d.payload.rules = ruleLists.get(rules)!;
       tallyDecision(tally, d);
       if (ctx.dryRun) plan.push({ target: d.target, action: d.action, reason: d.reason, group: d.group });
-      if (d.action === DELETE_ACTION) deletions.push(d);
+      if (d.action === DELETE_ACTION) deletions.push(new PlannedDeletion(d));
       else if (ctx.dryRun) skips.push(skipResult(d));
     }
     const freshness = assessFreshness(group.rows, group.staleAfterMs, now);
@@ -164,6 +164,33 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
   report.notes.push(...summarizePrune(report, tally, facts));
   await scheduleContinuation(ctx, report, options.continuation, config.prune.maxContinuationRuns);
   return finishReport(report, ctx);
+}
+
+/**
+ * A planned deletion held until it is carried out: the decision and its payload in one object
+ * (a run may hold 50,000 of them for its whole 15 minutes), serialised as the decision it is.
+ */
+class PlannedDeletion implements PruneDecision, PruneItem {
+  readonly target: string;
+  readonly reason: string;
+  readonly group?: string;
+  readonly volumeId: string;
+  readonly sizeGiB: number;
+  readonly startMs: number;
+  readonly unmanaged: boolean;
+  readonly rules: PruneItem['rules'];
+  constructor(d: PruneDecision) {
+    this.target = d.target;
+    this.reason = d.reason;
+    this.group = d.group;
+    ({ volumeId: this.volumeId, sizeGiB: this.sizeGiB, startMs: this.startMs, unmanaged: this.unmanaged, rules: this.rules } = d.payload);
+  }
+  get action(): string {
+    return DELETE_ACTION;
+  }
+  get payload(): PruneItem {
+    return this;
+  }
 }
 
 /** Reports and metrics count per policy; every `prune.volumes` rule counts as one group (not one per volume). */
