@@ -96,6 +96,10 @@ function itemLines(report: RunReport): string[] {
     // Counted results (prune's kept snapshots) are in the totals and the count table, never listed.
     const total = items.length + (report.resultCounts ?? []).reduce((n, c) => n + (c.outcome === outcome ? c.count : 0), 0);
     if (total === 0) continue;
+    if (items.length === 0) {
+      out.push('', `${title} (${total}): counted per policy above, not listed.`);
+      continue;
+    }
     const shown = items.slice(0, budget);
     budget -= shown.length;
     out.push('', `${title} (${total}${shown.length < total ? `, first ${shown.length}` : ''}):`, ...shown.map(itemLine));

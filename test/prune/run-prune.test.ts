@@ -1,6 +1,6 @@
 import { summarizeRun } from '../../shared/lambda/summary';
 import { countTable } from '../../shared/alerts/format-counts';
-import { reportSubject } from '../../shared/alerts/format';
+import { formatReport, reportSubject } from '../../shared/alerts/format';
 import { memoryAlertSink } from '../../shared/alerts/sink';
 import { DescribeSnapshotsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -108,6 +108,7 @@ describe('runPrune', () => {
     expect(summarizeRun(report).itemsTotal).toBe(3);
     expect(countTable(report)).toEqual(['Counts (policy / action: outcomes):', '  daily / delete-snapshot: done 1', '  daily / skip: skipped 2']);
     expect(reportSubject(report)).toBe('[caretaker] Prune ok: 1 done, 2 skipped');
+    expect(formatReport(report, {})).toContain('Skipped (2): counted per policy above, not listed.');
     expect(report.notes).toContain('Kept 2 snapshot(s); by rule (one snapshot may count under several): min-keep 1, newer-than 1, ami 1.');
   });
 
