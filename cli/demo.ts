@@ -4,6 +4,7 @@ import { makeHandler as snapshotHandler } from '../functions/snapshot-volumes';
 import type { Config } from '../shared/config/schema';
 import type { CaretakerHandler } from '../shared/lambda/handler';
 import type { RunReport } from '../shared/engine/types';
+import { reportOutcomes } from '../shared/alerts/format';
 import { buildDemoAccount } from '../sandbox/demo-account';
 import { demoHealthEvent } from '../sandbox/demo-degraded';
 import { lambdaContext, sandboxDeps } from '../sandbox/handler-deps';
@@ -102,8 +103,7 @@ export async function runDemo(config?: { file: string; config: Config }): Promis
       await step.handler(step.event, lambdaContext(step.functionName));
       // The handler returns its compact summary; the demo reads the run's full report.
       const report: RunReport = deps.lastReport();
-      const counts = { done: 0, skipped: 0, failed: 0 };
-      for (const r of report.results) counts[r.outcome]++;
+      const counts = reportOutcomes(report);
       console.log(`   → ${counts.done} done, ${counts.skipped} skipped, ${counts.failed} failed; ${sandbox.calls.length - calls} AWS API calls`);
       // Every real run logs its metrics (a dry run changes nothing and measures nothing).
       if (!report.dryRun && emf.length === metrics) {

@@ -1,3 +1,4 @@
+import { planTotals } from '../engine/run';
 import type { RunReport } from '../engine/types';
 
 /**
@@ -11,16 +12,17 @@ import type { RunReport } from '../engine/types';
  */
 export function countTable(report: RunReport, region?: string): string[] {
   const rows = new Map<string, Map<string, number>>();
-  const add = (group: string | undefined, action: string, outcome: string) => {
+  const add = (group: string | undefined, action: string, outcome: string, n = 1) => {
     const key = group ? `${group} / ${action}` : action;
     let row = rows.get(key);
     if (!row) rows.set(key, (row = new Map()));
-    row.set(outcome, (row.get(outcome) ?? 0) + 1);
+    row.set(outcome, (row.get(outcome) ?? 0) + n);
   };
   if (report.dryRun || (report.error && report.results.length === 0)) {
-    for (const p of report.plan) add(p.group, p.action, p.action === 'skip' ? 'kept/skipped' : 'planned');
+    for (const p of planTotals(report)) add(p.group, p.action, p.action === 'skip' ? 'kept/skipped' : 'planned', p.count);
   } else {
     for (const r of report.results) add(r.group, r.action, r.outcome);
+    for (const c of report.resultCounts ?? []) add(c.group, c.action, c.outcome, c.count);
   }
   const title = `Counts${region ? ` in ${region}` : ''} (${report.job === 'failover' ? 'group' : 'policy'} / action: outcomes):`;
   if (rows.size === 0) return [title, '  nothing'];

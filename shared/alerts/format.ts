@@ -30,11 +30,18 @@ export function reportSubject(report: RunReport, prefix = '[caretaker]'): string
 }
 
 function verdict(report: RunReport): string {
-  const counts = countOutcomes(report.results);
+  const counts = reportOutcomes(report);
   if (report.error) return `REFUSED (${report.error.code})`;
   if (report.dryRun) return `dry run: ${report.plan.filter((p) => p.action !== 'skip').length} planned`;
   if (counts.failed > 0) return `FAILED ${counts.failed}, done ${counts.done}`;
   return `ok: ${counts.done} done, ${counts.skipped} skipped`;
+}
+
+/** Outcomes of every result of a run: those it lists and those it only counts. */
+export function reportOutcomes(report: Pick<RunReport, 'results' | 'resultCounts'>): Record<ItemResult['outcome'], number> {
+  const counts = countOutcomes(report.results);
+  for (const c of report.resultCounts ?? []) counts[c.outcome] += c.count;
+  return counts;
 }
 
 export function countOutcomes(results: readonly ItemResult[]): Record<ItemResult['outcome'], number> {
@@ -54,7 +61,7 @@ export function countOutcomes(results: readonly ItemResult[]): Record<ItemResult
  */
 export function formatReport(report: RunReport, where: ReportWhere = {}): string {
   const out: string[] = [];
-  const counts = countOutcomes(report.results);
+  const counts = reportOutcomes(report);
   out.push(`${verdictLine(report, counts)}`);
   out.push(`EC2 Caretaker: ${TITLES[report.job]} run ${report.runId}${report.dryRun ? ' (DRY RUN: nothing was changed)' : ''}${where.region ? ` in ${where.region}` : ''}`);
   out.push(`Started ${report.startedAt}, finished ${report.finishedAt}.`);
@@ -86,11 +93,17 @@ function itemLines(report: RunReport): string[] {
   for (const outcome of ['done', 'skipped'] as const) {
     const title = outcome === 'done' ? 'Done' : 'Skipped';
     const items = report.results.filter((r) => r.outcome === outcome);
-    if (items.length === 0) continue;
+    // Counted results (prune's kept snapshots) are in the totals and the count table, never listed.
+    const total = items.length + (report.resultCounts ?? []).reduce((n, c) => n + (c.outcome === outcome ? c.count : 0), 0);
+    if (total === 0) continue;
+    if (items.length === 0) {
+      out.push('', `${title} (${total}): counted per policy above, not listed.`);
+      continue;
+    }
     const shown = items.slice(0, budget);
     budget -= shown.length;
-    out.push('', `${title} (${items.length}${shown.length < items.length ? `, first ${shown.length}` : ''}):`, ...shown.map(itemLine));
-    if (shown.length < items.length) out.push(`  ... and ${items.length - shown.length} more ${outcome}`);
+    out.push('', `${title} (${total}${shown.length < total ? `, first ${shown.length}` : ''}):`, ...shown.map(itemLine));
+    if (shown.length < total) out.push(`  ... and ${total - shown.length} more ${outcome}`);
   }
   return out;
 }

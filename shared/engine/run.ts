@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { errorCode, errorMessage } from '../aws/errors';
 import { applyDecisions, type WorkerResult } from './apply';
 import { BlastRadiusError } from './errors';
-import type { Decision, ItemResult, JobContext, JobName, RunReport } from './types';
+import type { Decision, ItemResult, JobContext, JobName, PlanCount, RunReport } from './types';
 
 /** The describe → plan → apply contract of GUIDE §1, for jobs whose plan fits in memory. */
 export interface JobDefinition<State, P> {
@@ -28,6 +28,23 @@ export function newRunId(job: JobName, now: Date): string {
 
 export function isActionable(decision: Pick<Decision, 'action'>): boolean {
   return decision.action !== 'skip';
+}
+
+/**
+ * The whole plan of a report as counts per group and action: its listed entries plus those it
+ * only counts ({@link RunReport.planCounts}), so consumers need not care which a job kept.
+ */
+export function planTotals(report: Pick<RunReport, 'plan' | 'planCounts'>): PlanCount[] {
+  const totals = new Map<string, PlanCount>();
+  const add = (group: string | undefined, action: string, count: number) => {
+    const key = `${group ?? ''}\u0000${action}`;
+    const entry = totals.get(key);
+    if (entry) entry.count += count;
+    else totals.set(key, { ...(group !== undefined ? { group } : {}), action, count });
+  };
+  for (const p of report.plan) add(p.group, p.action, 1);
+  for (const c of report.planCounts ?? []) add(c.group, c.action, c.count);
+  return [...totals.values()];
 }
 
 /** Skips are results too: the report lists every target once. */

@@ -39,8 +39,18 @@ export interface RunReport {
   finishedAt: string;
   /** Every decision of the plan (skips included); in a dry run this is what is reported. */
   plan: Array<Omit<Decision, 'payload'>>;
+  /**
+   * Plan entries counted instead of listed (per group and action), for runs too large to hold a
+   * plan entry per item: prune lists its plan only in dry runs. The whole plan is `plan` plus these.
+   */
+  planCounts?: PlanCount[];
   /** One per applied decision (empty in a dry run) plus skips, which are results too. */
   results: ItemResult[];
+  /**
+   * Results counted instead of listed (per group, action and outcome): prune counts the snapshots
+   * it keeps outside dry runs. Every result of the run is `results` plus these.
+   */
+  resultCounts?: ResultCount[];
   /** Decisions not started because the time budget ran out; the next run picks them up. */
   remaining: number;
   /** Free-form lines for the summary: totals, fallbacks, warnings. */
@@ -52,6 +62,21 @@ export interface RunReport {
   actionNeeded?: ActionNeeded[];
   /** Set when the run refused to act (blast-radius cap) or could not describe the account. */
   error?: { code: string; message: string };
+}
+
+/** How many plan entries of one group and action a report counts without listing them. */
+export interface PlanCount {
+  group?: string;
+  action: string;
+  count: number;
+}
+
+/** How many results of one group, action and outcome a report counts without listing them. */
+export interface ResultCount {
+  group?: string;
+  action: string;
+  outcome: Outcome;
+  count: number;
 }
 
 /** One item of a run's ACTION NEEDED list. */

@@ -1,4 +1,5 @@
-import { countOutcomes } from '../alerts/format';
+import { reportOutcomes } from '../alerts/format';
+import { planTotals } from '../engine/run';
 import type { ActionNeeded, ItemResult, RunReport } from '../engine/types';
 import type { Logger } from '../log';
 
@@ -44,7 +45,8 @@ const DETAIL_KEYS_MAX = 12;
  * if a future field were to push it over anyway.
  */
 export function summarizeRun(report: RunReport): RunSummary {
-  const counts = countOutcomes(report.results);
+  const counts = reportOutcomes(report);
+  const totals = planTotals(report);
   const ordered = [
     ...report.results.filter((r) => r.outcome === 'failed'),
     ...report.results.filter((r) => r.outcome === 'done'),
@@ -57,14 +59,14 @@ export function summarizeRun(report: RunReport): RunSummary {
     dryRun: report.dryRun,
     startedAt: report.startedAt,
     finishedAt: report.finishedAt,
-    counts: { planned: report.plan.length, actions: report.plan.filter((p) => p.action !== 'skip').length, ...counts },
+    counts: { planned: sum(totals), actions: sum(totals.filter((p) => p.action !== 'skip')), ...counts },
     remaining: report.remaining,
     ...(report.error ? { error: { code: clip(report.error.code), message: clip(report.error.message) } } : {}),
     actionNeeded: actions.slice(0, FIRST_ACTIONS).map((a) => ({ kind: clip(a.kind), subject: clip(a.subject), problem: clip(a.problem), todo: clip(a.todo) })),
     actionNeededTotal: actions.length,
     notes: report.notes.slice(0, FIRST_NOTES).map((n) => clip(n)),
     items: ordered.slice(0, FIRST_ITEMS).map(compactItem),
-    itemsTotal: report.results.length,
+    itemsTotal: counts.done + counts.skipped + counts.failed,
     detail: `every item is in the function's log: 'run detail' events with runId ${report.runId}`,
   };
   if (Buffer.byteLength(JSON.stringify(summary)) > SUMMARY_MAX_BYTES) {
@@ -73,6 +75,10 @@ export function summarizeRun(report: RunReport): RunSummary {
     summary.actionNeeded = summary.actionNeeded.slice(0, 3);
   }
   return summary;
+}
+
+function sum(counts: ReadonlyArray<{ count: number }>): number {
+  return counts.reduce((n, c) => n + c.count, 0);
 }
 
 function compactItem(r: ItemResult): ItemResult {

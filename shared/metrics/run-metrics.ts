@@ -1,3 +1,4 @@
+import { planTotals } from '../engine/run';
 import type { ItemResult, RunReport } from '../engine/types';
 import { LEVEL_DIMENSIONS, type MetricLevel, type MetricName } from './catalog';
 import type { FailoverObservations } from './failover-observer';
@@ -26,6 +27,7 @@ export function runMetrics(report: RunReport, region: string, failover?: Failove
   const base = { Job: report.job, Region: region };
   const counts = { done: 0, skipped: 0, failed: 0 };
   for (const r of report.results) counts[r.outcome]++;
+  for (const c of report.resultCounts ?? []) counts[c.outcome] += c.count;
   const actions = report.actionNeeded ?? [];
   const sets: MetricSet[] = [
     set('run', base, {
@@ -80,14 +82,21 @@ function snapshotSets(report: RunReport, base: Record<string, string>): MetricSe
 }
 
 function pruneSets(report: RunReport, base: Record<string, string>): MetricSet[] {
-  const plan = byGroup(report.plan);
+  // Prune counts its plan rather than listing it outside dry runs: totals cover both.
+  const plan = new Map<string, { planned: number; kept: number }>();
+  for (const { group, action, count } of planTotals(report)) {
+    const policy = group ?? 'none';
+    let entry = plan.get(policy);
+    if (!entry) plan.set(policy, (entry = { planned: 0, kept: 0 }));
+    if (action === DELETE) entry.planned += count;
+    else entry.kept += count;
+  }
   const results = byGroup(report.results.filter((r) => r.action === DELETE));
-  return [...plan].map(([policy, entries]) => {
+  return [...plan].map(([policy, { planned, kept }]) => {
     const deletes = results.get(policy) ?? [];
-    const planned = entries.filter((p) => p.action === DELETE).length;
     return set('policy', { ...base, Policy: policy }, {
       SnapshotsDeleted: deletes.filter((r) => r.outcome === 'done').length,
-      SnapshotsKept: entries.length - planned,
+      SnapshotsKept: kept,
       DeletionsFailed: deletes.filter((r) => r.outcome === 'failed').length,
       // Planned but never attempted: the time budget ran out, or the cap refused the whole plan.
       DeletionsRemaining: planned - deletes.length,

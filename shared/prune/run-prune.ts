@@ -4,14 +4,14 @@ import { applyDecisions } from '../engine/apply';
 import { BlastRadiusError, InputError } from '../engine/errors';
 import { RateLimiter } from '../engine/rate-limit';
 import { emptyReport, enforceCap, finishReport, skipResult } from '../engine/run';
-import type { JobContext, RunReport } from '../engine/types';
+import type { ItemResult, JobContext, RunReport } from '../engine/types';
 import { snapshotDeleter } from './apply-deletions';
 import type { VolumeRule } from './config';
 import { describeAmiSnapshotIds } from './describe-ami-snapshots';
 import { checkListedVolumes } from './describe-listed-volumes';
 import { collectSnapshotGroups, describeSnapshotPages, interner, type PruneScope, type PruneState } from './describe-snapshots';
-import { DELETE_ACTION, planRetention, type PruneDecision } from './plan-retention';
-import { FOREIGN_REASON, summarizePrune } from './summarize-prune';
+import { DELETE_ACTION, planRetention, type PruneDecision, type PruneItem } from './plan-retention';
+import { countPlanEntry, emptyTally, FOREIGN_REASON, summarizePrune, tallyDecision } from './summarize-prune';
 import { type ContinuationTarget, scheduleContinuation } from './continuation';
 import { assessFreshness, policyStaleAfterMs, staleVolumeItem } from './freshness';
 
@@ -75,11 +75,16 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
     return finishReport(report, ctx);
   }
 
-  const decisions: PruneDecision[] = [];
+  // What a run holds per snapshot is what a 256 MB function can prune. Reasons and rule lists
+  // repeat ("kept: …" by the same rules), so each is held once; a volume's rows are let go as soon
+  // as it is planned; a kept snapshot leaves only its skip result and a count (the summary's and
+  // metrics' figures come from the tally), and the plan is listed entry by entry only in a dry
+  // run, where it is what the run reports (measured: bench/bundles.ts, prune100k).
+  const deletions: PruneDecision[] = [];
+  const skips: ItemResult[] = [];
+  const plan: RunReport['plan'] = [];
+  const tally = emptyTally();
   const volumes = new Set<string>();
-  // What a run holds per snapshot is what a 256 MB function can prune: reasons and rule lists
-  // repeat ("kept: …" by the same rules), so each is held once, and a volume's rows are let go as
-  // soon as it is planned (rows and decisions are never all alive at once).
   const intern = interner();
   const ruleLists = new Map<string, PruneDecision['payload']['rules']>();
   const now = ctx.now.getTime();
@@ -95,7 +100,10 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
       const rules = d.payload.rules.join(',');
       if (!ruleLists.has(rules)) ruleLists.set(rules, d.payload.rules.slice());
       d.payload.rules = ruleLists.get(rules)!;
-      decisions.push(d);
+      tallyDecision(tally, d);
+      if (ctx.dryRun) plan.push({ target: d.target, action: d.action, reason: d.reason, group: d.group });
+      if (d.action === DELETE_ACTION) deletions.push(new PlannedDeletion(d));
+      else if (ctx.dryRun) skips.push(skipResult(d));
     }
     const freshness = assessFreshness(group.rows, group.staleAfterMs, now);
     if (freshness.stale) (report.actionNeeded ??= []).push(staleVolumeItem({ ...group, freshness }, now));
@@ -103,23 +111,39 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
     state.groups.delete(key);
   }
   if (future > 0) report.notes.push(`${future} snapshot(s) have a start time in the future (a clock ahead of ours): kept, and not counted by any rule.`);
-  for (const row of state.foreign) volumes.add(row.volumeId);
+  for (const row of state.foreign) {
+    volumes.add(row.volumeId);
+    const entry = { target: row.id, action: 'skip', reason: FOREIGN_REASON, group: UNMANAGED_GROUP };
+    countPlanEntry(tally, entry.group, entry.action);
+    if (ctx.dryRun) {
+      plan.push(entry);
+      skips.push(skipResult(entry));
+    }
+  }
   const facts = { pages: state.pages, volumes: volumes.size, amiSnapshots: amiSnapshotIds.size, foreign: state.foreign.length };
-  const foreign = state.foreign.map((row) => ({ target: row.id, action: 'skip', reason: FOREIGN_REASON, group: UNMANAGED_GROUP }));
   state.groups.clear();
+  state.foreign = [];
 
-  report.plan = [...decisions.map(({ target, action, reason, group }) => ({ target, action, reason, group })), ...foreign];
+  report.plan = plan;
+  if (!ctx.dryRun) report.planCounts = [...tally.perGroup.values()];
   // Oldest first: a run cut short by its time budget has removed the most expired snapshots.
-  const deletions = decisions.filter((d) => d.action === DELETE_ACTION).sort((a, b) => a.payload.startMs - b.payload.startMs);
+  deletions.sort((a, b) => a.payload.startMs - b.payload.startMs);
   try {
     enforceCap(deletions.length, { name: 'maxDeletesPerRun', limit: config.prune.maxDeletesPerRun });
   } catch (error) {
     if (!(error instanceof BlastRadiusError)) throw error;
     report.error = { code: error.name, message: error.message };
-    report.notes.push(...summarizePrune(report, decisions, facts));
+    // What the cap refused is listed (and logged), what would have been kept is counted.
+    if (!ctx.dryRun) {
+      report.plan = deletions.map(({ target, action, reason, group }) => ({ target, action, reason, group }));
+      report.planCounts = report.planCounts!.filter((c) => c.action !== DELETE_ACTION);
+    }
+    report.notes.push(...summarizePrune(report, tally, facts));
     return finishReport(report, ctx);
   }
-  report.results.push(...decisions.filter((d) => d.action !== DELETE_ACTION).map(skipResult), ...foreign.map(skipResult));
+  // A dry run lists what it keeps; a run counts it (every kept snapshot is in the tally, per group).
+  report.results = skips;
+  if (!ctx.dryRun) report.resultCounts = [...tally.perGroup.values()].filter((c) => c.action === 'skip').map((c) => ({ ...c, outcome: 'skipped' as const }));
 
   if (!ctx.dryRun && deletions.length > 0) {
     ctx.progress?.(`prune: deleting ${deletions.length} snapshot(s)`);
@@ -137,9 +161,36 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
     report.results.push(...results);
     report.remaining = notStarted.length;
   }
-  report.notes.push(...summarizePrune(report, decisions, facts));
+  report.notes.push(...summarizePrune(report, tally, facts));
   await scheduleContinuation(ctx, report, options.continuation, config.prune.maxContinuationRuns);
   return finishReport(report, ctx);
+}
+
+/**
+ * A planned deletion held until it is carried out: the decision and its payload in one object
+ * (a run may hold 50,000 of them for its whole 15 minutes), serialised as the decision it is.
+ */
+class PlannedDeletion implements PruneDecision, PruneItem {
+  readonly target: string;
+  readonly reason: string;
+  readonly group?: string;
+  readonly volumeId: string;
+  readonly sizeGiB: number;
+  readonly startMs: number;
+  readonly unmanaged: boolean;
+  readonly rules: PruneItem['rules'];
+  constructor(d: PruneDecision) {
+    this.target = d.target;
+    this.reason = d.reason;
+    this.group = d.group;
+    ({ volumeId: this.volumeId, sizeGiB: this.sizeGiB, startMs: this.startMs, unmanaged: this.unmanaged, rules: this.rules } = d.payload);
+  }
+  get action(): string {
+    return DELETE_ACTION;
+  }
+  get payload(): PruneItem {
+    return this;
+  }
 }
 
 /** Reports and metrics count per policy; every `prune.volumes` rule counts as one group (not one per volume). */

@@ -60,7 +60,10 @@ describe('EMF lines each handler logs', () => {
     expect(perPolicy.every((p) => p.dimensions.Job === 'prune' && p.dimensions.Policy)).toBe(true);
     const sum = (name: string) => perPolicy.reduce((n, p) => n + (p.values[name] as number), 0);
     expect(sum('SnapshotsDeleted')).toBe(96);
-    expect(sum('SnapshotsKept')).toBe(report.plan.filter((p) => p.action !== 'delete-snapshot').length);
+    // A run counts what it keeps instead of listing it (report.planCounts): the metric is that count.
+    expect(sum('SnapshotsKept')).toBe(24);
+    expect(report.plan).toEqual([]);
+    expect(report.planCounts!.filter((c) => c.action !== 'delete-snapshot').reduce((n, c) => n + c.count, 0)).toBe(24);
     expect(sum('DeletionsRemaining')).toBe(0);
   });
 

@@ -1,3 +1,6 @@
+import { summarizeRun } from '../../shared/lambda/summary';
+import { countTable } from '../../shared/alerts/format-counts';
+import { formatReport, reportSubject } from '../../shared/alerts/format';
 import { memoryAlertSink } from '../../shared/alerts/sink';
 import { DescribeSnapshotsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -85,12 +88,28 @@ describe('runPrune', () => {
     const [, held, free] = [1, 20, 21].map((d) => managed(vol, d));
     fleet.image([held!]);
 
+    const dry = await runPrune(context({ dryRun: true }), config());
     const report = await runPrune(context(), config());
 
+    expect(dry.plan.find((p) => p.target === held)?.reason).toBe('kept: used by an AMI');
     expect(existing().has(held!)).toBe(true);
     expect(existing().has(free!)).toBe(false);
-    expect(report.plan.find((p) => p.target === held)?.reason).toBe('kept: used by an AMI');
     expect(sandbox.callsOf('DeleteSnapshot').map((c) => c.input.SnapshotId)).toEqual([free]);
+    // A run counts what it keeps (per policy) instead of listing it: the held one and the newest.
+    expect(report.resultCounts).toEqual([{ group: 'daily', action: 'skip', outcome: 'skipped', count: 2 }]);
+    expect(report.plan).toEqual([]);
+    expect(report.planCounts).toEqual([
+      { group: 'daily', action: 'skip', count: 2 },
+      { group: 'daily', action: 'delete-snapshot', count: 1 },
+    ]);
+    expect(report.results.map((r) => r.id)).toEqual([free]);
+    // Summary, e-mail and metrics count the counted results with the listed ones.
+    expect(summarizeRun(report).counts).toEqual({ planned: 3, actions: 1, done: 1, skipped: 2, failed: 0 });
+    expect(summarizeRun(report).itemsTotal).toBe(3);
+    expect(countTable(report)).toEqual(['Counts (policy / action: outcomes):', '  daily / delete-snapshot: done 1', '  daily / skip: skipped 2']);
+    expect(reportSubject(report)).toBe('[caretaker] Prune ok: 1 done, 2 skipped');
+    expect(formatReport(report, {})).toContain('Skipped (2): counted per policy above, not listed.');
+    expect(report.notes).toContain('Kept 2 snapshot(s); by rule (one snapshot may count under several): min-keep 1, newer-than 1, ami 1.');
   });
 
   it('counts InvalidSnapshot.InUse as skipped and InvalidSnapshot.NotFound as already done', async () => {
@@ -173,10 +192,12 @@ describe('runPrune', () => {
     managed(vol, 1, 'adhoc');
     const prune = { volumes: [{ volumeId: vol.VolumeId, olderThanDays: 7 }] };
 
+    const dry = await runPrune(context({ dryRun: true }), config(prune, null));
+    expect(dry.results.find((r) => r.id === foreign)).toMatchObject({ outcome: 'skipped', reason: FOREIGN_REASON });
     const leftAlone = await runPrune(context(), config(prune, null));
     expect(existing().has(mine)).toBe(false);
     expect(existing().has(foreign)).toBe(true);
-    expect(leftAlone.results.find((r) => r.id === foreign)).toMatchObject({ outcome: 'skipped', reason: FOREIGN_REASON });
+    expect(leftAlone.resultCounts).toContainEqual({ group: 'unmanaged', action: 'skip', outcome: 'skipped', count: 1 });
     expect(leftAlone.notes).toContain('Unmanaged snapshots: 1 left alone (not tagged caretaker:managed=true); 0 selected by includeUnmanaged, 0 of them deleted.');
     expect(sandbox.callsOf('DescribeSnapshots')[0]!.input).toMatchObject({ Filters: [{ Name: 'volume-id', Values: [vol.VolumeId] }] });
 
