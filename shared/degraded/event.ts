@@ -93,14 +93,21 @@ export type DegradedTrigger =
   | { kind: 'health'; events: HealthEvent[] }
   | { kind: 'scan'; instanceIds?: string[]; dryRun?: boolean };
 
+const sourceOf = (raw: unknown) => (raw && typeof raw === 'object' ? (raw as { source?: unknown }).source : undefined);
+
+/** The schema an event claims by its `source`: what it is validated against and its keys suggested from. */
+function schemaFor(raw: unknown): z.ZodType {
+  const source = sourceOf(raw);
+  return source === 'aws.health' ? healthEventSchema : source === 'aws.events' ? scheduledEventSchema : manualEventSchema;
+}
+
 /**
  * The function's event: a Health event, the schedule's event or a manual scan, told apart by
  * `source`, each validated by its own schema so a problem names the field it is about.
  */
 export const degradedEventSchema = z.unknown().transform((raw, ctx): DegradedTrigger => {
-  const source = raw && typeof raw === 'object' ? (raw as { source?: unknown }).source : undefined;
-  const schema = source === 'aws.health' ? healthEventSchema : source === 'aws.events' ? scheduledEventSchema : manualEventSchema;
-  const parsed = schema.safeParse(raw);
+  const source = sourceOf(raw);
+  const parsed = schemaFor(raw).safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) ctx.addIssue({ ...issue } as never);
     return z.NEVER;
@@ -114,7 +121,8 @@ export const degradedEventSchema = z.unknown().transform((raw, ctx): DegradedTri
 /** Validates a function event; anything malformed is an {@link InputError} naming the field, before any AWS call. */
 export function parseDegradedTrigger(raw: unknown): DegradedTrigger {
   const parsed = degradedEventSchema.safeParse(raw);
-  if (!parsed.success) throw new InputError('replace-degraded event', zodProblems(parsed.error));
+  // Suggestions from the schema the event claims, not the config's keys (once "region: did you mean 'region'?").
+  if (!parsed.success) throw new InputError('replace-degraded event', zodProblems(parsed.error, schemaFor(raw), raw));
   return parsed.data;
 }
 

@@ -13,6 +13,20 @@ function parseHealth(raw: unknown): HealthEvent[] {
 }
 
 describe('parseDegradedTrigger', () => {
+  it('suggests keys of the schema the event claims, never config keys or the key itself', () => {
+    const problems = (raw: unknown) => {
+      try {
+        parseDegradedTrigger(raw);
+      } catch (error) {
+        return (error as InputError).problems.map((p) => `${p.path}: ${p.message}`);
+      }
+      throw new Error('expected an InputError');
+    };
+    // `region` is a config key: the config's keys once suggested "did you mean 'region'?" for it.
+    expect(problems({ action: 'scan', region: 'us-east-1' })).toEqual(['region: unknown key']);
+    expect(problems({ action: 'scan', instanceIDs: ['i-0123456789abcdef0'] })).toEqual(["instanceIDs: unknown key (did you mean 'instanceIds'?)"]);
+  });
+
   it('reads a persistent-retirement event: bare id, string page numbers, RFC 1123 start time', () => {
     const [event] = parseHealth(fixture('retirement-ebs'));
     expect(event!.detail.page).toBe(1);
