@@ -3,6 +3,8 @@ import { failoverSchema } from '../failover/config';
 import { degradedSchema } from '../degraded/config';
 import { pruneSchema } from '../prune/config';
 import { snapshotSchema } from '../snapshot/config';
+import { checkRegionScopes } from './region-scopes';
+import { regionsSetting } from './regions';
 
 /**
  * The one config document (`caretaker.config.yml`). Every object is strict: an unknown key is an
@@ -12,6 +14,12 @@ export const configSchema = z
   .strictObject({
     /** Optional Region for the CLI; Lambda uses its own. */
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'expected a Region such as eu-west-1' }).optional(),
+    /**
+     * The Regions the suite covers: a list, or `all` (every Region enabled for the account, re-read
+     * each run). Default: the deployment's Region only. Sections may narrow it (`regions:` of a
+     * policy, prune, degraded; `region:` of a failover group).
+     */
+    regions: regionsSetting.optional(),
     alerts: z
       .strictObject({
         /** Prefix of every e-mail subject, to filter on. */
@@ -35,6 +43,7 @@ export const configSchema = z
       }
       seen.set(p.name, i);
     });
+    checkRegionScopes(config, ctx);
   });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { instanceId, positiveInt, scheduleExpression, tagMatch } from '../config/fields';
+import { regionList } from '../config/regions';
 import { refineScheduler, schedulerFields } from '../config/scheduler';
 
 /** What to do with an instance on a degraded host; the tag `caretaker:on-degraded` overrides per instance. */
@@ -53,6 +54,8 @@ export type WaiterLimits = z.infer<typeof waiterSchema>;
 export const defaultActions = ['auto', ...degradedActions] as const;
 
 export const degradedSchema = z.strictObject({
+  /** Narrows the top-level `regions` for the scan and for Health notices (default: all of them). */
+  regions: regionList.optional(),
   defaultAction: z.enum(defaultActions, { error: `expected one of ${defaultActions.join(', ')}` }).default('auto'),
   /** Blast-radius cap: stop-starts plus relaunches in one run. */
   maxReplacementsPerRun: positiveInt.default(5),

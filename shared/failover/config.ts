@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { regionName } from '../config/regions';
 import { instanceId, positiveInt, scheduleExpression } from '../config/fields';
 
 /** A DNS name as Route 53 takes it: labels of letters, digits, dashes (and `_`), optional final dot. */
@@ -90,6 +91,11 @@ export type FailoverMember = z.infer<typeof memberSchema>;
 export const failoverGroupSchema = z
   .strictObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, { error: 'expected lowercase letters, digits and dashes (at most 40)' }),
+    /**
+     * The Region of the group's members (their instances, Elastic IP): one of the top-level
+     * `regions`. Default: the deployment's Region. Route 53 itself is global.
+     */
+    region: regionName.optional(),
     /** `dns` moves a record; `elastic-ip` moves an Elastic IP between instance members (AssociateAddress). */
     mode: z.enum(['dns', 'elastic-ip']).default('dns'),
     hostedZoneId: z

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { nonNegativeInt, positiveInt, scheduleExpression, tagMatch, timeZone, volumeId } from '../config/fields';
+import { regionList } from '../config/regions';
 import { refineScheduler, schedulerFields } from '../config/scheduler';
 import { parseDuration } from './freshness';
 
@@ -35,6 +36,18 @@ const retainFields = {
    * NEEDED, olderThanDays suspended). Default for a policy: its schedule interval × 1.5.
    */
   staleAfter: staleAfter.optional(),
+  /**
+   * Move the snapshots these bucket rules keep to the EBS archive tier once they are `afterDays`
+   * old (ModifySnapshotTier). An archived snapshot still counts for retention; restoring it takes
+   * hours; deleting it within 90 days of archiving is charged as 90 days, so each listed rule must
+   * keep snapshots at least `afterDays` + 90 days (https://docs.aws.amazon.com/ebs/latest/userguide/snapshot-archive.html).
+   */
+  archive: z
+    .strictObject({
+      afterDays: positiveInt,
+      rules: z.array(z.enum(['weekly', 'monthly', 'yearly'], { error: 'expected weekly, monthly or yearly' })).min(1, { error: 'name the bucket rules whose snapshots are archived, e.g. [monthly, yearly]' }),
+    })
+    .optional(),
 };
 
 export const RULE_KEYS = ['olderThanDays', 'keepWithinDays', 'keepLast', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const;
@@ -51,21 +64,58 @@ function requireARule(r: Partial<Record<(typeof RULE_KEYS)[number], number | und
   });
 }
 
+/** The archive minimum: a snapshot deleted (or restored for good) sooner is charged as if archived 90 days. */
+export const ARCHIVE_MINIMUM_DAYS = 90;
+
+/** The fewest days a bucket rule keeps a snapshot: N periods with a snapshot span at least N − 1 whole periods. */
+const SHORTEST_PERIOD_DAYS = { weekly: 7, monthly: 28, yearly: 365 } as const;
+
+/**
+ * An archive rule must leave each archived snapshot in the archive at least 90 days: a rule the
+ * archive names must be set, and keep snapshots `afterDays` + 90 days or more.
+ */
+function checkArchive(r: z.infer<z.ZodObject<typeof retainFields>>, ctx: z.RefinementCtx): void {
+  if (!r.archive) return;
+  const { afterDays, rules } = r.archive;
+  rules.forEach((rule, i) => {
+    const count = r[rule];
+    if (count === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['archive', 'rules', i], message: `${rule} is not set in this retain block, so it keeps nothing to archive` });
+      return;
+    }
+    const keptDays = (count - 1) * SHORTEST_PERIOD_DAYS[rule];
+    if (keptDays - afterDays < ARCHIVE_MINIMUM_DAYS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['archive', 'afterDays'],
+        message: `${rule}: ${count} keeps a snapshot as little as ${keptDays} days; archived after ${afterDays} days it could be deleted within the archive's ${ARCHIVE_MINIMUM_DAYS}-day minimum (charged as kept): archive earlier or keep more ${rule} snapshots`,
+      });
+    }
+  });
+}
+
+function refineRetain(r: z.infer<z.ZodObject<typeof retainFields>>, ctx: z.RefinementCtx): void {
+  requireARule(r, ctx);
+  checkArchive(r, ctx);
+}
+
 /**
  * Retention of one snapshot policy, evaluated per source volume. A snapshot survives if any rule
  * keeps it; the newest `minKeep` snapshots of a volume always survive.
  */
-export const retainSchema = z.strictObject(retainFields).superRefine(requireARule);
+export const retainSchema = z.strictObject(retainFields).superRefine(refineRetain);
 
 export type Retain = z.infer<typeof retainSchema>;
 
 /** The seed tool's `-v vol-… -o 7`: retention for every caretaker snapshot of one volume. */
-export const volumeRuleSchema = z.strictObject({ volumeId, ...retainFields }).superRefine(requireARule);
+export const volumeRuleSchema = z.strictObject({ volumeId, ...retainFields }).superRefine(refineRetain);
 
 export type VolumeRule = z.infer<typeof volumeRuleSchema>;
 
 export const pruneSchema = z
   .strictObject({
+    /** Narrows the top-level `regions` the prune job covers (default: all of them). */
+    regions: regionList.optional(),
     /** When the prune function runs. */
     schedule: scheduleExpression.default('rate(1 day)'),
     ...schedulerFields,

@@ -1,9 +1,39 @@
 import { z } from 'zod';
 import { instanceId, positiveInt, scheduleExpression, tagMatch, tagSet } from '../config/fields';
 import { type Retain, retainSchema } from '../prune/config';
+import { regionList, regionName } from '../config/regions';
 import { refineScheduler, schedulerFields } from '../config/scheduler';
 import { formatDuration, parseDuration } from '../prune/freshness';
 import { scheduleIntervalMs } from './schedule-interval';
+
+/**
+ * A KMS key for the copies: key id, key ARN, alias name or alias ARN, as CopySnapshot takes it
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CopySnapshot.html). An ARN names its
+ * Region, which must be the copy's: KMS keys are Regional.
+ */
+const kmsKeyRef = z.string().regex(/^(arn:aws[\w-]*:kms:[a-z0-9-]+:\d{12}:(key\/[\w-]+|alias\/[\w/+=,.@-]+)|alias\/[\w/+=,.@-]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/, {
+  error: 'expected a KMS key id, key ARN, alias/name or alias ARN',
+});
+
+/** One destination of a policy's cross-Region copies. */
+export const copyTargetSchema = z
+  .strictObject({
+    region: regionName,
+    /** The copies' own retention, applied by the prune job in the copy's Region. */
+    retain: retainSchema,
+    /** Encrypt the copies with this key of the destination Region (default: the account's EBS default key there). */
+    kmsKeyId: kmsKeyRef.optional(),
+    /** Copy the source snapshot's tags onto the copy (the managed-by and copy-of tags are always set). */
+    copyTags: z.boolean().default(true),
+  })
+  .superRefine((t, ctx) => {
+    const arnRegion = /^arn:aws[\w-]*:kms:([a-z0-9-]+):/.exec(t.kmsKeyId ?? '')?.[1];
+    if (arnRegion && arnRegion !== t.region) {
+      ctx.addIssue({ code: 'custom', path: ['kmsKeyId'], message: `the key is in ${arnRegion}; a copy in ${t.region} needs a key of ${t.region} (KMS keys are Regional)` });
+    }
+  });
+
+export type CopyTarget = z.infer<typeof copyTargetSchema>;
 
 export const snapshotPolicySchema = z
   .strictObject({
@@ -13,6 +43,20 @@ export const snapshotPolicySchema = z
   }),
   schedule: scheduleExpression,
   ...schedulerFields,
+  /** Narrows the top-level `regions`: the policy selects instances in these Regions only (default: all of them). */
+  regions: regionList.optional(),
+  /**
+   * Copy each completed snapshot of the policy to these Regions (never to a Region the policy
+   * itself snapshots in: a copy there is no protection against losing that Region).
+   */
+  copyTo: z
+    .array(copyTargetSchema)
+    .default([])
+    .superRefine((targets, ctx) => {
+      targets.forEach((t, i) => {
+        if (targets.findIndex((o) => o.region === t.region) !== i) ctx.addIssue({ code: 'custom', path: [i, 'region'], message: `duplicate copy Region ${t.region}` });
+      });
+    }),
   /** Which instances: any tag match OR any listed id. */
   selector: z
     .strictObject({
