@@ -49,6 +49,7 @@ export async function cliRun(job: JobName, flags: CommonFlags): Promise<CliRun> 
       ctx: {
         ...base,
         clients,
+        clientsIn: (region) => demo.sandbox.clients({ region }),
         now: demo.sandbox.clock.now(),
         alerts: memoryAlertSink(),
         deadline: unlimitedDeadline,
@@ -67,6 +68,7 @@ export async function cliRun(job: JobName, flags: CommonFlags): Promise<CliRun> 
     ctx: {
       ...base,
       clients,
+      clientsIn: (region) => createClients({ region }),
       now,
       alerts: topic ? snsAlertSink(clients.sns, topic) : memoryAlertSink(),
       deadline: unlimitedDeadline,

@@ -86,6 +86,11 @@ export class Ec2Model {
 
   // ----- seeding (the fleet builder and tests use these) -----
 
+  /** Ids of another Region start elsewhere, so no two Regions of one account share an id (as in EC2). */
+  startIdsAt(n: number): void {
+    this.ids = n;
+  }
+
   newId(prefix: string): string {
     this.ids++;
     return `${prefix}-${this.ids.toString(16).padStart(17, '0')}`;

@@ -1,4 +1,5 @@
 import type { Image, Instance, Snapshot, Volume, VolumeType } from '@aws-sdk/client-ec2';
+import type { Ec2Model } from './ec2';
 import type { SandboxAccount } from './account';
 import { lifecycleOf } from './ec2-lifecycle';
 import { toTags } from './query';
@@ -27,12 +28,22 @@ export interface InstanceSpec {
 
 /** Builds sandbox resources in their SDK shapes; used by tests, benchmarks and the demo. */
 export class FleetBuilder {
-  constructor(private readonly account: SandboxAccount) {}
+  private readonly models: { ec2: Ec2Model };
+  /** The Region the builder seeds (default: the account's home Region). */
+  readonly region: string;
+
+  constructor(
+    private readonly account: SandboxAccount,
+    region?: string,
+  ) {
+    this.region = region ?? account.region;
+    this.models = account.inRegion(this.region);
+  }
 
   instance(spec: InstanceSpec = {}): Instance {
-    const ec2 = this.account.ec2;
+    const ec2 = this.models.ec2;
     const id = ec2.newId('i');
-    const network = lifecycleOf(this.account).network;
+    const network = lifecycleOf(this.models).network;
     const subnetId = spec.subnetId ?? 'subnet-0sandbox000000001';
     const az = spec.availabilityZone ?? network.subnet(subnetId).availabilityZone;
     const tags = { ...(spec.name ? { Name: spec.name } : {}), ...spec.tags };
@@ -78,8 +89,8 @@ export class FleetBuilder {
     return ec2.store(ec2.instances, id, instance);
   }
 
-  volume(spec: VolumeSpec, availabilityZone = `${this.account.region}a`): Volume {
-    const ec2 = this.account.ec2;
+  volume(spec: VolumeSpec, availabilityZone = `${this.region}a`): Volume {
+    const ec2 = this.models.ec2;
     const id = ec2.newId('vol');
     return ec2.store(ec2.volumes, id, {
       VolumeId: id,
@@ -95,7 +106,7 @@ export class FleetBuilder {
 
   /** A completed snapshot taken `ageMs` ago (pending if `pending`). */
   snapshot(volume: Pick<Volume, 'VolumeId' | 'Size'>, ageMs: number, tags: Record<string, string> = {}, pending = false): Snapshot {
-    const ec2 = this.account.ec2;
+    const ec2 = this.models.ec2;
     const id = ec2.newId('snap');
     return ec2.store(ec2.snapshots, id, {
       SnapshotId: id,
@@ -113,7 +124,7 @@ export class FleetBuilder {
 
   /** A registered AMI whose block device mappings hold these snapshots. */
   image(snapshotIds: string[], name = 'golden'): Image {
-    const ec2 = this.account.ec2;
+    const ec2 = this.models.ec2;
     const id = ec2.newId('ami');
     return ec2.store(ec2.images, id, {
       ImageId: id,
@@ -128,11 +139,11 @@ export class FleetBuilder {
 
   /** An Elastic IP, associated with `instanceId` if given. */
   elasticIp(publicIp: string, instanceId?: string): string {
-    const ec2 = this.account.ec2;
+    const ec2 = this.models.ec2;
     const id = ec2.newId('eipalloc');
     ec2.store(ec2.addresses, id, { AllocationId: id, PublicIp: publicIp, Domain: 'vpc' });
     if (instanceId) {
-      const primary = lifecycleOf(this.account).network.attachedTo(instanceId).find((e) => e.Attachment?.DeviceIndex === 0);
+      const primary = lifecycleOf(this.models).network.attachedTo(instanceId).find((e) => e.Attachment?.DeviceIndex === 0);
       if (!primary) throw new Error(`${instanceId} has no primary network interface`);
       this.associate(id, primary.NetworkInterfaceId!, primary.PrivateIpAddress!);
     }
@@ -141,9 +152,9 @@ export class FleetBuilder {
 
   /** Binds an Elastic IP to one private IP of an interface (seeding; the API path is AssociateAddress). */
   associate(allocationId: string, networkInterfaceId: string, privateIp: string): void {
-    const ec2 = this.account.ec2;
+    const ec2 = this.models.ec2;
     const address = ec2.addresses.get(allocationId)!.data;
-    const eni = lifecycleOf(this.account).network.requireInterface(networkInterfaceId);
+    const eni = lifecycleOf(this.models).network.requireInterface(networkInterfaceId);
     const slot = eni.PrivateIpAddresses!.find((p) => p.PrivateIpAddress === privateIp);
     if (!slot) throw new Error(`${privateIp} is not on ${networkInterfaceId}`);
     address.NetworkInterfaceId = networkInterfaceId;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { snsAlertSink } from '../shared/alerts/sink';
+import type { Clients } from '../shared/aws/clients';
 import type { Config } from '../shared/config/schema';
 import type { RunReport } from '../shared/engine/types';
 import type { HandlerDeps } from '../shared/lambda/handler';
@@ -19,7 +20,11 @@ export function sandboxDeps(
   log: Logger = silentLogger,
   emf: EmfWriter = () => undefined,
 ): HandlerDeps & { reports: RunReport[]; lastReport(): RunReport } {
-  const clients = sandbox.clients();
+  const clients = new Map<string, Clients>([[sandbox.region, sandbox.clients()]]);
+  const regional = (region = sandbox.region): Clients => {
+    if (!clients.has(region)) clients.set(region, sandbox.clients({ region }));
+    return clients.get(region)!;
+  };
   const reports: RunReport[] = [];
   return {
     reports,
@@ -29,7 +34,7 @@ export function sandboxDeps(
       return last;
     },
     onReport: (report) => void reports.push(report),
-    clients: () => clients,
+    clients: regional,
     config: async () => config,
     alerts: (c) => snsAlertSink(c.sns, topicArn),
     now: () => sandbox.clock.now(),

@@ -67,11 +67,12 @@ async function handle(sandbox: SandboxAccount, req: IncomingMessage, res: Server
   let service: ServiceName | undefined;
   try {
     service = serviceOf(req, body);
+    const region = regionOf(req);
     const { protocol } = SERVICES[service];
     const { operation, input } = await decodeRequest(service, protocol, req, body);
     const missing = requiredMembers(operation.input).filter((m) => input[m] === undefined);
     if (missing.length > 0) throw missingParameter(service, missing[0]!);
-    const output = await sandbox.handle(service, operation.name, input);
+    const output = await sandbox.handle(service, operation.name, input, region);
     send(res, 200, ...encodeOutput(service, operation, output, requestId));
   } catch (error) {
     const e = error as { name?: string; message?: string; code?: string; status?: number; $metadata?: { httpStatusCode?: number } };
@@ -85,6 +86,13 @@ async function handle(sandbox: SandboxAccount, req: IncomingMessage, res: Server
       send(res, status, encodeXmlError(protocol, code, e.message ?? '', status, requestId), { 'content-type': 'text/xml' });
     }
   }
+}
+
+/** The Region a request is for: the one in its SigV4 credential scope (the endpoint is the same for all here). */
+function regionOf(req: IncomingMessage): string {
+  const scope = /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(String(req.headers.authorization ?? ''));
+  if (!scope?.[1]) throw new ProtocolError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
+  return scope[1];
 }
 
 /** The service a request is for: the signing name in its SigV4 credential scope, as AWS reads it. */

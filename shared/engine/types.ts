@@ -98,7 +98,13 @@ export interface Deadline {
 
 /** What every job gets from its caller: clients and the clock are inputs, never made inside. */
 export interface JobContext {
+  /** Clients of the Region the run acts in. */
   clients: Clients;
+  /**
+   * Clients of another Region of the same account (cross-Region work: copies, a run fanned out
+   * over the configured Regions), built once per Region. Absent where only one Region is reachable.
+   */
+  clientsIn?(region: string): Clients;
   /** The run's reference time: planners compare against this, never against the wall clock. */
   now: Date;
   dryRun: boolean;

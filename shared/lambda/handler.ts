@@ -23,7 +23,8 @@ import type { PassEvent } from '../failover/watch-group';
  * tests pass the sandbox's. Nothing here is built at import time.
  */
 export interface HandlerDeps {
-  clients(): Clients;
+  /** The clients of one Region (default: the function's own), built once per Region. */
+  clients(region?: string): Clients;
   config(): Promise<Config>;
   alerts(clients: Clients): AlertSink;
   now(): Date;
@@ -48,10 +49,14 @@ export interface HandlerDeps {
  * chain, adaptive retries), the packaged config file, the SNS topic from the environment.
  */
 export function lambdaDeps(service: string, classes: ClientClasses): HandlerDeps {
-  let clients: Clients | undefined;
+  const clients = new Map<string, Clients>();
   let config: Promise<Config> | undefined;
   return {
-    clients: () => (clients ??= lazyClients(classes, { retryMode: 'adaptive', maxAttempts: 8 })),
+    clients: (region) => {
+      const key = region ?? '';
+      if (!clients.has(key)) clients.set(key, lazyClients(classes, { retryMode: 'adaptive', maxAttempts: 8, region }));
+      return clients.get(key)!;
+    },
     // A rejected load is not cached: a fixed config file needs no cold start to be picked up.
     config: () => (config ??= loadConfig(process.env.CARETAKER_CONFIG).catch((e) => ((config = undefined), Promise.reject(e)))),
     alerts: (c) => {
@@ -102,6 +107,7 @@ export function defineHandler<E>(spec: HandlerSpec<E>, deps: HandlerDeps): Caret
     const alerts = deps.alerts(clients);
     const ctx: JobContext = {
       clients,
+      clientsIn: (region) => deps.clients(region),
       now,
       dryRun: spec.dryRun?.(event) ?? false,
       alerts,
