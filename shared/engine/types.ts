@@ -89,6 +89,8 @@ export interface GroupMeasures {
   worstBackupAgeMs?: number;
   /** Volumes that age was measured over. */
   volumes?: number;
+  /** False when the worst volume has no completed snapshot (its age counts from its first attempt). */
+  worstCompleted?: boolean;
   /** The group's freshness guard: an age above this is a stale volume (ACTION NEEDED). */
   staleAfterMs?: number;
 }

@@ -45,10 +45,15 @@ export function assessFreshness(
 export class WorstBackupAge {
   ageMs: number | undefined;
   volumes = 0;
+  /** Whether the worst volume has a completed snapshot (else its age counts from its first attempt). */
+  completed = true;
   add(f: Freshness, now: number): void {
     if (f.sinceMs === undefined) return;
     this.volumes++;
-    this.ageMs = Math.max(this.ageMs ?? 0, now - f.sinceMs);
+    if (this.ageMs === undefined || now - f.sinceMs > this.ageMs) {
+      this.ageMs = now - f.sinceMs;
+      this.completed = f.newestCompleted !== undefined;
+    }
   }
 }
 
@@ -94,12 +99,13 @@ export function staleVolumeItem(v: { instanceId?: string; volumeId: string; scop
 }
 
 /** `Backup age of policy daily: worst volume 26.0 hours (newest completed snapshot), over 7 volume(s); stale after 36h.` */
-export function backupAgeLine(scope: string, m: { worstBackupAgeMs?: number; volumes?: number; staleAfterMs?: number }): string | undefined {
+export function backupAgeLine(scope: string, m: { worstBackupAgeMs?: number; volumes?: number; staleAfterMs?: number; worstCompleted?: boolean }): string | undefined {
   const { staleAfterMs } = m;
   if (m.worstBackupAgeMs === undefined) return undefined;
   const over = staleAfterMs !== undefined && m.worstBackupAgeMs > staleAfterMs;
+  const since = m.worstCompleted === false ? 'its first snapshot attempt (none completed yet)' : 'its newest completed snapshot';
   return (
-    `Backup age of ${scope}: worst volume ${ago(m.worstBackupAgeMs)} since its newest completed snapshot, over ${m.volumes ?? 0} volume(s)` +
+    `Backup age of ${scope}: worst volume ${ago(m.worstBackupAgeMs)} since ${since}, over ${m.volumes ?? 0} volume(s)` +
     (staleAfterMs === undefined ? '.' : `; stale after ${formatDuration(staleAfterMs)}${over ? ' (OVER: see ACTION NEEDED)' : ''}.`)
   );
 }

@@ -132,7 +132,7 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
   report.measures = [...ages].flatMap(([group, { worst, staleAfterMs }]) =>
     worst.ageMs === undefined
       ? []
-      : [{ group, worstBackupAgeMs: worst.ageMs, volumes: worst.volumes, ...(group !== VOLUME_RULES_GROUP && staleAfterMs !== undefined ? { staleAfterMs } : {}) }],
+      : [{ group, worstBackupAgeMs: worst.ageMs, volumes: worst.volumes, worstCompleted: worst.completed, ...(group !== VOLUME_RULES_GROUP && staleAfterMs !== undefined ? { staleAfterMs } : {}) }],
   );
   const ageLines = report.measures.flatMap((m) => backupAgeLine(m.group === VOLUME_RULES_GROUP ? 'the prune.volumes rules' : `policy ${m.group}`, m) ?? []);
   report.plan = plan;

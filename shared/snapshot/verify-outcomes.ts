@@ -55,7 +55,7 @@ export function policyMeasures(state: FleetState, now: number): GroupMeasures {
   return {
     group: state.policy.name,
     ...(state.countsCompletions ? { snapshotsCompleted: completed } : {}),
-    ...(worst.ageMs !== undefined ? { worstBackupAgeMs: worst.ageMs, volumes: worst.volumes } : {}),
+    ...(worst.ageMs !== undefined ? { worstBackupAgeMs: worst.ageMs, volumes: worst.volumes, worstCompleted: worst.completed } : {}),
     ...(staleAfterMs !== undefined ? { staleAfterMs } : {}),
   };
 }
