@@ -92,7 +92,7 @@ export function staleVolumeItem(v: { instanceId?: string; volumeId: string; scop
     subject: `${v.instanceId ?? 'instance unknown'} / ${v.volumeId}`,
     problem: `${last}; ${v.scope} expects one at least every ${formatDuration(f.staleAfterMs ?? 0)}`,
     todo:
-      `check that the instance exists and its ${v.scope} snapshots run and complete (caretaker snapshot --policy NAME --dry-run; ` +
+      `check that the instance exists and its ${v.scope} snapshots run and complete (caretaker snapshot --policy ${v.scope.startsWith('policy ') ? v.scope.slice(7) : 'NAME'} --dry-run; ` +
       `aws ec2 describe-snapshots --filters Name=volume-id,Values=${v.volumeId}); until a new snapshot completes, prune deletes nothing by olderThanDays here. ` +
       'If the volume was retired on purpose, tag the snapshots to keep caretaker:keep and delete the rest by hand.',
   };
