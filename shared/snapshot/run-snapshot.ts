@@ -59,7 +59,10 @@ export async function runSnapshot(ctx: JobContext, config: Config, options: Snap
         const actions = outcomeActions(state, ctx.now.getTime());
         if (actions.length) report.actionNeeded = [...(report.actionNeeded ?? []), ...actions];
         const started = report.results.filter((r) => r.action === 'snapshot' && r.outcome === 'done').length;
-        const measures = policyMeasures(state, ctx.now.getTime());
+        // A failed run that made no snapshot leaves the slot empty: Lambda's retry will be "first"
+        // again and count the window, so this one does not (every attempt failing loses the count).
+        const madeNone = started === 0 && report.results.some((r) => r.outcome === 'failed');
+        const measures = policyMeasures(state, ctx.now.getTime(), state.countsCompletions && !madeNone);
         report.measures = [measures];
         const age = backupAgeLine(`policy ${policy.name}`, measures);
         return [

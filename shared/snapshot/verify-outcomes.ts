@@ -44,7 +44,7 @@ export function outcomeActions(state: FleetState, now: number): ActionNeeded[] {
  * volume's backup age, and the snapshots that completed since the schedule's previous firing
  * (only when this run is the slot's first, see `FleetState.countsCompletions`).
  */
-export function policyMeasures(state: FleetState, now: number): GroupMeasures {
+export function policyMeasures(state: FleetState, now: number, countCompletions = state.countsCompletions): GroupMeasures {
   const worst = new WorstBackupAge();
   let completed = 0;
   for (const { history: h } of coveredVolumes(state)) {
@@ -54,7 +54,7 @@ export function policyMeasures(state: FleetState, now: number): GroupMeasures {
   const staleAfterMs = policyStaleAfterMs(state.policy);
   return {
     group: state.policy.name,
-    ...(state.countsCompletions ? { snapshotsCompleted: completed } : {}),
+    ...(countCompletions ? { snapshotsCompleted: completed } : {}),
     ...(worst.ageMs !== undefined ? { worstBackupAgeMs: worst.ageMs, volumes: worst.volumes, worstCompleted: worst.completed } : {}),
     ...(staleAfterMs !== undefined ? { staleAfterMs } : {}),
   };

@@ -78,6 +78,19 @@ describe('SnapshotsCompleted: counted by the next slot, once (sandbox, EMF lines
     expect(manual.mails).toBe(5);
   });
 
+  it('a failed first run that made no snapshot leaves the count to Lambda\'s retry of it', async () => {
+    const { sandbox, invoke, slot, at } = setup();
+    await invoke(slot(0));
+    at(DAY);
+    // Both instances refused (UnauthorizedOperation, which the SDK does not retry): the slot stays empty.
+    sandbox.injectFault({ operation: 'CreateSnapshots', code: 'UnauthorizedOperation', httpStatusCode: 403, times: 2 });
+    const refused = await invoke(slot(1));
+    expect(refused.values).toMatchObject({ SnapshotsStarted: 0, SnapshotsFailed: 2 });
+    expect(refused.values).not.toHaveProperty('SnapshotsCompleted');
+    const retry = await invoke(slot(1));
+    expect(retry.values).toMatchObject({ SnapshotsStarted: 3, SnapshotsCompleted: 3 });
+  });
+
   it('counts each completion once across slots, and never one before the previous firing (missed slots lose theirs)', async () => {
     const { invoke, slot, at } = setup();
     await invoke(slot(0));
