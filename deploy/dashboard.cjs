@@ -59,13 +59,31 @@ function panels(config = readConfig(), catalog = loadCatalog()) {
   const m = (name, dims, stat, label) => metric(catalog, name, { Job: dims.Job, Region: R, ...dims.rest }, stat, label);
   const out = [
     {
-      title: 'Freshness: snapshots started per policy, stale volumes',
+      title: 'Freshness: snapshots started, completed, failed per policy; stale volumes',
       view: 'timeSeries',
       metrics: [
         ...policies.map((p) => m('SnapshotsStarted', { Job: 'snapshot', rest: { Policy: p } }, 'Sum', `started ${p}`)),
+        // Counted by the next slot's run (completions since the schedule's previous firing).
+        ...policies.map((p) => m('SnapshotsCompleted', { Job: 'snapshot', rest: { Policy: p } }, 'Sum', `completed ${p}`)),
         ...policies.map((p) => m('SnapshotsFailed', { Job: 'snapshot', rest: { Policy: p } }, 'Sum', `failed ${p}`)),
         m('StaleVolumes', { Job: 'prune' }, 'Maximum', 'stale volumes (prune)'),
         m('StaleVolumes', { Job: 'snapshot' }, 'Maximum', 'stale volumes (snapshot)'),
+      ],
+    },
+    {
+      // The worst-off volume's backup age against the policy's freshness guard (emitted beside it,
+      // so the line follows the config). The snapshot run covers the selected instances' volumes;
+      // prune also sees volumes whose instance is gone (until their snapshots are kept or deleted).
+      title: 'Backup age: worst volume per policy (hours) and its stale-after line',
+      view: 'timeSeries',
+      // https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html (yAxis)
+      yAxis: { left: { min: 0, label: 'hours', showUnits: false } },
+      metrics: [
+        ...policies.flatMap((p) => [
+          m('WorstBackupAgeHours', { Job: 'snapshot', rest: { Policy: p } }, 'Maximum', `age ${p}`),
+          m('StaleAfterHours', { Job: 'snapshot', rest: { Policy: p } }, 'Maximum', `stale after ${p}`),
+        ]),
+        ...prunePolicies.map((p) => m('WorstBackupAgeHours', { Job: 'prune', rest: { Policy: p } }, 'Maximum', `age ${p} (prune)`)),
       ],
     },
     {
@@ -141,6 +159,7 @@ function dashboardBody(panelList, { service, namespace, alarmArns = [] }) {
         title: p.title,
         view: p.view,
         stacked: p.stacked === true,
+        ...(p.yAxis ? { yAxis: p.yAxis } : {}),
         region: '${AWS::Region}',
         period: 3600,
         metrics: p.metrics.map((x) => [namespace, x.name, 'service', service, ...Object.entries(x.dims).flat(), { stat: x.stat, label: x.label }]),

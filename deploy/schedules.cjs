@@ -14,7 +14,9 @@ function readConfig() {
  * One schedule per snapshot policy (the input names the policy and carries the scheduled time),
  * and one rule for EBS's failed-snapshot events, which retry their slot once
  * (https://docs.aws.amazon.com/ebs/latest/userguide/ebs-cloud-watch-events.html). Completed
- * snapshots are filtered out by the pattern: they need no invocation.
+ * snapshots are filtered out by the pattern: they need no invocation (one per instance per slot,
+ * a thousand at once for a large fleet); the next slot's run counts them for SnapshotsCompleted
+ * from the DescribeSnapshots pages it reads anyway.
  */
 function snapshotSchedules() {
   const policies = (readConfig().snapshot || {}).policies || [];

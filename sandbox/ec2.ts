@@ -186,7 +186,11 @@ export class Ec2Model {
         const failure = this.outcomes.failureOf(s.SnapshotId!);
         s.State = failure ? 'error' : 'completed';
         if (failure) s.StateMessage = failure;
-        else s.Progress = '100%';
+        else {
+          s.Progress = '100%';
+          // EC2 stamps completionTime on completed snapshots (API_Snapshot: "Required: No"; seeded old ones have none).
+          s.CompletionTime = new Date(s.StartTime.getTime() + this.timings.snapshotCompleteMs);
+        }
         this.outcomes.ended(s, this.snapshots, new Date(s.StartTime.getTime() + this.timings.snapshotCompleteMs).toISOString());
       } else {
         s.Progress = `${Math.floor((elapsed / this.timings.snapshotCompleteMs) * 100)}%`;

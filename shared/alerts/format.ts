@@ -1,4 +1,4 @@
-import type { ItemResult, RunReport } from '../engine/types';
+import type { ActionNeeded, ItemResult, RunReport } from '../engine/types';
 import { countTable } from './format-counts';
 
 const TITLES: Record<RunReport['job'], string> = {
@@ -82,8 +82,19 @@ export function formatReport(report: RunReport, where: ReportWhere = {}): string
 function verdictLine(report: RunReport, counts: Record<ItemResult['outcome'], number>): string {
   if (report.error) return `VERDICT: REFUSED (${report.error.code}): nothing was changed.`;
   if (report.dryRun) return `VERDICT: DRY RUN: ${report.plan.filter((p) => p.action !== 'skip').length} action(s) planned, nothing was changed.`;
-  if (counts.failed > 0) return `VERDICT: FAILED: ${counts.failed} item(s) failed, ${counts.done} done.`;
-  return `VERDICT: OK: ${counts.done} done, ${counts.skipped} skipped${report.remaining ? `, ${report.remaining} left for the next run` : ''}.`;
+  const needed = actionKinds(report.actionNeeded ?? []);
+  if (counts.failed > 0) return `VERDICT: FAILED: ${counts.failed} item(s) failed, ${counts.done} done${needed ? `; ACTION NEEDED: ${needed}` : ''}.`;
+  const run = `${counts.done} done, ${counts.skipped} skipped${report.remaining ? `, ${report.remaining} left for the next run` : ''}`;
+  // A run can go well and still find what a person must fix (a stale volume): "OK" would read as all clear.
+  if (needed) return `VERDICT: ACTION NEEDED: ${needed}; the run itself went fine: ${run}.`;
+  return `VERDICT: OK: ${run}.`;
+}
+
+/** `7 stale-volume, 1 snapshot-error`: the ACTION NEEDED items by kind, for the verdict line. */
+function actionKinds(actions: readonly ActionNeeded[]): string {
+  const kinds = new Map<string, number>();
+  for (const a of actions) kinds.set(a.kind, (kinds.get(a.kind) ?? 0) + 1);
+  return [...kinds].map(([kind, n]) => `${n} ${kind}`).join(', ');
 }
 
 function itemLines(report: RunReport): string[] {

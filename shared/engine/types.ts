@@ -62,6 +62,37 @@ export interface RunReport {
   actionNeeded?: ActionNeeded[];
   /** Set when the run refused to act (blast-radius cap) or could not describe the account. */
   error?: { code: string; message: string };
+  /**
+   * The Region the run worked in, when the job knows it: metrics are emitted under it. Without it
+   * the handler uses its EC2 client's Region (one report per Region either way).
+   */
+  region?: string;
+  /** What the run read about its groups' backups beyond its items: metrics and the summary show it. */
+  measures?: GroupMeasures[];
+}
+
+/**
+ * Figures of one policy that the describe step read anyway (no extra API call), for metrics.
+ * An absent field was not measured (not zero): no metric value is emitted for it.
+ */
+export interface GroupMeasures {
+  group: string;
+  /**
+   * Snapshots of the policy that completed between the schedule's previous firing and this slot's
+   * (counted once per slot: by its first run, not by duplicate deliveries or retries).
+   */
+  snapshotsCompleted?: number;
+  /**
+   * The worst volume's backup age: how long ago its newest completed snapshot started (or its first
+   * attempt, when none completed), the largest over the volumes the run covers.
+   */
+  worstBackupAgeMs?: number;
+  /** Volumes that age was measured over. */
+  volumes?: number;
+  /** False when the worst volume has no completed snapshot (its age counts from its first attempt). */
+  worstCompleted?: boolean;
+  /** The group's freshness guard: an age above this is a stale volume (ACTION NEEDED). */
+  staleAfterMs?: number;
 }
 
 /** How many plan entries of one group and action a report counts without listing them. */

@@ -126,7 +126,7 @@ export function defineHandler<E>(spec: HandlerSpec<E>, deps: HandlerDeps): Caret
     if (deps.emf) {
       await publishMetrics(report, clients, { service: deps.metricsService?.() ?? 'ec2-caretaker', write: deps.emf, log: deps.log, failover: failover.observations });
     }
-    const region = await regionOf(clients);
+    const region = report.region ?? (await regionOf(clients));
     const dashboard = deps.dashboardName?.();
     await publishReport(alerts, report, config.alerts.subjectPrefix, {
       region,

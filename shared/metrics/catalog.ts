@@ -13,7 +13,8 @@ export type MetricLevel = keyof typeof catalog.levels;
 
 export type MetricName = keyof typeof catalog.metrics;
 
-export type MetricUnitName = 'Count' | 'Seconds' | 'Milliseconds';
+/** CloudWatch unit names (hours have none: `None`). */
+export type MetricUnitName = 'Count' | 'Seconds' | 'Milliseconds' | 'None';
 
 export interface MetricDefinition {
   unit: MetricUnitName;

@@ -1,7 +1,10 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Logger } from '../log';
-import { METRICS, NAMESPACE, type MetricName } from './catalog';
+import { METRICS, NAMESPACE, type MetricName, type MetricUnitName } from './catalog';
 import type { MetricSet } from './run-metrics';
+
+/** The catalog's CloudWatch unit names as Powertools' constants. */
+const UNITS = { Count: MetricUnit.Count, Seconds: MetricUnit.Seconds, Milliseconds: MetricUnit.Milliseconds, None: MetricUnit.NoUnit } satisfies Record<MetricUnitName, string>;
 
 /** Where EMF lines go: stdout in Lambda (CloudWatch Logs extracts them), an array in tests. */
 export type EmfWriter = (line: string) => void;
@@ -39,7 +42,7 @@ export function emitMetrics(sets: readonly MetricSet[], options: EmitOptions): s
       metrics.addDimensions(s.dimensions);
       metrics.setTimestamp(options.timestamp);
       for (const [name, values] of Object.entries(chunk) as Array<[MetricName, number[]]>) {
-        for (const v of values) metrics.addMetric(name, MetricUnit[METRICS[name].unit], v);
+        for (const v of values) metrics.addMetric(name, UNITS[METRICS[name].unit], v);
       }
       const line = JSON.stringify(metrics.serializeMetrics());
       metrics.clearMetrics();

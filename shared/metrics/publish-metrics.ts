@@ -23,12 +23,13 @@ export interface PublishMetricsOptions {
 }
 
 /**
- * Computes and writes the run's metrics. Metrics never fail a run: an error here is logged, and
+ * Computes and writes the run's metrics, under the report's own Region when it names one (else
+ * the EC2 client's): a multi-Region run publishes each Region's report on its own. Metrics never fail a run: an error here is logged, and
  * the summary e-mail still goes out.
  */
 export async function publishMetrics(report: RunReport, clients: Clients, options: PublishMetricsOptions): Promise<string[]> {
   try {
-    const sets = runMetrics(report, await regionOf(clients), options.failover);
+    const sets = runMetrics(report, report.region ?? (await regionOf(clients)), options.failover);
     return emitMetrics(sets, { service: options.service, timestamp: new Date(report.finishedAt), write: options.write, log: options.log });
   } catch (error) {
     options.log.error('metrics not emitted', { error: errorMessage(error) });

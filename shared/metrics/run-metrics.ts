@@ -24,7 +24,8 @@ const REPLACEMENT_ACTIONS = new Set(['notify', 'stop-start', 'relaunch']);
  */
 export function runMetrics(report: RunReport, region: string, failover?: FailoverObservations): MetricSet[] {
   if (report.dryRun) return [];
-  const base = { Job: report.job, Region: region };
+  // A report that knows its Region (one per Region in a multi-Region run) wins over the caller's.
+  const base = { Job: report.job, Region: report.region ?? region };
   const counts = { done: 0, skipped: 0, failed: 0 };
   for (const r of report.results) counts[r.outcome]++;
   for (const c of report.resultCounts ?? []) counts[c.outcome] += c.count;
@@ -68,17 +69,36 @@ function snapshotIds(r: ItemResult): number {
   return typeof r.details?.snapshots === 'string' && r.details.snapshots ? r.details.snapshots.split(', ').length : 0;
 }
 
+const hours = (ms: number) => Math.round(ms / 36_000) / 100;
+
+/** The run's measures by group: hours of backup age, completions (absent when not measured). */
+function measured(report: RunReport): Map<string, MetricSet['values']> {
+  const out = new Map<string, MetricSet['values']>();
+  for (const m of report.measures ?? []) {
+    out.set(m.group, {
+      ...(report.job === 'snapshot' && m.snapshotsCompleted !== undefined ? { SnapshotsCompleted: m.snapshotsCompleted } : {}),
+      ...(m.worstBackupAgeMs !== undefined ? { WorstBackupAgeHours: hours(m.worstBackupAgeMs) } : {}),
+      ...(m.worstBackupAgeMs !== undefined && m.staleAfterMs !== undefined ? { StaleAfterHours: hours(m.staleAfterMs) } : {}),
+    });
+  }
+  return out;
+}
+
 function snapshotSets(report: RunReport, base: Record<string, string>): MetricSet[] {
-  return [...byGroup(report.results)].map(([policy, results]) =>
-    set('policy', { ...base, Policy: policy }, {
-      SnapshotsStarted: results.reduce((n, r) => n + snapshotIds(r), 0),
-      // The run does not wait for completion; a result that saw its snapshots completed says so.
-      SnapshotsCompleted: results.reduce((n, r) => n + (typeof r.details?.completed === 'number' ? r.details.completed : 0), 0),
-      SnapshotsFailed: results.filter((r) => r.outcome === 'failed').length,
+  const results = byGroup(report.results);
+  const measures = measured(report);
+  const policies = new Set([...results.keys(), ...measures.keys()]);
+  return [...policies].map((policy) => {
+    const rs = results.get(policy) ?? [];
+    return set('policy', { ...base, Policy: policy }, {
+      SnapshotsStarted: rs.reduce((n, r) => n + snapshotIds(r), 0),
+      SnapshotsFailed: rs.filter((r) => r.outcome === 'failed').length,
       // The name is kept for the copy job to come (cross-Region copies); nothing copies yet.
       SnapshotCopies: 0,
-    }),
-  );
+      // Completions since the schedule's previous firing and the worst backup age (run-snapshot).
+      ...measures.get(policy),
+    });
+  });
 }
 
 function pruneSets(report: RunReport, base: Record<string, string>): MetricSet[] {
@@ -91,6 +111,8 @@ function pruneSets(report: RunReport, base: Record<string, string>): MetricSet[]
     if (action === DELETE) entry.planned += count;
     else entry.kept += count;
   }
+  const measures = measured(report);
+  for (const policy of measures.keys()) if (!plan.has(policy)) plan.set(policy, { planned: 0, kept: 0 });
   const results = byGroup(report.results.filter((r) => r.action === DELETE));
   return [...plan].map(([policy, { planned, kept }]) => {
     const deletes = results.get(policy) ?? [];
@@ -100,6 +122,7 @@ function pruneSets(report: RunReport, base: Record<string, string>): MetricSet[]
       DeletionsFailed: deletes.filter((r) => r.outcome === 'failed').length,
       // Planned but never attempted: the time budget ran out, or the cap refused the whole plan.
       DeletionsRemaining: planned - deletes.length,
+      ...measures.get(policy),
     });
   });
 }

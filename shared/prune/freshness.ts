@@ -14,6 +14,11 @@ export interface Freshness {
   /** The last good snapshot, if any. */
   newestCompleted?: { id: string; startMs: number };
   staleAfterMs?: number;
+  /**
+   * Where the volume's backup age counts from: its newest completed snapshot's start, else its
+   * oldest attempt's; undefined for a volume with no snapshot (not dated in the future) at all.
+   */
+  sinceMs?: number;
 }
 
 export function assessFreshness(
@@ -29,10 +34,27 @@ export function assessFreshness(
     if (r.state !== 'completed') continue;
     if (!newest || r.startMs > newest.startMs || (r.startMs === newest.startMs && r.id > newest.id)) newest = { id: r.id, startMs: r.startMs };
   }
-  if (staleAfterMs === undefined) return { stale: false, newestCompleted: newest };
-  const since = newest ? newest.startMs : oldestAttempt;
-  const stale = Number.isFinite(since) && now - since > staleAfterMs;
-  return { stale, newestCompleted: newest, staleAfterMs };
+  const since = newest ? newest.startMs : Number.isFinite(oldestAttempt) ? oldestAttempt : undefined;
+  const sinceMs = since === undefined ? {} : { sinceMs: since };
+  if (staleAfterMs === undefined) return { stale: false, newestCompleted: newest, ...sinceMs };
+  const stale = since !== undefined && now - since > staleAfterMs;
+  return { stale, newestCompleted: newest, staleAfterMs, ...sinceMs };
+}
+
+/** The worst (largest) backup age over volumes, fed one {@link Freshness} at a time. */
+export class WorstBackupAge {
+  ageMs: number | undefined;
+  volumes = 0;
+  /** Whether the worst volume has a completed snapshot (else its age counts from its first attempt). */
+  completed = true;
+  add(f: Freshness, now: number): void {
+    if (f.sinceMs === undefined) return;
+    this.volumes++;
+    if (this.ageMs === undefined || now - f.sinceMs > this.ageMs) {
+      this.ageMs = now - f.sinceMs;
+      this.completed = f.newestCompleted !== undefined;
+    }
+  }
 }
 
 const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -70,10 +92,22 @@ export function staleVolumeItem(v: { instanceId?: string; volumeId: string; scop
     subject: `${v.instanceId ?? 'instance unknown'} / ${v.volumeId}`,
     problem: `${last}; ${v.scope} expects one at least every ${formatDuration(f.staleAfterMs ?? 0)}`,
     todo:
-      `check that the instance exists and its ${v.scope} snapshots run and complete (caretaker snapshot --policy NAME --dry-run; ` +
+      `check that the instance exists and its ${v.scope} snapshots run and complete (caretaker snapshot --policy ${v.scope.startsWith('policy ') ? v.scope.slice(7) : 'NAME'} --dry-run; ` +
       `aws ec2 describe-snapshots --filters Name=volume-id,Values=${v.volumeId}); until a new snapshot completes, prune deletes nothing by olderThanDays here. ` +
       'If the volume was retired on purpose, tag the snapshots to keep caretaker:keep and delete the rest by hand.',
   };
+}
+
+/** `Backup age of policy daily: worst volume 26.0 hours (newest completed snapshot), over 7 volume(s); stale after 36h.` */
+export function backupAgeLine(scope: string, m: { worstBackupAgeMs?: number; volumes?: number; staleAfterMs?: number; worstCompleted?: boolean }): string | undefined {
+  const { staleAfterMs } = m;
+  if (m.worstBackupAgeMs === undefined) return undefined;
+  const over = staleAfterMs !== undefined && m.worstBackupAgeMs > staleAfterMs;
+  const since = m.worstCompleted === false ? 'its first snapshot attempt (none completed yet)' : 'its newest completed snapshot';
+  return (
+    `Backup age of ${scope}: worst volume ${ago(m.worstBackupAgeMs)} since ${since}, over ${m.volumes ?? 0} volume(s)` +
+    (staleAfterMs === undefined ? '.' : `; stale after ${formatDuration(staleAfterMs)}${over ? ' (OVER: see ACTION NEEDED)' : ''}.`)
+  );
 }
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/:\d\d\.\d{3}Z$/, 'Z');

@@ -13,7 +13,7 @@ import { collectSnapshotGroups, describeSnapshotPages, interner, type PruneScope
 import { DELETE_ACTION, planRetention, type PruneDecision, type PruneItem } from './plan-retention';
 import { countPlanEntry, emptyTally, FOREIGN_REASON, summarizePrune, tallyDecision } from './summarize-prune';
 import { type ContinuationTarget, scheduleContinuation } from './continuation';
-import { assessFreshness, policyStaleAfterMs, staleVolumeItem } from './freshness';
+import { assessFreshness, backupAgeLine, policyStaleAfterMs, staleVolumeItem, WorstBackupAge } from './freshness';
 
 /** DeleteSnapshot's AWS token bucket (GUIDE §3). */
 export const DELETE_SNAPSHOT_BUCKET = { capacity: 100, refillPerSecond: 5 } as const;
@@ -90,6 +90,7 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
   const now = ctx.now.getTime();
   const errorMaxAgeMs = config.prune.deleteErrorSnapshotsAfterDays * 86_400_000;
   let future = 0;
+  const ages = new Map<string, { worst: WorstBackupAge; staleAfterMs?: number }>();
   for (const [key, group] of state.groups) {
     volumes.add(group.volumeId);
     const scopeGroup = reportGroup(group.scope);
@@ -107,6 +108,9 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
     }
     const freshness = assessFreshness(group.rows, group.staleAfterMs, now);
     if (freshness.stale) (report.actionNeeded ??= []).push(staleVolumeItem({ ...group, freshness }, now));
+    let age = ages.get(scopeGroup);
+    if (!age) ages.set(scopeGroup, (age = { worst: new WorstBackupAge(), staleAfterMs: group.staleAfterMs }));
+    age.worst.add(freshness, now);
     for (const row of group.rows) if (row.startMs > now) future++;
     state.groups.delete(key);
   }
@@ -124,6 +128,13 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
   state.groups.clear();
   state.foreign = [];
 
+  // Volume rules each have their own guard: their group's age has no one threshold.
+  report.measures = [...ages].flatMap(([group, { worst, staleAfterMs }]) =>
+    worst.ageMs === undefined
+      ? []
+      : [{ group, worstBackupAgeMs: worst.ageMs, volumes: worst.volumes, worstCompleted: worst.completed, ...(group !== VOLUME_RULES_GROUP && staleAfterMs !== undefined ? { staleAfterMs } : {}) }],
+  );
+  const ageLines = report.measures.flatMap((m) => backupAgeLine(m.group === VOLUME_RULES_GROUP ? 'the prune.volumes rules' : `policy ${m.group}`, m) ?? []);
   report.plan = plan;
   if (!ctx.dryRun) report.planCounts = [...tally.perGroup.values()];
   // Oldest first: a run cut short by its time budget has removed the most expired snapshots.
@@ -138,7 +149,7 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
       report.plan = deletions.map(({ target, action, reason, group }) => ({ target, action, reason, group }));
       report.planCounts = report.planCounts!.filter((c) => c.action !== DELETE_ACTION);
     }
-    report.notes.push(...summarizePrune(report, tally, facts));
+    report.notes.push(...summarizePrune(report, tally, facts), ...ageLines);
     return finishReport(report, ctx);
   }
   // A dry run lists what it keeps; a run counts it (every kept snapshot is in the tally, per group).
@@ -161,7 +172,7 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
     report.results.push(...results);
     report.remaining = notStarted.length;
   }
-  report.notes.push(...summarizePrune(report, tally, facts));
+  report.notes.push(...summarizePrune(report, tally, facts), ...ageLines);
   await scheduleContinuation(ctx, report, options.continuation, config.prune.maxContinuationRuns);
   return finishReport(report, ctx);
 }

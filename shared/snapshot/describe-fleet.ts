@@ -12,6 +12,7 @@ import { TAG } from '../tags';
 import type { SnapshotPolicy } from './config';
 import { filterChunks } from '../aws/filters';
 import { describeVolumeHistory, type VolumeHistory } from './describe-history';
+import { completionWindow } from './slot';
 
 /** What the snapshot planner needs to know about the account. */
 export interface FleetState {
@@ -29,6 +30,12 @@ export interface FleetState {
   pendingByVolume: Map<string, number>;
   /** Each attached volume's past snapshots under this policy: freshness and how the last attempt ended. */
   history: Map<string, VolumeHistory>;
+  /**
+   * Whether the history's `completedInWindow` counts are this slot's to report: only the slot's
+   * first run counts them (no snapshot of the slot existed yet), so a duplicate delivery, a retry
+   * or a manual run in the same slot does not count the same completions again.
+   */
+  countsCompletions: boolean;
 }
 
 
@@ -82,6 +89,7 @@ export async function describeFleet(ctx: JobContext, policy: SnapshotPolicy, slo
     for (const s of page.Snapshots ?? []) pendingByVolume.set(s.VolumeId!, (pendingByVolume.get(s.VolumeId!) ?? 0) + 1);
   }
   const missingIds = policy.selector.instanceIds.filter((id) => !instances.has(id));
-  const history = await describeVolumeHistory(ec2, policy.name, [...volumes.keys()], ctx.now.getTime());
-  return { policy, slot, instances: [...instances.values()], missingIds, volumes, slotSnapshots, pendingByVolume, history };
+  const window = slotSnapshots.length === 0 ? completionWindow(policy.schedule, slot, policy.timeZone) : undefined;
+  const history = await describeVolumeHistory(ec2, policy.name, [...volumes.keys()], ctx.now.getTime(), window);
+  return { policy, slot, instances: [...instances.values()], missingIds, volumes, slotSnapshots, pendingByVolume, history, countsCompletions: window !== undefined };
 }

@@ -15,6 +15,21 @@ const MINUTE = 60_000;
 const UNIT_MS: Record<string, number> = { minute: MINUTE, hour: 60 * MINUTE, day: 1440 * MINUTE };
 
 /**
+ * The window a slot's run counts snapshot completions in: after the schedule's previous firing, up
+ * to this slot. Consecutive firings' windows tile time, so each completion is counted by one slot,
+ * however late its run starts. A `rate()` fires every period from whenever the rule was created,
+ * so its previous firing is one period back; undefined for crons with L, W or # (not modelled).
+ */
+export function completionWindow(schedule: string, slot: string, timeZone?: string): { fromMs: number; toMs: number } | undefined {
+  const toMs = Date.parse(slot);
+  if (!Number.isFinite(toMs)) return undefined;
+  const rate = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(schedule);
+  if (rate) return { fromMs: toMs - Number(rate[1]) * UNIT_MS[rate[2]!]!, toMs };
+  if (!cronMatchers(schedule)) return undefined;
+  return { fromMs: previousFire(schedule, new Date(toMs - MINUTE), timeZone).getTime(), toMs };
+}
+
+/**
  * The last firing time ≤ `now` of a `rate()` or `cron()` expression: in UTC (EventBridge rules),
  * or in `timeZone`'s wall clock (EventBridge Scheduler with `ScheduleExpressionTimezone`).
  */

@@ -1,8 +1,9 @@
 import type { Snapshot, Tag } from '@aws-sdk/client-ec2';
-import type { ActionNeeded } from '../engine/types';
-import { assessFreshness, policyStaleAfterMs, staleVolumeItem } from '../prune/freshness';
+import type { ActionNeeded, GroupMeasures } from '../engine/types';
+import { assessFreshness, policyStaleAfterMs, staleVolumeItem, WorstBackupAge } from '../prune/freshness';
 import { TAG } from '../tags';
 import type { FleetState } from './describe-fleet';
+import type { VolumeHistory } from './describe-history';
 import { slotOutcome } from './plan-snapshots';
 
 const tagValue = (tags: Tag[] | undefined, key: string) => tags?.find((t) => t.Key === key)?.Value;
@@ -18,36 +19,67 @@ export function outcomeActions(state: FleetState, now: number): ActionNeeded[] {
   const { policy } = state;
   const staleAfterMs = policyStaleAfterMs(policy);
   const actions: ActionNeeded[] = [];
+  for (const { instanceId, volumeId, history: h } of coveredVolumes(state)) {
+    const subject = `${instanceId} / ${volumeId}`;
+    const last = h.newestAttempt;
+    if (last?.state === 'error') {
+      actions.push({
+        kind: 'snapshot-error',
+        subject,
+        problem: `snapshot ${last.id} (slot ${last.slot || 'unknown'}, attempt ${last.attempt}) ended in error: ${last.message || 'EBS gave no message'}`,
+        todo:
+          last.attempt < 2
+            ? `caretaker retries it once in slot ${last.slot} (on EBS's completion event, or when that slot runs again); if the retry fails too, check the volume's state, its KMS key grants and the account's snapshot quota`
+            : `the retry failed too: check the volume's state, its KMS key grants and the account's snapshot quota, then run caretaker snapshot --policy ${policy.name}`,
+      });
+    }
+    const freshness = assessFreshness(historyRows(h), staleAfterMs, now);
+    if (freshness.stale) actions.push(staleVolumeItem({ instanceId, volumeId, scope: `policy ${policy.name}`, freshness }, now));
+  }
+  return actions;
+}
+
+/**
+ * Pure: the policy's figures for metrics, from the same view of the covered volumes: the worst
+ * volume's backup age, and the snapshots that completed since the schedule's previous firing
+ * (only when this run is the slot's first, see `FleetState.countsCompletions`).
+ */
+export function policyMeasures(state: FleetState, now: number, countCompletions = state.countsCompletions): GroupMeasures {
+  const worst = new WorstBackupAge();
+  let completed = 0;
+  for (const { history: h } of coveredVolumes(state)) {
+    worst.add(assessFreshness(historyRows(h), undefined, now), now);
+    completed += h.completedInWindow;
+  }
+  const staleAfterMs = policyStaleAfterMs(state.policy);
+  return {
+    group: state.policy.name,
+    ...(countCompletions ? { snapshotsCompleted: completed } : {}),
+    ...(worst.ageMs !== undefined ? { worstBackupAgeMs: worst.ageMs, volumes: worst.volumes, worstCompleted: worst.completed } : {}),
+    ...(staleAfterMs !== undefined ? { staleAfterMs } : {}),
+  };
+}
+
+/** The volumes a policy covers now (selected, live instances; exclusions honoured) that have a history. */
+function* coveredVolumes(state: FleetState): Generator<{ instanceId?: string; volumeId: string; history: VolumeHistory }> {
   for (const instance of state.instances) {
     const stateName = instance.State?.Name;
     if (stateName === 'terminated' || stateName === 'shutting-down') continue;
     for (const m of instance.BlockDeviceMappings ?? []) {
       const volumeId = m.Ebs?.VolumeId;
       if (!volumeId || excluded(state, m.DeviceName === instance.RootDeviceName, volumeId)) continue;
-      const h = state.history.get(volumeId);
-      if (!h) continue;
-      const subject = `${instance.InstanceId} / ${volumeId}`;
-      const last = h.newestAttempt;
-      if (last?.state === 'error') {
-        actions.push({
-          kind: 'snapshot-error',
-          subject,
-          problem: `snapshot ${last.id} (slot ${last.slot || 'unknown'}, attempt ${last.attempt}) ended in error: ${last.message || 'EBS gave no message'}`,
-          todo:
-            last.attempt < 2
-              ? `caretaker retries it once in slot ${last.slot} (on EBS's completion event, or when that slot runs again); if the retry fails too, check the volume's state, its KMS key grants and the account's snapshot quota`
-              : `the retry failed too: check the volume's state, its KMS key grants and the account's snapshot quota, then run caretaker snapshot --policy ${policy.name}`,
-        });
-      }
-      const rows = [
-        ...(h.newestCompleted ? [{ ...h.newestCompleted, state: 'completed' }] : []),
-        ...(h.oldestAttemptMs !== undefined ? [{ id: 'oldest', startMs: h.oldestAttemptMs, state: 'attempt' }] : []),
-      ];
-      const freshness = assessFreshness(rows, staleAfterMs, now);
-      if (freshness.stale) actions.push(staleVolumeItem({ instanceId: instance.InstanceId, volumeId, scope: `policy ${policy.name}`, freshness }, now));
+      const history = state.history.get(volumeId);
+      if (history) yield { instanceId: instance.InstanceId, volumeId, history };
     }
   }
-  return actions;
+}
+
+/** The rows the freshness guard reads: the newest completed snapshot and the oldest attempt. */
+function historyRows(h: VolumeHistory) {
+  return [
+    ...(h.newestCompleted ? [{ ...h.newestCompleted, state: 'completed' }] : []),
+    ...(h.oldestAttemptMs !== undefined ? [{ id: 'oldest', startMs: h.oldestAttemptMs, state: 'attempt' }] : []),
+  ];
 }
 
 function excluded(state: FleetState, isBoot: boolean, volumeId: string): boolean {

@@ -38,7 +38,7 @@ export function formatStatus(s: RegionStatus): string[] {
             .join(', ') || '-',
           String(v.expiring),
           String(v.pending),
-          v.stale ? 'STALE' : 'ok',
+          v.stale ? 'STALE' : v.newestCompleted ? 'ok' : 'new',
         ]),
       ).map((l) => `  ${l}`),
     );

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema';
 import { readState } from '../degraded/tags';
 import { DELETE_ACTION, planRetention } from '../prune/plan-retention';
-import { previousFire } from '../snapshot/slot';
+import { assessFreshness, policyStaleAfterMs } from '../prune/freshness';
 import type { StatusState } from './describe-status';
 
 export interface VolumeStatus {
@@ -15,7 +15,12 @@ export interface VolumeStatus {
   kept: Record<string, number>;
   /** Snapshots the next prune would delete. */
   expiring: number;
-  /** No completed snapshot since the schedule's second-to-last firing: two runs missed or failed. */
+  /**
+   * The freshness guard's verdict, the one the snapshot and prune e-mails and the stale-volumes
+   * alarm use: the newest completed snapshot is older than the policy's `staleAfter` (default 1.5 ×
+   * its longest interval), or attempts but none completed for that long. A volume with no snapshot
+   * at all is new, not stale.
+   */
   stale: boolean;
   /** Snapshots still `pending` (in progress, or a copy on its way). */
   pending: number;
@@ -61,8 +66,7 @@ export function planStatus(state: StatusState, config: Config, now: Date): Regio
   const volumes: VolumeStatus[] = [];
   for (const p of state.policies) {
     const policy = config.snapshot.policies.find((x) => x.name === p.name)!;
-    const last = previousFire(policy.schedule, now, policy.timeZone);
-    const secondLast = previousFire(policy.schedule, new Date(last.getTime() - 60_000), policy.timeZone);
+    const staleAfterMs = policyStaleAfterMs(policy);
     const names = new Map(p.instances.map((i) => [i.InstanceId!, tagsOf(i.Tags).Name ?? '']));
     for (const [volumeId, instanceId] of [...p.volumes].sort(([a], [b]) => a.localeCompare(b))) {
       const rows = p.snapshots.get(volumeId) ?? [];
@@ -85,7 +89,7 @@ export function planStatus(state: StatusState, config: Config, now: Date): Regio
           : {}),
         kept,
         expiring,
-        stale: !completed || completed.startMs < secondLast.getTime(),
+        stale: assessFreshness(rows, staleAfterMs, now.getTime()).stale,
         pending: rows.filter((r) => r.state === 'pending').length,
       });
     }

@@ -102,13 +102,25 @@ describe('an e-mail a person reads in a minute', () => {
     });
     const body = formatReport(r, { region: 'eu-west-1', logGroup: '/aws/lambda/caretaker-prod-prune-snapshots', dashboardUrl: 'https://example/dash' });
     const at = (s: string) => body.indexOf(s);
-    expect(body.split('\n')[0]).toBe('VERDICT: FAILED: 1 item(s) failed, 3 done.');
+    expect(body.split('\n')[0]).toBe('VERDICT: FAILED: 1 item(s) failed, 3 done; ACTION NEEDED: 1 stale-volume.');
     expect(at('ACTION NEEDED (1):')).toBeLessThan(at('Counts in eu-west-1'));
     expect(body).toContain('Counts in eu-west-1 (policy / action: outcomes):\n  daily / delete-snapshot: done 3\n  weekly / delete-snapshot: failed 1');
     expect(at('Counts in eu-west-1')).toBeLessThan(at('Failed (1):'));
     expect(at('Failed (1):')).toBeLessThan(at('Done (3):'));
     expect(body).toContain('every item: CloudWatch Logs /aws/lambda/caretaker-prod-prune-snapshots, filter { $.runId = "prune-1" }');
     expect(body.endsWith('  dashboard: https://example/dash')).toBe(true);
+  });
+
+  it('a run that went fine but found something to fix does not open with OK', () => {
+    const actionNeeded = [
+      { kind: 'stale-volume', subject: 'vol-1', problem: 'p', todo: 't' },
+      { kind: 'snapshot-error', subject: 'vol-2', problem: 'p', todo: 't' },
+      { kind: 'stale-volume', subject: 'vol-3', problem: 'p', todo: 't' },
+    ];
+    expect(formatReport(report({ results: many(4, 'done'), actionNeeded })).split('\n')[0]).toBe(
+      'VERDICT: ACTION NEEDED: 2 stale-volume, 1 snapshot-error; the run itself went fine: 4 done, 0 skipped.',
+    );
+    expect(formatReport(report({ results: many(4, 'done') })).split('\n')[0]).toBe('VERDICT: OK: 4 done, 0 skipped.');
   });
 
   it('lists at most 50 items with "and N more", whatever the run size', () => {

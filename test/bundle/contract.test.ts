@@ -77,6 +77,26 @@ describe('bundled handlers: scheduled runs over HTTP', () => {
     }
   }, TIMEOUT);
 
+  it('snapshot-volumes logs its EMF lines on stdout: the next slot counts the completions since the previous one, and the worst backup age', async () => {
+    const demo = buildDemoAccount();
+    const world = await bundleWorld(demo.sandbox, demo.config, demo.topicArn);
+    const policyLine = (logs: string[]) =>
+      logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((d) => d._aws !== undefined && d.Policy === 'daily' && d.Job === 'snapshot');
+    try {
+      const first = await world.invoke('snapshot-volumes', { policy: 'daily', time: '2026-11-22T03:00:00Z' });
+      expect(policyLine(first.logs)).toMatchObject({ SnapshotsStarted: 7, SnapshotsCompleted: 2, StaleAfterHours: 36 });
+      demo.sandbox.clock.advance(86_400_000);
+      const next = await world.invoke('snapshot-volumes', { policy: 'daily', time: '2026-11-23T03:00:00Z' });
+      expect(next.status, `${next.errorType}: ${next.errorMessage}`).toBe('ok');
+      // completionTime crossed the wire (query protocol) and placed yesterday's 7 in this slot's window.
+      const line = policyLine(next.logs)!;
+      expect(line).toMatchObject({ SnapshotsStarted: 7, SnapshotsCompleted: 7 });
+      expect(line.WorstBackupAgeHours as number).toBeCloseTo(24, 0);
+    } finally {
+      await world.close();
+    }
+  }, TIMEOUT);
+
   it('prune-snapshots prunes by retention (dry run first, then for real)', async () => {
     const demo = buildDemoAccount();
     const world = await bundleWorld(demo.sandbox, demo.config, demo.topicArn);

@@ -40,6 +40,9 @@ describe('caretaker CLI', () => {
   it('the demo runs every job through its handler and exits 0', async () => {
     expect(await main(['demo'])).toBe(0);
     expect(out.join('\n')).toContain('Account afterwards');
+    // The dashboard's freshness panels, drawn from the demo's own EMF lines.
+    expect(out.join('\n')).toMatch(/│ completed daily \(Sum\) +2 /);
+    expect(out.join('\n')).toMatch(/│ age daily \(Maximum\) +24 █+\n +│ stale after daily \(Maximum\) +36 █+/);
     expect(out.join('\n')).toMatch(/Elastic IP 52\.20\.0\.10 → i-[0-9a-f]+; app\.example\.com A 52\.20\.0\.10/);
   });
 });

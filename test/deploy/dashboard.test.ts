@@ -34,8 +34,8 @@ describe('deploy/dashboard.cjs', () => {
     const catalog = dashboard.loadCatalog(catalogText);
     const body = (n: number) => dashboard.dashboardBody(dashboard.panels(config(n), catalog), { service: 's', namespace: catalog.namespace });
     expect(() => body(150)).not.toThrow();
-    // Freshness draws 2 lines per policy plus 2: 250 policies make 502.
-    expect(() => body(250)).toThrow("dashboard widget 'Freshness: snapshots started per policy, stale volumes' has 502 metrics; CloudWatch allows 500");
+    // Freshness draws 3 lines per policy plus 2: 170 policies make 512.
+    expect(() => body(170)).toThrow("dashboard widget 'Freshness: snapshots started, completed, failed per policy; stale volumes' has 512 metrics; CloudWatch allows 500");
   });
 
   it('fails when the body would exceed the byte limit', () => {

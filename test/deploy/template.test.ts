@@ -314,7 +314,8 @@ describe('packaged template: what operators see (issue 16)', () => {
     const titles = body.widgets.map((w) => w.properties.title).filter(Boolean);
     expect(titles).toEqual([
       'Alarms (to the alert topic)',
-      'Freshness: snapshots started per policy, stale volumes',
+      'Freshness: snapshots started, completed, failed per policy; stale volumes',
+      'Backup age: worst volume per policy (hours) and its stale-after line',
       'Failures: failed items and refused runs per job',
       'Deletions vs backlog per policy',
       'Degraded hosts: replacements by action and outcome',

@@ -23,7 +23,7 @@ function demo() {
 }
 
 describe('EMF lines each handler logs', () => {
-  it('snapshot-volumes: one run line and one line for its policy', async () => {
+  it('snapshot-volumes: one run line and one line for its policy (web-1\'s snapshots of the previous slot count as completed since then)', async () => {
     const { deps, lines, context } = demo();
     await snapshotHandler(deps)({ policy: 'daily', time: '2026-11-22T03:00:00Z' }, context('snapshot'));
     expect(parseEmf(lines)).toEqual([
@@ -33,7 +33,9 @@ describe('EMF lines each handler logs', () => {
       },
       {
         dimensions: { service, Job: 'snapshot', Region: 'us-east-1', Policy: 'daily' },
-        values: { SnapshotsStarted: 7, SnapshotsCompleted: 0, SnapshotsFailed: 0, SnapshotCopies: 0 },
+        // The demo seeds web-1's two volumes with a snapshot of every past day, the newest 24 h old;
+        // the other instances have none (new volumes are not stale, and have no age yet).
+        values: { SnapshotsStarted: 7, SnapshotsCompleted: 2, SnapshotsFailed: 0, SnapshotCopies: 0, WorstBackupAgeHours: 24, StaleAfterHours: 36 },
       },
     ]);
   });
@@ -45,6 +47,8 @@ describe('EMF lines each handler logs', () => {
     const [run, policy] = parseEmf(lines);
     expect(run!.values).toMatchObject({ ItemsFailed: 4, ItemsDone: 0 });
     expect(policy!.values).toMatchObject({ SnapshotsStarted: 0, SnapshotsFailed: 4 });
+    // It made no snapshot, so Lambda's retry finds the slot empty and counts the completions: this run does not.
+    expect(policy!.values).not.toHaveProperty('SnapshotsCompleted');
   });
 
   it('prune-snapshots: deleted and kept per policy, the demo volume rule under prune.volumes', async () => {
@@ -65,6 +69,11 @@ describe('EMF lines each handler logs', () => {
     expect(report.plan).toEqual([]);
     expect(report.planCounts!.filter((c) => c.action !== 'delete-snapshot').reduce((n, c) => n + c.count, 0)).toBe(24);
     expect(sum('DeletionsRemaining')).toBe(0);
+    // Freshness from what prune read anyway: web-1's newest snapshots are a day old.
+    const daily = perPolicy.find((p) => p.dimensions.Policy === 'daily')!;
+    expect(daily.values).toMatchObject({ WorstBackupAgeHours: 24, StaleAfterHours: 36 });
+    expect(daily.values).not.toHaveProperty('SnapshotsCompleted');
+    expect(report.notes).toContain('Backup age of policy daily: worst volume 24.0 hours since its newest completed snapshot, over 2 volume(s); stale after 36h.');
   });
 
   it('prune-snapshots: a dry run logs no metrics', async () => {

@@ -68,7 +68,7 @@ describe('runMetrics', () => {
     expect(daily!.values).toEqual({ SnapshotsDeleted: 0, SnapshotsKept: 0, DeletionsFailed: 0, DeletionsRemaining: 2 });
   });
 
-  it('counts snapshots started per policy from the created ids, and copies as 0', () => {
+  it('counts snapshots started per policy from the created ids, and copies as 0; completions only when measured', () => {
     const report: RunReport = {
       ...base,
       job: 'snapshot',
@@ -80,8 +80,54 @@ describe('runMetrics', () => {
     expect(runMetrics(report, 'us-east-1')[1]).toEqual({
       level: 'policy',
       dimensions: { Job: 'snapshot', Region: 'us-east-1', Policy: 'daily' },
-      values: { SnapshotsStarted: 2, SnapshotsCompleted: 0, SnapshotsFailed: 1, SnapshotCopies: 0 },
+      values: { SnapshotsStarted: 2, SnapshotsFailed: 1, SnapshotCopies: 0 },
     });
+  });
+
+  it('emits completions, the worst backup age and its threshold from the snapshot run\'s measures, also for a policy with no item', () => {
+    const report: RunReport = {
+      ...base,
+      job: 'snapshot',
+      results: [{ id: 'i-1', action: 'snapshot', outcome: 'done', reason: 'r', group: 'daily', details: { snapshots: 'vol-1→snap-1' } }],
+      measures: [
+        { group: 'daily', snapshotsCompleted: 3, worstBackupAgeMs: 26.5 * 3_600_000, volumes: 3, staleAfterMs: 36 * 3_600_000 },
+        // A duplicate delivery of the slot: no completion count, and a policy whose instances made no item.
+        { group: 'weekly', worstBackupAgeMs: 100 * 60_000, volumes: 1 },
+      ],
+    };
+    expect(runMetrics(report, 'us-east-1').slice(1)).toEqual([
+      {
+        level: 'policy',
+        dimensions: { Job: 'snapshot', Region: 'us-east-1', Policy: 'daily' },
+        values: { SnapshotsStarted: 1, SnapshotsFailed: 0, SnapshotCopies: 0, SnapshotsCompleted: 3, WorstBackupAgeHours: 26.5, StaleAfterHours: 36 },
+      },
+      {
+        level: 'policy',
+        dimensions: { Job: 'snapshot', Region: 'us-east-1', Policy: 'weekly' },
+        values: { SnapshotsStarted: 0, SnapshotsFailed: 0, SnapshotCopies: 0, WorstBackupAgeHours: 1.67 },
+      },
+    ]);
+  });
+
+  it('emits the prune run\'s backup age per policy, never a completion count', () => {
+    const report: RunReport = {
+      ...base,
+      planCounts: [{ group: 'daily', action: 'keep', count: 4 }],
+      measures: [
+        { group: 'daily', snapshotsCompleted: 9, worstBackupAgeMs: 50 * 3_600_000, volumes: 2, staleAfterMs: 36 * 3_600_000 },
+        { group: 'prune.volumes', worstBackupAgeMs: 3_600_000, volumes: 1 },
+      ],
+    };
+    expect(runMetrics(report, 'us-east-1').slice(1).map((s) => [s.dimensions.Policy, s.values])).toEqual([
+      ['daily', { SnapshotsDeleted: 0, SnapshotsKept: 4, DeletionsFailed: 0, DeletionsRemaining: 0, WorstBackupAgeHours: 50, StaleAfterHours: 36 }],
+      ['prune.volumes', { SnapshotsDeleted: 0, SnapshotsKept: 0, DeletionsFailed: 0, DeletionsRemaining: 0, WorstBackupAgeHours: 1 }],
+    ]);
+  });
+
+  it('puts every set under the report\'s own Region when it names one (one report per Region)', () => {
+    const report: RunReport = { ...base, job: 'snapshot', region: 'eu-central-1', measures: [{ group: 'daily', snapshotsCompleted: 1 }] };
+    expect(runMetrics(report, 'us-east-1').map((s) => s.dimensions.Region)).toEqual(['eu-central-1', 'eu-central-1']);
+    expect(runMetrics({ ...report, region: undefined }, 'us-east-1').map((s) => s.dimensions.Region)).toEqual(['us-east-1', 'us-east-1']);
   });
 
   it('counts replacements by action and outcome, not skips', () => {

@@ -44,6 +44,8 @@ describe('prune on a stale volume (freshness guard)', () => {
         todo: expect.stringContaining('until a new snapshot completes, prune deletes nothing by olderThanDays here'),
       },
     ]);
+    // The command to check with names the policy, ready to paste.
+    expect(report.actionNeeded![0]!.todo).toContain('(caretaker snapshot --policy daily --dry-run; ');
     const alerts = memoryAlertSink();
     await publishReport(alerts, report);
     expect(alerts.alerts[0]!.subject).toContain('ACTION NEEDED (1)');

@@ -34,6 +34,7 @@ function state(instances: Instance[], volumes: Volume[], over: Partial<FleetStat
     slotSnapshots: [],
     pendingByVolume: new Map(),
     history: new Map(),
+    countsCompletions: false,
     ...over,
   };
 }

@@ -36,7 +36,14 @@ describe('caretaker status on the sandbox fleet', () => {
     // The counts are the prune planner's: a dry run deletes exactly what status calls expiring.
     const dry = await runPrune(sandboxJobContext(sandbox, { dryRun: true, now: sandbox.clock.now() }), config);
     expect(dry.plan.filter((p) => p.action === 'delete-snapshot')).toHaveLength(a!.expiring + b!.expiring);
-    expect(s.volumes.filter((v) => v.stale).map((v) => v.instanceName)).toEqual(['web-2', 'web-2', 'db-1', 'db-1', 'batch-1', 'db-1', 'db-1']);
+    // The freshness guard of the e-mails and the stale-volumes alarm: volumes with no snapshot yet are new, not stale.
+    expect(s.volumes.filter((v) => v.stale)).toEqual([]);
+    sandbox.clock.advance(2 * 86_400_000);
+    const later = await status(sandbox, config);
+    // web-1's newest snapshots are now 72 h old, over the daily policy's 36 h.
+    expect(later.volumes.filter((v) => v.stale).map((v) => `${v.instanceName} ${v.newestCompleted!.ageHours}`)).toEqual(['web-1 72', 'web-1 72']);
+    const prune = await runPrune(sandboxJobContext(sandbox, { dryRun: true, now: sandbox.clock.now() }), config);
+    expect(prune.actionNeeded!.filter((a) => a.kind === 'stale-volume').map((a) => a.subject.split(' / ')[1])).toEqual(later.volumes.filter((v) => v.stale).map((v) => v.volumeId));
   });
 
   it('a snapshot run makes volumes pending, then fresh once the snapshots complete', async () => {
@@ -44,7 +51,7 @@ describe('caretaker status on the sandbox fleet', () => {
     await runSnapshot(sandboxJobContext(sandbox, { now: sandbox.clock.now() }), config, { policy: 'daily', time: '2026-11-22T03:00:00Z' });
     const during = await status(sandbox, config);
     const web2 = during.volumes.filter((v) => v.instanceName === 'web-2');
-    expect(web2.map((v) => [v.pending, v.stale])).toEqual([[1, true], [1, true]]);
+    expect(web2.map((v) => [v.pending, v.stale])).toEqual([[1, false], [1, false]]);
     sandbox.clock.advance(3_600_000);
     const after = await status(sandbox, config);
     expect(after.volumes.filter((v) => v.policy === 'daily').every((v) => !v.stale && v.pending === 0)).toBe(true);
@@ -91,7 +98,8 @@ describe('caretaker status command', () => {
     expect(await main(['status', '--sandbox'])).toBe(0);
     const text = out.join('\n');
     expect(text).toContain('Region us-east-1');
-    expect(text).toContain('Snapshots (9 volume(s), 7 stale):');
+    expect(text).toContain('Snapshots (9 volume(s), 0 stale):');
+    expect(text).toMatch(/daily +i-\w+ web-2 +vol-\w+ +none +- +- +0 +0 +new/);
     out.length = 0;
     expect(await main(['status', '--sandbox', '--json'])).toBe(0);
     const json = JSON.parse(out.join('\n'));
