@@ -220,7 +220,12 @@ export class SandboxAccount {
     this.calls.push(record);
     const models = service === 'route53' ? undefined : this.regionModels.get(region);
     // Before the call runs: AWS authorizes against the state the resources are in now.
-    this.recorder?.record(service, operation, input, { accountId: this.accountId, region, ec2: (models ?? this.inRegion(this.region)).ec2 });
+    this.recorder?.record(service, operation, input, {
+      accountId: this.accountId,
+      region,
+      ec2: (models ?? this.inRegion(this.region)).ec2,
+      regionState: (name) => this.regionModels.get(name),
+    });
     try {
       if (service !== 'route53' && !models) {
         // A disabled opt-in Region (or one the account does not have) refuses the credentials.
