@@ -18,6 +18,7 @@ export function sandboxJobContext(
   const end = options.budgetMs === undefined ? Number.POSITIVE_INFINITY : sandbox.clock.nowMs() + options.budgetMs;
   return {
     clients: sandbox.clients(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+    clientsIn: (region: string) => sandbox.clients({ region, ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}) }),
     now: sandbox.clock.now(),
     dryRun: false,
     alerts: memoryAlertSink(),

@@ -2,6 +2,7 @@ import { planTotals } from '../engine/run';
 import type { ItemResult, RunReport } from '../engine/types';
 import { LEVEL_DIMENSIONS, type MetricLevel, type MetricName } from './catalog';
 import type { FailoverObservations } from './failover-observer';
+import { COPY_ACTION, DEDUPE_ACTION } from '../copy/plan-copies';
 
 /** One EMF line's worth: a dimension set (besides `service`) and the metrics measured under it. */
 export interface MetricSet {
@@ -92,9 +93,8 @@ function snapshotSets(report: RunReport, base: Record<string, string>): MetricSe
     const rs = results.get(policy) ?? [];
     return set('policy', { ...base, Policy: policy }, {
       SnapshotsStarted: rs.reduce((n, r) => n + snapshotIds(r), 0),
-      SnapshotsFailed: rs.filter((r) => r.outcome === 'failed').length,
-      // The name is kept for the copy job to come (cross-Region copies); nothing copies yet.
-      SnapshotCopies: 0,
+      SnapshotsFailed: rs.filter((r) => r.outcome === 'failed' && r.action !== COPY_ACTION && r.action !== DEDUPE_ACTION).length,
+      SnapshotCopies: rs.filter((r) => r.action === COPY_ACTION && r.outcome === 'done').length,
       // Completions since the schedule's previous firing and the worst backup age (run-snapshot).
       ...measures.get(policy),
     });
