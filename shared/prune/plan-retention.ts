@@ -101,7 +101,11 @@ const KEPT = (1 << RULE_ORDER.length) - 1;
 const EXPIRED_ERROR = 1 << RULE_ORDER.length;
 /** Rule lists by mask, shared by every snapshot with the same verdict (read-only). */
 const RULE_LISTS = new Map<number, ReadonlyArray<KeepRule | CondemnRule>>();
-const CONDEMNED: Record<CondemnRule, ReadonlyArray<KeepRule | CondemnRule>> = { 'older-than': ['older-than'], 'outside-retention': ['outside-retention'], 'error-snapshot': ['error-snapshot'] };
+const CONDEMNED: Record<CondemnRule, ReadonlyArray<KeepRule | CondemnRule>> = {
+  'older-than': Object.freeze(['older-than']),
+  'outside-retention': Object.freeze(['outside-retention']),
+  'error-snapshot': Object.freeze(['error-snapshot']),
+};
 
 /**
  * The verdicts of {@link planRetention} without a decision object per snapshot: `sorted` (newest
@@ -233,7 +237,7 @@ export function judgeRetention(rows: readonly SnapshotRow[], retain: RetentionRu
 
 function ruleList(mask: number): ReadonlyArray<KeepRule | CondemnRule> {
   let list = RULE_LISTS.get(mask);
-  if (!list) RULE_LISTS.set(mask, (list = RULE_ORDER.filter((rule) => mask & BIT[rule])));
+  if (!list) RULE_LISTS.set(mask, (list = Object.freeze(RULE_ORDER.filter((rule) => mask & BIT[rule]))));
   return list;
 }
 
