@@ -100,7 +100,9 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
       const action = judged.isDeletion(i) ? DELETE_ACTION : 'skip';
       tallyVerdict(tally, scopeGroup, action, judged.rules(i), row);
       if (ctx.dryRun) {
-        const d = { ...judged.decision(i), group: scopeGroup };
+        // Listed in full, but with the reasons and rule lists that repeat held once.
+        const d = { ...judged.decision(i), reason: intern(judged.reason(i)), group: scopeGroup };
+        d.payload.rules = judged.rules(i);
         plan.push({ target: d.target, action: d.action, reason: d.reason, group: d.group });
         if (action === DELETE_ACTION) deletions.push(d);
         else skips.push(skipResult(d));

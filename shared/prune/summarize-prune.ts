@@ -1,5 +1,5 @@
 import type { PlanCount, RunReport } from '../engine/types';
-import { type CondemnRule, DELETE_ACTION, type KeepRule, type PruneDecision } from './plan-retention';
+import { type CondemnRule, DELETE_ACTION, type KeepRule } from './plan-retention';
 
 export const FOREIGN_REASON = 'unmanaged: not tagged caretaker:managed=true; left alone (select it with prune.includeUnmanaged)';
 
@@ -34,11 +34,6 @@ export interface PruneTally {
 
 export function emptyTally(): PruneTally {
   return { deletions: 0, deletionGiB: 0, condemnedBy: new Map(), kept: 0, keptBy: new Map(), selected: 0, perGroup: [], entries: new Map() };
-}
-
-/** Counts one decision (planned under report group `decision.group`) into the tally. */
-export function tallyDecision(tally: PruneTally, decision: Pick<PruneDecision, 'action' | 'group' | 'payload'>): void {
-  tallyVerdict(tally, decision.group, decision.action, decision.payload.rules, decision.payload);
 }
 
 /** Counts one planner verdict (no decision object needed: a run keeps none for what it keeps). */
