@@ -4,7 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { describeSnapshotPages } from '../../shared/prune/describe-snapshots';
 import { DELETE_ACTION, judgeRetention, planRetention, type SnapshotRow } from '../../shared/prune/plan-retention';
 import { SnapshotTable } from '../../shared/prune/snapshot-table';
+import { runPrune } from '../../shared/prune/run-prune';
 import { countPlanEntry, emptyTally } from '../../shared/prune/summarize-prune';
+import { parseConfig } from '../../shared/config/load';
+import { SandboxAccount } from '../../sandbox/account';
+import { FleetBuilder } from '../../sandbox/fleet';
+import { sandboxJobContext } from '../../sandbox/job-context';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-06-15T12:00:00Z');
@@ -150,5 +155,55 @@ describe('countPlanEntry', () => {
       { group: 'daily', action: DELETE_ACTION, count: 3 },
       { action: 'skip', count: 1 },
     ]);
+  });
+});
+
+describe('runPrune, counted (a run) and listed (a dry run)', () => {
+  it('deletes exactly what the dry run lists, with the same reason, and counts what it keeps as the dry run lists it', async () => {
+    // Prepare: two policies, keep tags, an AMI, an unmanaged snapshot selected on a listed volume.
+    const sandbox = new SandboxAccount({ start: new Date(NOW), timeScale: 0, throttling: false, seed: 3 });
+    const fleet = new FleetBuilder(sandbox);
+    const held: string[] = [];
+    for (let v = 0; v < 6; v++) {
+      const vol = fleet.volume({ sizeGiB: 8 * (v + 1) });
+      for (let d = 1; d <= 12; d++) {
+        const policy = v % 2 ? 'weekly' : 'daily';
+        const tags: Record<string, string> = { 'caretaker:managed': 'true', 'caretaker:policy': policy, ...(d === 10 && v === 1 ? { 'caretaker:keep': 'true' } : {}) };
+        const id = fleet.snapshot(vol, d * DAY - 3_600_000, tags).SnapshotId!;
+        if (d === 11 && v === 2) held.push(id);
+      }
+    }
+    const listed = fleet.volume({});
+    fleet.snapshot(listed, 20 * DAY, { team: 'db' });
+    fleet.snapshot(listed, 21 * DAY, { team: 'web' });
+    fleet.snapshot(listed, 25 * DAY, { team: 'db' });
+    fleet.snapshot(listed, 2 * DAY, { team: 'db' });
+    fleet.image(held);
+    const config = parseConfig({
+      snapshot: {
+        policies: [
+          { name: 'daily', schedule: 'rate(1 day)', selector: { tags: { backup: ['daily'] } }, retain: { olderThanDays: 5, staleAfter: '30d' } },
+          { name: 'weekly', schedule: 'rate(7 days)', selector: { tags: { backup: ['weekly'] } }, retain: { daily: 3, keepLast: 2 } },
+        ],
+      },
+      prune: { minAgeHours: 24, volumes: [{ volumeId: listed.VolumeId, olderThanDays: 7 }], includeUnmanaged: { tags: { team: ['db'] } } },
+    });
+    const context = (dryRun: boolean) => sandboxJobContext(sandbox, { runId: 'prune-compact', dryRun });
+
+    // Act
+    const dry = await runPrune(context(true), config);
+    const run = await runPrune(context(false), config);
+
+    // Assess: the same deletions for the same reasons, and the same counts per group and action.
+    const planned = dry.plan.filter((p) => p.action === DELETE_ACTION);
+    expect(planned.length).toBeGreaterThan(10);
+    expect(planned.some((p) => p.reason.startsWith('unmanaged (selected by includeUnmanaged); '))).toBe(true);
+    const byId = (items: Array<{ id?: string; target?: string; reason: string }>) => new Map(items.map((i) => [i.id ?? i.target, i.reason]));
+    expect(byId(run.results.filter((r) => r.outcome === 'done'))).toEqual(byId(planned));
+    const counted = new Map<string, number>();
+    for (const p of dry.plan) counted.set(`${p.group} ${p.action}`, (counted.get(`${p.group} ${p.action}`) ?? 0) + 1);
+    expect(new Map(run.planCounts!.map((c) => [`${c.group} ${c.action}`, c.count]))).toEqual(counted);
+    expect(run.notes.filter((n) => n.startsWith('Kept') || n.startsWith('Condemned'))).toEqual(dry.notes.filter((n) => n.startsWith('Kept') || n.startsWith('Condemned')));
+    expect(run.results.filter((r) => r.outcome === 'failed')).toEqual([]);
   });
 });
