@@ -4,7 +4,7 @@ import type { JobContext } from '../engine/types';
 import { TAG } from '../tags';
 import type { Retain } from './config';
 import { policyStaleAfterMs } from './freshness';
-import { DELETE_ACTION, type PruneDecision } from './plan-retention';
+import type { KeepRule } from './plan-retention';
 
 /** A copy rule that applies in the Region being pruned: `copyTo[].retain` of a policy that copies here. */
 export interface CopyRule {
@@ -51,11 +51,11 @@ export async function describePendingCopies(ctx: Pick<JobContext, 'clientsIn'>, 
   return pending;
 }
 
-/** Turns a deletion of a source whose copy is pending into a keep (pure; mutates the decision in place). */
-export function holdForPendingCopy(d: PruneDecision, pending: ReadonlyMap<string, string>): void {
-  const dest = d.action === DELETE_ACTION ? pending.get(d.target) : undefined;
-  if (dest === undefined) return;
-  d.action = 'skip';
-  d.reason = `kept: its copy in ${dest} is still pending`;
-  d.payload.rules = ['copy-pending'];
+/** Why a deletion of a source whose copy is still pending becomes a keep, if it does (pure). */
+export function pendingCopyHold(snapshotId: string, pending: ReadonlyMap<string, string>): { reason: string; rules: readonly KeepRule[] } | undefined {
+  const dest = pending.get(snapshotId);
+  return dest === undefined ? undefined : { reason: `kept: its copy in ${dest} is still pending`, rules: COPY_PENDING_RULES };
 }
+
+/** The one rule list of every snapshot held for its copy (shared, like the planner's). */
+const COPY_PENDING_RULES: readonly KeepRule[] = Object.freeze(['copy-pending'] as const);

@@ -1,10 +1,10 @@
 import { type EC2Client, type Filter, paginateDescribeSnapshots, type Snapshot } from '@aws-sdk/client-ec2';
 import { TAG } from '../tags';
 import type { PruneConfig, Retain, VolumeRule } from './config';
-import type { SnapshotRow } from './plan-retention';
 import { filterChunks } from '../aws/filters';
 import { parseDuration } from './freshness';
 import type { CopyRule } from './copies';
+import { ownCopy, SnapshotTable } from './snapshot-table';
 
 /** What the prune job looks at: policies with a `retain`, listed volumes, and the unmanaged selector. */
 export interface PruneScope {
@@ -26,14 +26,17 @@ export interface SnapshotGroup {
   staleAfterMs?: number;
   /** The instance the volume's newest snapshot was taken from (`caretaker:instance`), for the report. */
   instanceId?: string;
-  rows: SnapshotRow[];
+  /** Its snapshots: indexes into {@link PruneState.table}. */
+  members: number[];
 }
 
 /** What the describe step hands the planner: groups, plus foreign snapshots it left alone. */
 export interface PruneState {
+  /** Every snapshot kept, column by column; groups and `foreign` index into it. */
+  table: SnapshotTable;
   groups: Map<string, SnapshotGroup>;
   /** Unmanaged snapshots of listed volumes that `includeUnmanaged` did not select: reported, never touched. */
-  foreign: SnapshotRow[];
+  foreign: number[];
   /** Snapshots seen per listed volume (to tell a typo from a deleted volume). */
   seenPerVolume: Map<string, number>;
   pages: number;
@@ -59,6 +62,9 @@ export async function* describeSnapshotPages(ec2: EC2Client, scope: PruneScope, 
   for (const { stream, Filters } of queries) {
     for await (const page of paginateDescribeSnapshots({ client: ec2, pageSize }, { OwnerIds: ['self'], Filters, MaxResults: pageSize })) {
       yield { stream, snapshots: page.Snapshots ?? [] };
+      // Read: let its snapshots go now. The paginator holds the page (for its NextToken) while it
+      // fetches and parses the next one, which would keep two pages of SDK objects alive at once.
+      page.Snapshots = undefined;
     }
   }
 }
@@ -70,33 +76,41 @@ export interface SnapshotPage {
 }
 
 /**
- * Reads every page into compact rows grouped by (retention, source volume). Only the few fields
- * the planner needs are kept, so 100,000 snapshots take a few MB, not the SDK objects' hundreds.
+ * Reads every page into a compact table grouped by (retention, source volume). Only the few fields
+ * the planner needs are kept (see {@link SnapshotTable}), so 100,000 snapshots take a few MB, not
+ * the SDK objects' hundreds.
  */
 export async function collectSnapshotGroups(pages: AsyncIterable<SnapshotPage>, scope: PruneScope): Promise<PruneState> {
-  const state: PruneState = { groups: new Map(), foreign: [], seenPerVolume: new Map(), pages: 0 };
+  const state: PruneState = { table: new SnapshotTable(), groups: new Map(), foreign: [], seenPerVolume: new Map(), pages: 0 };
   const classify = snapshotClassifier(scope);
-  const intern = interner();
+  // scope → volume → group, so a snapshot finds its group without building a key string.
+  const byScope = new Map<string, Map<string, SnapshotGroup>>();
   for await (const page of pages) {
     state.pages++;
     for (const snapshot of page.snapshots) {
       const c = classify(snapshot, page.stream);
-      if (c.fromVolumeRule) {
-        const volumeId = snapshot.VolumeId ?? '';
-        state.seenPerVolume.set(volumeId, (state.seenPerVolume.get(volumeId) ?? 0) + 1);
-      }
+      const volumeId = snapshot.VolumeId ?? '';
+      if (c.fromVolumeRule) state.seenPerVolume.set(volumeId, (state.seenPerVolume.get(volumeId) ?? 0) + 1);
       if (c.kind === 'elsewhere') continue;
-      const row = toRow(snapshot, c.kind === 'candidate' && c.unmanaged, intern, c.kind === 'candidate' ? c.volumeId : undefined);
+      // A copy is grouped by its source's Region and volume (its own VolumeId is arbitrary).
+      const groupVolume = (c.kind === 'candidate' && c.volumeId) || volumeId;
+      const index = state.table.add(snapshot, c.kind === 'candidate' && c.unmanaged, groupVolume);
       if (c.kind === 'foreign') {
-        state.foreign.push(row);
+        state.foreign.push(index);
         continue;
       }
-      const key = `${c.scope}|${row.volumeId}`;
-      let group = state.groups.get(key);
-      if (!group) state.groups.set(key, (group = { scope: c.scope, volumeId: row.volumeId, retain: c.retain, staleAfterMs: c.staleAfterMs, rows: [] }));
-      group.rows.push(row);
+      let volumes = byScope.get(c.scope);
+      if (!volumes) byScope.set(c.scope, (volumes = new Map()));
+      let group = volumes.get(groupVolume);
+      if (!group) {
+        const own = state.table.volumeId(index);
+        group = { scope: c.scope, volumeId: own, retain: c.retain, staleAfterMs: c.staleAfterMs, members: [] };
+        volumes.set(own, group);
+        state.groups.set(`${c.scope}|${own}`, group);
+      }
+      group.members.push(index);
       const instance = snapshot.Tags?.find((t) => t.Key === TAG.instance)?.Value;
-      if (instance) group.instanceId = instance;
+      if (instance && instance !== group.instanceId) group.instanceId = ownCopy(instance);
     }
   }
   return state;
@@ -113,14 +127,19 @@ type Classification =
  * other snapshots of a listed volume follow the volume's rule; unmanaged ones only when selected.
  */
 export function snapshotClassifier(scope: PruneScope): (snapshot: Snapshot, stream: SnapshotPage['stream']) => Classification {
-  const policies = new Map(scope.policies.map((p) => [p.name, p]));
+  // One classification per policy, shared by its snapshots (100,000 of them allocate nothing here).
+  const policies = new Map(
+    scope.policies.map((p) => [p.name, { kind: 'candidate', scope: `policy ${p.name}`, retain: p.retain, staleAfterMs: p.staleAfterMs, unmanaged: false, fromVolumeRule: false } as const]),
+  );
+  const seenByVolumeRule = { kind: 'elsewhere', fromVolumeRule: true } as const;
+  const notOurs = { kind: 'elsewhere', fromVolumeRule: false } as const;
   const copyRules = new Map((scope.copies ?? []).map((c) => [c.policy, c]));
   const volumes = new Map(scope.volumes.map((v) => [v.volumeId, v]));
   const unmanagedVolumes = new Set(scope.includeUnmanaged?.volumeIds ?? []);
   const unmanagedTags = Object.entries(scope.includeUnmanaged?.tags ?? {});
   return (snapshot, stream) => {
     const tags = snapshot.Tags ?? [];
-    const tag = (key: string) => tags.find((t) => t.Key === key)?.Value;
+    const tag = (key: string) => tagValue(tags, key);
     const volumeId = snapshot.VolumeId ?? '';
     const managed = tag(TAG.managed) === 'true';
     const policy = managed ? tag(TAG.policy) : undefined;
@@ -136,10 +155,9 @@ export function snapshotClassifier(scope: PruneScope): (snapshot: Snapshot, stre
     const ofPolicy = policy !== undefined ? policies.get(policy) : undefined;
     if (ofPolicy) {
       // The volume listing sees it too: count it there, plan it once, under its policy.
-      if (stream === 'volume') return { kind: 'elsewhere', fromVolumeRule: true };
-      return { kind: 'candidate', scope: `policy ${policy}`, retain: ofPolicy.retain, staleAfterMs: ofPolicy.staleAfterMs, unmanaged: false, fromVolumeRule: false };
+      return stream === 'volume' ? seenByVolumeRule : ofPolicy;
     }
-    if (!listed || stream !== 'volume') return { kind: 'elsewhere', fromVolumeRule: false };
+    if (!listed || stream !== 'volume') return notOurs;
     const staleAfterMs = volumeStaleAfterMs(listed);
     if (managed) return { kind: 'candidate', scope: `volume ${volumeId}`, retain: listed, staleAfterMs, unmanaged: false, fromVolumeRule: true };
     const selected =
@@ -163,27 +181,12 @@ export function volumeStaleAfterMs(rule: Pick<Retain, 'staleAfter' | 'olderThanD
 }
 
 
-function toRow(s: Snapshot, unmanaged: boolean, intern: (text: string) => string, volumeId = s.VolumeId ?? ''): SnapshotRow {
-  return {
-    id: ownCopy(s.SnapshotId ?? ''),
-    volumeId: intern(volumeId),
-    startMs: s.StartTime?.getTime() ?? 0,
-    state: intern(s.State ?? 'unknown'),
-    sizeGiB: s.VolumeSize ?? 0,
-    keepTag: s.Tags?.some((t) => t.Key === TAG.keep) ?? false,
-    unmanaged,
-  };
+function tagValue(tags: NonNullable<Snapshot['Tags']>, key: string): string | undefined {
+  for (const t of tags) if (t.Key === key) return t.Value;
+  return undefined;
 }
 
-/**
- * A string that holds only its own characters. The XML parser hands out slices of the page it
- * read; a row keeping a slice would keep the whole page (~600 KB per 1,000 snapshots) alive.
- */
-function ownCopy(text: string): string {
-  return Buffer.from(text, 'utf8').toString('utf8');
-}
-
-/** One copy of each repeated value (10,000 volume ids for 100,000 rows, a few states). */
+/** One copy of each repeated value (reasons that repeat across 100,000 decisions, states). */
 export function interner(): (text: string) => string {
   const seen = new Map<string, string>();
   return (text) => {

@@ -45,7 +45,7 @@ export interface PruneItem {
   startMs: number;
   unmanaged: boolean;
   /** Why it is deleted (one rule) or every rule that keeps it. */
-  rules: Array<KeepRule | CondemnRule>;
+  rules: ReadonlyArray<KeepRule | CondemnRule>;
 }
 
 export type PruneDecision = Decision<PruneItem>;
@@ -86,37 +86,69 @@ export interface RetentionContext {
  * planRetention(rows, { keepLast: 3, daily: 7, minKeep: 1, timeZone: 'UTC' }, { now, minAgeHours: 24, amiSnapshotIds: new Set() })
  */
 export function planRetention(rows: readonly SnapshotRow[], retain: RetentionRules, ctx: RetentionContext): PruneDecision[] {
+  const judged = judgeRetention(rows, retain, ctx);
+  return judged.sorted.map((_, i) => judged.decision(i));
+}
+
+/**
+ * The rules in the order a snapshot's reasons list them (safety rails first, then retention rules,
+ * the order {@link judgeRetention} applies them in), one bit each: a snapshot's verdict is one
+ * small integer, and its rule list and reason are built from it only when asked for.
+ */
+const RULE_ORDER = ['not-completed', 'keep-tag', 'ami', 'future', 'min-age', 'min-keep', 'keep-last', ...GRANULARITIES, 'keep-within', 'stale-volume', 'newer-than'] as const satisfies readonly KeepRule[];
+const BIT = Object.fromEntries(RULE_ORDER.map((rule, i) => [rule, 1 << i])) as Record<KeepRule, number>;
+const KEPT = (1 << RULE_ORDER.length) - 1;
+/** Not a keep rule: a snapshot in state `error` past `errorMaxAgeMs` (deleted unless a rail keeps it). */
+const EXPIRED_ERROR = 1 << RULE_ORDER.length;
+/** Rule lists by mask, shared by every snapshot with the same verdict (read-only). */
+const RULE_LISTS = new Map<number, ReadonlyArray<KeepRule | CondemnRule>>();
+const CONDEMNED: Record<CondemnRule, ReadonlyArray<KeepRule | CondemnRule>> = {
+  'older-than': Object.freeze(['older-than']),
+  'outside-retention': Object.freeze(['outside-retention']),
+  'error-snapshot': Object.freeze(['error-snapshot']),
+};
+
+/**
+ * The verdicts of {@link planRetention} without a decision object per snapshot: `sorted` (newest
+ * first) and, per index, whether it is deleted, by which rules, and (built on demand) why. A run
+ * over 100,000 snapshots asks only the kept ones' rules (it counts them) and the deleted ones' reason.
+ */
+export interface RetentionJudgement {
+  sorted: readonly SnapshotRow[];
+  isDeletion(i: number): boolean;
+  /** Every rule that keeps it, or the one that condemns it. Shared between snapshots: do not modify. */
+  rules(i: number): ReadonlyArray<KeepRule | CondemnRule>;
+  reason(i: number): string;
+  decision(i: number): PruneDecision;
+}
+
+/** Judges one volume's snapshots (see {@link planRetention}, which is this with a decision per snapshot). PURE. */
+export function judgeRetention(rows: readonly SnapshotRow[], retain: RetentionRules, ctx: RetentionContext): RetentionJudgement {
   const now = ctx.now.getTime();
   // Newest first; the id breaks ties so the plan never depends on the order AWS listed them in.
   const sorted = [...rows].sort((a, b) => b.startMs - a.startMs || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-  const keeps = new Map<string, KeepRule[]>();
-  const labels = new Map<string, string[]>();
-  const keep = (row: SnapshotRow, rule: KeepRule, label: string) => {
-    let r = keeps.get(row.id);
-    if (!r) {
-      keeps.set(row.id, (r = []));
-      labels.set(row.id, []);
-    }
-    r.push(rule);
-    labels.get(row.id)!.push(label);
+  const masks: number[] = new Array<number>(sorted.length).fill(0);
+  const at = new Map<SnapshotRow, number>(sorted.map((row, i) => [row, i]));
+  const keep = (row: SnapshotRow, rule: KeepRule) => {
+    const i = at.get(row)!;
+    masks[i] = masks[i]! | BIT[rule];
   };
-  const expiredErrors = new Set<string>();
 
-  for (const row of sorted) {
-    if (row.state === 'error' && ctx.errorMaxAgeMs !== undefined && now - row.startMs > ctx.errorMaxAgeMs) expiredErrors.add(row.id);
-    else if (row.state !== 'completed') keep(row, 'not-completed', `state ${row.state}`);
-    if (row.keepTag) keep(row, 'keep-tag', 'tagged caretaker:keep');
-    if (ctx.amiSnapshotIds.has(row.id)) keep(row, 'ami', 'used by an AMI');
+  sorted.forEach((row, i) => {
+    if (row.state === 'error' && ctx.errorMaxAgeMs !== undefined && now - row.startMs > ctx.errorMaxAgeMs) masks[i] = masks[i]! | EXPIRED_ERROR;
+    else if (row.state !== 'completed') keep(row, 'not-completed');
+    if (row.keepTag) keep(row, 'keep-tag');
+    if (ctx.amiSnapshotIds.has(row.id)) keep(row, 'ami');
     // A clock ahead of ours (or a bad StartTime) is kept and reported, never a reference point.
-    if (row.startMs > now) keep(row, 'future', 'start time in the future');
-    else if (now - row.startMs < ctx.minAgeHours * HOUR) keep(row, 'min-age', `younger than minAgeHours ${ctx.minAgeHours}`);
-  }
+    if (row.startMs > now) keep(row, 'future');
+    else if (now - row.startMs < ctx.minAgeHours * HOUR) keep(row, 'min-age');
+  });
   // Counting rules look at completed snapshots only (a pending one may still fail, an error one
   // holds nothing), and not at future-dated ones, so they cannot push real ones out.
   const completed = sorted.filter((s) => s.state === 'completed' && s.startMs <= now);
   const freshness = assessFreshness(sorted, ctx.staleAfterMs, now);
-  completed.slice(0, retain.minKeep).forEach((row) => keep(row, 'min-keep', `newest ${retain.minKeep} (minKeep)`));
-  if (retain.keepLast !== undefined) completed.slice(0, retain.keepLast).forEach((row) => keep(row, 'keep-last', `keepLast ${retain.keepLast}`));
+  completed.slice(0, retain.minKeep).forEach((row) => keep(row, 'min-keep'));
+  if (retain.keepLast !== undefined) completed.slice(0, retain.keepLast).forEach((row) => keep(row, 'keep-last'));
   for (const granularity of GRANULARITIES) {
     const count = retain[granularity];
     if (count === undefined) continue;
@@ -129,40 +161,87 @@ export function planRetention(rows: readonly SnapshotRow[], retain: RetentionRul
       if (key === last) continue;
       last = key;
       left--;
-      keep(row, granularity, `${granularity} ${bucketLabel(key, granularity)}`);
+      keep(row, granularity);
     }
   }
   const newest = completed[0];
   if (retain.keepWithinDays !== undefined && newest) {
     for (const row of completed) {
       if (newest.startMs - row.startMs > retain.keepWithinDays * DAY) break;
-      keep(row, 'keep-within', `within ${retain.keepWithinDays} days of the newest (${newest.id})`);
+      keep(row, 'keep-within');
     }
   }
   if (retain.olderThanDays !== undefined) {
     if (freshness.stale) {
-      for (const row of completed) keep(row, 'stale-volume', staleLabel(freshness));
+      for (const row of completed) keep(row, 'stale-volume');
     } else {
       for (const row of completed) {
-        if (now - row.startMs <= retain.olderThanDays * DAY) keep(row, 'newer-than', `not older than ${retain.olderThanDays} days`);
+        if (now - row.startMs <= retain.olderThanDays * DAY) keep(row, 'newer-than');
       }
     }
   }
 
-  const condemn = condemnation(retain);
-  return sorted.map((row) => {
-    const rules = keeps.get(row.id);
-    const item = { volumeId: row.volumeId, sizeGiB: row.sizeGiB, startMs: row.startMs, unmanaged: row.unmanaged };
-    const prefix = row.unmanaged ? 'unmanaged (selected by includeUnmanaged); ' : '';
-    if (rules) {
-      return { target: row.id, action: 'skip', reason: `${prefix}kept: ${labels.get(row.id)!.join(', ')}`, payload: { ...item, rules } };
+  let condemned: { rule: CondemnRule; reason: string } | undefined;
+  const condemn = () => (condemned ??= condemnation(retain));
+  const label = (rule: KeepRule, row: SnapshotRow): string => {
+    switch (rule) {
+      case 'not-completed':
+        return `state ${row.state}`;
+      case 'keep-tag':
+        return 'tagged caretaker:keep';
+      case 'ami':
+        return 'used by an AMI';
+      case 'future':
+        return 'start time in the future';
+      case 'min-age':
+        return `younger than minAgeHours ${ctx.minAgeHours}`;
+      case 'min-keep':
+        return `newest ${retain.minKeep} (minKeep)`;
+      case 'keep-last':
+        return `keepLast ${retain.keepLast}`;
+      case 'keep-within':
+        return `within ${retain.keepWithinDays} days of the newest (${newest!.id})`;
+      case 'stale-volume':
+        return staleLabel(freshness);
+      case 'newer-than':
+        return `not older than ${retain.olderThanDays} days`;
+      case 'copy-pending':
+        return 'its copy in another Region is still pending';
+      default:
+        return `${rule} ${bucketLabel(bucketKey(row.startMs, rule, retain.timeZone), rule)}`;
     }
-    if (expiredErrors.has(row.id)) {
-      const days = Math.round(ctx.errorMaxAgeMs! / DAY);
-      return { target: row.id, action: DELETE_ACTION, reason: `${prefix}snapshot in state error, older than ${days} day(s) (prune.deleteErrorSnapshotsAfterDays)`, payload: { ...item, rules: ['error-snapshot'] } };
-    }
-    return { target: row.id, action: DELETE_ACTION, reason: `${prefix}${condemn.reason}`, payload: { ...item, rules: [condemn.rule] } };
-  });
+  };
+  const judged: RetentionJudgement = {
+    sorted,
+    isDeletion: (i) => (masks[i]! & KEPT) === 0,
+    rules: (i) => {
+      const mask = masks[i]!;
+      if (mask & KEPT) return ruleList(mask & KEPT);
+      return CONDEMNED[mask & EXPIRED_ERROR ? 'error-snapshot' : condemn().rule];
+    },
+    reason: (i) => {
+      const row = sorted[i]!;
+      const mask = masks[i]!;
+      const prefix = row.unmanaged ? 'unmanaged (selected by includeUnmanaged); ' : '';
+      if (mask & KEPT) return `${prefix}kept: ${ruleList(mask & KEPT).map((rule) => label(rule as KeepRule, row)).join(', ')}`;
+      if (mask & EXPIRED_ERROR) {
+        return `${prefix}snapshot in state error, older than ${Math.round(ctx.errorMaxAgeMs! / DAY)} day(s) (prune.deleteErrorSnapshotsAfterDays)`;
+      }
+      return `${prefix}${condemn().reason}`;
+    },
+    decision: (i) => {
+      const row = sorted[i]!;
+      const payload: PruneItem = { volumeId: row.volumeId, sizeGiB: row.sizeGiB, startMs: row.startMs, unmanaged: row.unmanaged, rules: [...judged.rules(i)] };
+      return { target: row.id, action: judged.isDeletion(i) ? DELETE_ACTION : 'skip', reason: judged.reason(i), payload };
+    },
+  };
+  return judged;
+}
+
+function ruleList(mask: number): ReadonlyArray<KeepRule | CondemnRule> {
+  let list = RULE_LISTS.get(mask);
+  if (!list) RULE_LISTS.set(mask, (list = Object.freeze(RULE_ORDER.filter((rule) => mask & BIT[rule]))));
+  return list;
 }
 
 function staleLabel(f: Freshness): string {

@@ -10,11 +10,11 @@ import type { VolumeRule } from './config';
 import { describeAmiSnapshotIds } from './describe-ami-snapshots';
 import { checkListedVolumes } from './describe-listed-volumes';
 import { collectSnapshotGroups, describeSnapshotPages, interner, type PruneScope, type PruneState } from './describe-snapshots';
-import { DELETE_ACTION, planRetention, type PruneDecision, type PruneItem } from './plan-retention';
-import { countPlanEntry, emptyTally, FOREIGN_REASON, summarizePrune, tallyDecision } from './summarize-prune';
+import { DELETE_ACTION, judgeRetention, type PruneDecision, type PruneItem, type SnapshotRow } from './plan-retention';
+import { countPlanEntry, emptyTally, FOREIGN_REASON, summarizePrune, tallyVerdict } from './summarize-prune';
 import { type ContinuationTarget, scheduleContinuation } from './continuation';
 import { assessFreshness, backupAgeLine, policyStaleAfterMs, staleVolumeItem, WorstBackupAge } from './freshness';
-import { copyRulesIn, describePendingCopies, holdForPendingCopy } from './copies';
+import { copyRulesIn, describePendingCopies, pendingCopyHold } from './copies';
 import { clientRegion } from '../aws/clients';
 
 /** DeleteSnapshot's AWS token bucket (GUIDE §3). */
@@ -80,48 +80,56 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
     return finishReport(report, ctx);
   }
 
-  // What a run holds per snapshot is what a 256 MB function can prune. Reasons and rule lists
-  // repeat ("kept: …" by the same rules), so each is held once; a volume's rows are let go as soon
-  // as it is planned; a kept snapshot leaves only its skip result and a count (the summary's and
-  // metrics' figures come from the tally), and the plan is listed entry by entry only in a dry
-  // run, where it is what the run reports (measured: bench/bundles.ts, prune100k).
+  // What a run holds per snapshot is what a 256 MB function can prune. The describe step keeps a
+  // compact table; a volume's rows exist only while it is planned; the planner's verdict on a
+  // snapshot is a rule mask, so a kept snapshot leaves only counts (the summary's and metrics'
+  // figures come from the tally) and builds no reason, and a deletion is one object whose reason
+  // is shared by its group. The plan is listed entry by entry only in a dry run, where it is what
+  // the run reports (measured: bench/bundles.ts, prune100k).
   const deletions: PruneDecision[] = [];
   const skips: ItemResult[] = [];
   const plan: RunReport['plan'] = [];
   const tally = emptyTally();
   const volumes = new Set<string>();
   const intern = interner();
-  const ruleLists = new Map<string, PruneDecision['payload']['rules']>();
   const now = ctx.now.getTime();
   const errorMaxAgeMs = config.prune.deleteErrorSnapshotsAfterDays * 86_400_000;
+  const { table } = state;
   let future = 0;
   const ages = new Map<string, { worst: WorstBackupAge; staleAfterMs?: number }>();
   for (const [key, group] of state.groups) {
     volumes.add(group.volumeId);
     const scopeGroup = reportGroup(group.scope);
-    const planned = planRetention(group.rows, group.retain, { now: ctx.now, minAgeHours: config.prune.minAgeHours, amiSnapshotIds, staleAfterMs: group.staleAfterMs, errorMaxAgeMs });
-    for (const d of planned) {
-      holdForPendingCopy(d, pendingCopies);
-      d.reason = intern(d.reason);
-      d.group = scopeGroup;
-      const rules = d.payload.rules.join(',');
-      if (!ruleLists.has(rules)) ruleLists.set(rules, d.payload.rules.slice());
-      d.payload.rules = ruleLists.get(rules)!;
-      tallyDecision(tally, d);
-      if (ctx.dryRun) plan.push({ target: d.target, action: d.action, reason: d.reason, group: d.group });
-      if (d.action === DELETE_ACTION) deletions.push(new PlannedDeletion(d));
-      else if (ctx.dryRun) skips.push(skipResult(d));
-    }
-    const freshness = assessFreshness(group.rows, group.staleAfterMs, now);
+    const rows = group.members.map((i) => table.row(i));
+    const judged = judgeRetention(rows, group.retain, { now: ctx.now, minAgeHours: config.prune.minAgeHours, amiSnapshotIds, staleAfterMs: group.staleAfterMs, errorMaxAgeMs });
+    judged.sorted.forEach((row, i) => {
+      // A source whose copy is still pending stays until the copy completes.
+      const held = judged.isDeletion(i) ? pendingCopyHold(row.id, pendingCopies) : undefined;
+      const action = judged.isDeletion(i) && !held ? DELETE_ACTION : 'skip';
+      const rules = held?.rules ?? judged.rules(i);
+      tallyVerdict(tally, scopeGroup, action, rules, row);
+      if (ctx.dryRun) {
+        // Listed in full, but with the reasons and rule lists that repeat held once.
+        const d = { ...judged.decision(i), action, reason: intern(held?.reason ?? judged.reason(i)), group: scopeGroup };
+        d.payload.rules = rules;
+        plan.push({ target: d.target, action: d.action, reason: d.reason, group: d.group });
+        if (action === DELETE_ACTION) deletions.push(d);
+        else skips.push(skipResult(d));
+      } else if (action === DELETE_ACTION) {
+        deletions.push(new PlannedDeletion(row, intern(judged.reason(i)), scopeGroup, judged.rules(i)));
+      }
+    });
+    const freshness = assessFreshness(rows, group.staleAfterMs, now);
     if (freshness.stale) (report.actionNeeded ??= []).push(staleVolumeItem({ ...group, freshness }, now));
     let age = ages.get(scopeGroup);
     if (!age) ages.set(scopeGroup, (age = { worst: new WorstBackupAge(), staleAfterMs: group.staleAfterMs }));
     age.worst.add(freshness, now);
-    for (const row of group.rows) if (row.startMs > now) future++;
+    for (const row of rows) if (row.startMs > now) future++;
     state.groups.delete(key);
   }
   if (future > 0) report.notes.push(`${future} snapshot(s) have a start time in the future (a clock ahead of ours): kept, and not counted by any rule.`);
-  for (const row of state.foreign) {
+  for (const index of state.foreign) {
+    const row = table.row(index);
     volumes.add(row.volumeId);
     const entry = { target: row.id, action: 'skip', reason: FOREIGN_REASON, group: UNMANAGED_GROUP };
     countPlanEntry(tally, entry.group, entry.action);
@@ -133,6 +141,7 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
   const facts = { pages: state.pages, volumes: volumes.size, amiSnapshots: amiSnapshotIds.size, foreign: state.foreign.length };
   state.groups.clear();
   state.foreign = [];
+  table.clear();
 
   // Volume rules each have their own guard: their group's age has no one threshold.
   report.measures = [...ages].flatMap(([group, { worst, staleAfterMs }]) =>
@@ -142,7 +151,7 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
   );
   const ageLines = report.measures.flatMap((m) => backupAgeLine(m.group === VOLUME_RULES_GROUP ? 'the prune.volumes rules' : `policy ${m.group}`, m) ?? []);
   report.plan = plan;
-  if (!ctx.dryRun) report.planCounts = [...tally.perGroup.values()];
+  if (!ctx.dryRun) report.planCounts = [...tally.perGroup];
   // Oldest first: a run cut short by its time budget has removed the most expired snapshots.
   deletions.sort((a, b) => a.payload.startMs - b.payload.startMs);
   try {
@@ -160,7 +169,7 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
   }
   // A dry run lists what it keeps; a run counts it (every kept snapshot is in the tally, per group).
   report.results = skips;
-  if (!ctx.dryRun) report.resultCounts = [...tally.perGroup.values()].filter((c) => c.action === 'skip').map((c) => ({ ...c, outcome: 'skipped' as const }));
+  if (!ctx.dryRun) report.resultCounts = [...tally.perGroup].filter((c) => c.action === 'skip').map((c) => ({ ...c, outcome: 'skipped' as const }));
 
   if (!ctx.dryRun && deletions.length > 0) {
     ctx.progress?.(`prune: deleting ${deletions.length} snapshot(s)`);
@@ -189,18 +198,18 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
  */
 class PlannedDeletion implements PruneDecision, PruneItem {
   readonly target: string;
-  readonly reason: string;
-  readonly group?: string;
   readonly volumeId: string;
   readonly sizeGiB: number;
   readonly startMs: number;
   readonly unmanaged: boolean;
-  readonly rules: PruneItem['rules'];
-  constructor(d: PruneDecision) {
-    this.target = d.target;
-    this.reason = d.reason;
-    this.group = d.group;
-    ({ volumeId: this.volumeId, sizeGiB: this.sizeGiB, startMs: this.startMs, unmanaged: this.unmanaged, rules: this.rules } = d.payload);
+  constructor(
+    row: SnapshotRow,
+    readonly reason: string,
+    readonly group: string,
+    /** Shared with every deletion of the same verdict: read-only. */
+    readonly rules: PruneItem['rules'],
+  ) {
+    ({ id: this.target, volumeId: this.volumeId, sizeGiB: this.sizeGiB, startMs: this.startMs, unmanaged: this.unmanaged } = row);
   }
   get action(): string {
     return DELETE_ACTION;

@@ -1,5 +1,5 @@
 import type { PlanCount, RunReport } from '../engine/types';
-import { DELETE_ACTION, type PruneDecision } from './plan-retention';
+import { type CondemnRule, DELETE_ACTION, type KeepRule } from './plan-retention';
 
 export const FOREIGN_REASON = 'unmanaged: not tagged caretaker:managed=true; left alone (select it with prune.includeUnmanaged)';
 
@@ -26,35 +26,48 @@ export interface PruneTally {
   keptBy: Map<string, number>;
   /** Decisions on unmanaged snapshots selected by includeUnmanaged. */
   selected: number;
-  /** Plan entries per report group and action. */
-  perGroup: Map<string, PlanCount>;
+  /** Plan entries per report group and action, in the order they first occurred. */
+  perGroup: PlanCount[];
+  /** The same entries by group, then action. */
+  entries: Map<string | undefined, Map<string, PlanCount>>;
 }
 
 export function emptyTally(): PruneTally {
-  return { deletions: 0, deletionGiB: 0, condemnedBy: new Map(), kept: 0, keptBy: new Map(), selected: 0, perGroup: new Map() };
+  return { deletions: 0, deletionGiB: 0, condemnedBy: new Map(), kept: 0, keptBy: new Map(), selected: 0, perGroup: [], entries: new Map() };
 }
 
-/** Counts one decision (planned under report group `decision.group`) into the tally. */
-export function tallyDecision(tally: PruneTally, decision: Pick<PruneDecision, 'action' | 'group' | 'payload'>): void {
-  const { rules } = decision.payload;
-  if (decision.action === DELETE_ACTION) {
+/** Counts one planner verdict (no decision object needed: a run keeps none for what it keeps). */
+export function tallyVerdict(
+  tally: PruneTally,
+  group: string | undefined,
+  action: string,
+  rules: ReadonlyArray<KeepRule | CondemnRule>,
+  snapshot: { sizeGiB: number; unmanaged: boolean },
+): void {
+  if (action === DELETE_ACTION) {
     tally.deletions++;
-    tally.deletionGiB += decision.payload.sizeGiB;
+    tally.deletionGiB += snapshot.sizeGiB;
     bump(tally.condemnedBy, rules[0] ?? 'retention');
   } else {
     tally.kept++;
     for (const rule of rules) bump(tally.keptBy, rule);
   }
-  if (decision.payload.unmanaged) tally.selected++;
-  countPlanEntry(tally, decision.group, decision.action);
+  if (snapshot.unmanaged) tally.selected++;
+  countPlanEntry(tally, group, action);
 }
 
 /** Counts a plan entry that is not a decision (a foreign snapshot left alone). */
 export function countPlanEntry(tally: PruneTally, group: string | undefined, action: string, n = 1): void {
-  const key = `${group ?? ''}\u0000${action}`;
-  const entry = tally.perGroup.get(key);
+  // Looked up by group, then action: no key string per snapshot.
+  let actions = tally.entries.get(group);
+  if (!actions) tally.entries.set(group, (actions = new Map()));
+  const entry = actions.get(action);
   if (entry) entry.count += n;
-  else tally.perGroup.set(key, { ...(group !== undefined ? { group } : {}), action, count: n });
+  else {
+    const created: PlanCount = { ...(group !== undefined ? { group } : {}), action, count: n };
+    actions.set(action, created);
+    tally.perGroup.push(created);
+  }
 }
 
 /**
