@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema';
 import { errorCode, errorMessage } from '../aws/errors';
-import { applyDecisions } from '../engine/apply';
+import { applyDecisions, type WorkerResult } from '../engine/apply';
 import { BlastRadiusError, InputError } from '../engine/errors';
 import { RateLimiter } from '../engine/rate-limit';
 import { emptyReport, enforceCap, finishReport, skipResult } from '../engine/run';
@@ -162,16 +162,12 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
 
   if (!ctx.dryRun && deletions.length > 0) {
     ctx.progress?.(`prune: deleting ${deletions.length} snapshot(s)`);
-    const limiter = new RateLimiter(options.rate ?? DELETE_PACING, { nowMs: ctx.nowMs, sleep: ctx.sleep });
-    let failed = 0;
-    const { results, notStarted } = await applyDecisions(deletions, snapshotDeleter(ctx.clients.ec2, limiter, ctx.sleep), {
+    const { results, notStarted } = await applyPaced(ctx, deletions, snapshotDeleter, {
+      action: DELETE_ACTION,
+      pacing: options.rate ?? DELETE_PACING,
+      limitPerSecond: DELETE_SNAPSHOT_BUCKET.refillPerSecond,
       concurrency: options.concurrency ?? 8,
-      deadline: ctx.deadline,
-      safetyMarginMs: options.safetyMarginMs ?? 30_000,
-      onResult: (r, done) => {
-        if (r.outcome === 'failed') failed++;
-        ctx.progress?.({ job: 'prune', action: DELETE_ACTION, done, planned: deletions.length, failed, limitPerSecond: DELETE_SNAPSHOT_BUCKET.refillPerSecond });
-      },
+      safetyMarginMs: options.safetyMarginMs,
     });
     report.results.push(...results);
     report.remaining = notStarted.length;
@@ -217,17 +213,13 @@ class PlannedDeletion implements PruneDecision, PruneItem {
 async function applyArchives(ctx: JobContext, archives: PruneDecision[], report: RunReport, tally: PruneTally['archive'], options: PruneOptions): Promise<void> {
   archives.sort((a, b) => a.payload.startMs - b.payload.startMs);
   const start = archives.slice(0, archiveSlots(tally));
-  const limiter = new RateLimiter(ARCHIVE_PACING, { nowMs: ctx.nowMs, sleep: ctx.sleep });
-  let failed = 0;
   ctx.progress?.(`prune: moving ${start.length} snapshot(s) to the archive tier`);
-  const { results, notStarted } = await applyDecisions(start, snapshotArchiver(ctx.clients.ec2, limiter, ctx.sleep), {
+  const { results, notStarted } = await applyPaced(ctx, start, snapshotArchiver, {
+    action: ARCHIVE_ACTION,
+    pacing: ARCHIVE_PACING,
+    limitPerSecond: MODIFY_SNAPSHOT_TIER_BUCKET.refillPerSecond,
     concurrency: 4,
-    deadline: ctx.deadline,
-    safetyMarginMs: options.safetyMarginMs ?? 30_000,
-    onResult: (r, done) => {
-      if (r.outcome === 'failed') failed++;
-      ctx.progress?.({ job: 'prune', action: ARCHIVE_ACTION, done, planned: start.length, failed, limitPerSecond: MODIFY_SNAPSHOT_TIER_BUCKET.refillPerSecond });
-    },
+    safetyMarginMs: options.safetyMarginMs,
   });
   report.results.push(...results);
   const waiting = [...archives.slice(start.length), ...notStarted];
@@ -235,6 +227,26 @@ async function applyArchives(ctx: JobContext, archives: PruneDecision[], report:
   const perGroup = new Map<string, number>();
   for (const d of waiting) perGroup.set(d.group ?? '', (perGroup.get(d.group ?? '') ?? 0) + 1);
   for (const [group, count] of perGroup) (report.resultCounts ??= []).push({ ...(group ? { group } : {}), action: ARCHIVE_ACTION, outcome: 'skipped', count });
+}
+
+/** Carries out decisions with one AWS call each, paced to that call's bucket, until done or the time budget runs low. */
+function applyPaced(
+  ctx: JobContext,
+  decisions: PruneDecision[],
+  worker: (ec2: JobContext['clients']['ec2'], limiter: RateLimiter, sleep: JobContext['sleep']) => (d: PruneDecision) => Promise<WorkerResult>,
+  o: { action: string; pacing: { capacity: number; refillPerSecond: number }; limitPerSecond: number; concurrency: number; safetyMarginMs?: number },
+) {
+  const limiter = new RateLimiter(o.pacing, { nowMs: ctx.nowMs, sleep: ctx.sleep });
+  let failed = 0;
+  return applyDecisions(decisions, worker(ctx.clients.ec2, limiter, ctx.sleep), {
+    concurrency: o.concurrency,
+    deadline: ctx.deadline,
+    safetyMarginMs: o.safetyMarginMs ?? 30_000,
+    onResult: (r, done) => {
+      if (r.outcome === 'failed') failed++;
+      ctx.progress?.({ job: 'prune', action: o.action, done, planned: decisions.length, failed, limitPerSecond: o.limitPerSecond });
+    },
+  });
 }
 
 function wantsArchive(scope: PruneScope): boolean {
