@@ -2,6 +2,7 @@ import type { Decision } from '../engine/types';
 import type { Retain } from './config';
 import { assessFreshness, type Freshness } from './freshness';
 import { bucketKey, bucketLabel, type Granularity, GRANULARITIES } from './time-buckets';
+import { ARCHIVE_ACTION, archiveMinimumLabel, type ArchiveVerdict, archiveVerdict, inArchive, SHORTEST_PERIOD_DAYS, type TierInfo, withinArchiveMinimum } from './plan-archive';
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
@@ -18,6 +19,8 @@ export interface SnapshotRow {
   keepTag: boolean;
   /** Not made by caretaker; a candidate only because `includeUnmanaged` selected it. */
   unmanaged: boolean;
+  /** DescribeSnapshots' `StorageTier`: `standard` (or absent), or `archive` (still counted by every rule). */
+  storageTier?: string;
 }
 
 /** Rules that keep a snapshot: safety rails first, then retention rules (the order reasons list them in). */
@@ -33,7 +36,8 @@ export type KeepRule =
   | 'keep-last'
   | Granularity
   | 'keep-within'
-  | 'newer-than';
+  | 'newer-than'
+  | 'archive-minimum';
 
 /** Rules that condemn one: the seed's age limit, "no retention rule keeps it", or a failed snapshot past its age. */
 export type CondemnRule = 'older-than' | 'outside-retention' | 'error-snapshot';
@@ -46,6 +50,8 @@ export interface PruneItem {
   unmanaged: boolean;
   /** Why it is deleted (one rule) or every rule that keeps it. */
   rules: ReadonlyArray<KeepRule | CondemnRule>;
+  /** In the archive tier, or on its way there. */
+  archived?: true;
 }
 
 export type PruneDecision = Decision<PruneItem>;
@@ -67,6 +73,8 @@ export interface RetentionContext {
   staleAfterMs?: number;
   /** Snapshots in state `error` older than this are deleted (they hold no data); undefined: kept. */
   errorMaxAgeMs?: number;
+  /** DescribeSnapshotTierStatus of the snapshots archived or being archived (absent: none is). */
+  tiering?: ReadonlyMap<string, TierInfo>;
 }
 
 /**
@@ -95,7 +103,20 @@ export function planRetention(rows: readonly SnapshotRow[], retain: RetentionRul
  * the order {@link judgeRetention} applies them in), one bit each: a snapshot's verdict is one
  * small integer, and its rule list and reason are built from it only when asked for.
  */
-const RULE_ORDER = ['not-completed', 'keep-tag', 'ami', 'future', 'min-age', 'min-keep', 'keep-last', ...GRANULARITIES, 'keep-within', 'stale-volume', 'newer-than'] as const satisfies readonly KeepRule[];
+const RULE_ORDER = [
+  'not-completed',
+  'keep-tag',
+  'ami',
+  'future',
+  'min-age',
+  'min-keep',
+  'keep-last',
+  ...GRANULARITIES,
+  'keep-within',
+  'stale-volume',
+  'newer-than',
+  'archive-minimum',
+] as const satisfies readonly KeepRule[];
 const BIT = Object.fromEntries(RULE_ORDER.map((rule, i) => [rule, 1 << i])) as Record<KeepRule, number>;
 const KEPT = (1 << RULE_ORDER.length) - 1;
 /** Not a keep rule: a snapshot in state `error` past `errorMaxAgeMs` (deleted unless a rail keeps it). */
@@ -110,12 +131,17 @@ const CONDEMNED: Record<CondemnRule, ReadonlyArray<KeepRule | CondemnRule>> = {
 
 /**
  * The verdicts of {@link planRetention} without a decision object per snapshot: `sorted` (newest
- * first) and, per index, whether it is deleted, by which rules, and (built on demand) why. A run
- * over 100,000 snapshots asks only the kept ones' rules (it counts them) and the deleted ones' reason.
+ * first) and, per index, whether it is deleted, archived or kept, by which rules, and (built on
+ * demand) why. A run over 100,000 snapshots asks only the kept ones' rules (it counts them) and
+ * the deleted and archived ones' reason.
  */
 export interface RetentionJudgement {
   sorted: readonly SnapshotRow[];
   isDeletion(i: number): boolean;
+  /** {@link DELETE_ACTION}, {@link ARCHIVE_ACTION} (kept, and moved to the archive tier) or `skip`. */
+  action(i: number): string;
+  /** In the archive tier, or on its way there. */
+  archived(i: number): boolean;
   /** Every rule that keeps it, or the one that condemns it. Shared between snapshots: do not modify. */
   rules(i: number): ReadonlyArray<KeepRule | CondemnRule>;
   reason(i: number): string;
@@ -133,11 +159,21 @@ export function judgeRetention(rows: readonly SnapshotRow[], retain: RetentionRu
     const i = at.get(row)!;
     masks[i] = masks[i]! | BIT[rule];
   };
+  // For archive moves only: the least number of days the rules that keep a snapshot go on keeping it.
+  const stays = retain.archive ? new Float64Array(sorted.length) : undefined;
+  const stay = (row: SnapshotRow, days: number) => {
+    if (!stays) return;
+    const i = at.get(row)!;
+    stays[i] = Math.max(stays[i]!, days);
+  };
 
   sorted.forEach((row, i) => {
     if (row.state === 'error' && ctx.errorMaxAgeMs !== undefined && now - row.startMs > ctx.errorMaxAgeMs) masks[i] = masks[i]! | EXPIRED_ERROR;
     else if (row.state !== 'completed') keep(row, 'not-completed');
-    if (row.keepTag) keep(row, 'keep-tag');
+    if (row.keepTag) {
+      keep(row, 'keep-tag');
+      stay(row, Number.POSITIVE_INFINITY);
+    }
     if (ctx.amiSnapshotIds.has(row.id)) keep(row, 'ami');
     // A clock ahead of ours (or a bad StartTime) is kept and reported, never a reference point.
     if (row.startMs > now) keep(row, 'future');
@@ -162,6 +198,8 @@ export function judgeRetention(rows: readonly SnapshotRow[], retain: RetentionRu
       last = key;
       left--;
       keep(row, granularity);
+      // It drops out only after `left` more periods with a snapshot have begun.
+      stay(row, left * SHORTEST_PERIOD_DAYS[granularity]);
     }
   }
   const newest = completed[0];
@@ -176,9 +214,44 @@ export function judgeRetention(rows: readonly SnapshotRow[], retain: RetentionRu
       for (const row of completed) keep(row, 'stale-volume');
     } else {
       for (const row of completed) {
-        if (now - row.startMs <= retain.olderThanDays * DAY) keep(row, 'newer-than');
+        if (now - row.startMs > retain.olderThanDays * DAY) continue;
+        keep(row, 'newer-than');
+        stay(row, retain.olderThanDays - (now - row.startMs) / DAY);
       }
     }
+  }
+  // An archived snapshot the rules condemn within its 90-day minimum: deleting it now is billed
+  // as if it stayed, so it stays (and is deleted by the first run after the minimum).
+  if (ctx.tiering) {
+    for (const row of completed) {
+      if ((masks[at.get(row)!]! & KEPT) === 0 && withinArchiveMinimum(ctx.tiering.get(row.id), now)) keep(row, 'archive-minimum');
+    }
+  }
+  const archived = (i: number): boolean => {
+    const row = sorted[i]!;
+    return row.storageTier === 'archive' || inArchive(ctx.tiering?.get(row.id));
+  };
+  // Archive verdicts, newest first (each move counts towards the volume's archived quota), only
+  // under an archive rule and held only where there is a move or something worth reporting.
+  const verdicts = new Map<number, ArchiveVerdict>();
+  if (retain.archive) {
+    let archivedOfVolume = 0;
+    for (let i = 0; i < sorted.length; i++) if (archived(i)) archivedOfVolume++;
+    sorted.forEach((row, i) => {
+      const mask = masks[i]!;
+      if ((mask & KEPT) === 0) return;
+      const candidate = {
+        ...row,
+        storageTier: row.storageTier ?? 'standard',
+        rules: ruleList(mask & KEPT),
+        staysDays: stays![i]!,
+        amiHeld: ctx.amiSnapshotIds.has(row.id),
+        tier: ctx.tiering?.get(row.id),
+      };
+      const verdict = archiveVerdict(candidate, retain.archive!, now, archivedOfVolume);
+      if (verdict.archive) archivedOfVolume++;
+      if (verdict.archive || verdict.reason) verdicts.set(i, verdict);
+    });
   }
 
   let condemned: { rule: CondemnRule; reason: string } | undefined;
@@ -205,6 +278,8 @@ export function judgeRetention(rows: readonly SnapshotRow[], retain: RetentionRu
         return staleLabel(freshness);
       case 'newer-than':
         return `not older than ${retain.olderThanDays} days`;
+      case 'archive-minimum':
+        return archiveMinimumLabel(ctx.tiering!.get(row.id)!);
       case 'copy-pending':
         return 'its copy in another Region is still pending';
       default:
@@ -214,6 +289,8 @@ export function judgeRetention(rows: readonly SnapshotRow[], retain: RetentionRu
   const judged: RetentionJudgement = {
     sorted,
     isDeletion: (i) => (masks[i]! & KEPT) === 0,
+    action: (i) => (judged.isDeletion(i) ? DELETE_ACTION : verdicts.get(i)?.archive ? ARCHIVE_ACTION : 'skip'),
+    archived,
     rules: (i) => {
       const mask = masks[i]!;
       if (mask & KEPT) return ruleList(mask & KEPT);
@@ -222,8 +299,12 @@ export function judgeRetention(rows: readonly SnapshotRow[], retain: RetentionRu
     reason: (i) => {
       const row = sorted[i]!;
       const mask = masks[i]!;
-      const prefix = row.unmanaged ? 'unmanaged (selected by includeUnmanaged); ' : '';
-      if (mask & KEPT) return `${prefix}kept: ${ruleList(mask & KEPT).map((rule) => label(rule as KeepRule, row)).join(', ')}`;
+      const prefix = `${row.unmanaged ? 'unmanaged (selected by includeUnmanaged); ' : ''}${archived(i) ? 'archive tier; ' : ''}`;
+      if (mask & KEPT) {
+        const kept = `${prefix}kept: ${ruleList(mask & KEPT).map((rule) => label(rule as KeepRule, row)).join(', ')}`;
+        const verdict = verdicts.get(i);
+        return verdict?.reason ? `${kept}; ${verdict.reason}` : kept;
+      }
       if (mask & EXPIRED_ERROR) {
         return `${prefix}snapshot in state error, older than ${Math.round(ctx.errorMaxAgeMs! / DAY)} day(s) (prune.deleteErrorSnapshotsAfterDays)`;
       }
@@ -231,8 +312,15 @@ export function judgeRetention(rows: readonly SnapshotRow[], retain: RetentionRu
     },
     decision: (i) => {
       const row = sorted[i]!;
-      const payload: PruneItem = { volumeId: row.volumeId, sizeGiB: row.sizeGiB, startMs: row.startMs, unmanaged: row.unmanaged, rules: [...judged.rules(i)] };
-      return { target: row.id, action: judged.isDeletion(i) ? DELETE_ACTION : 'skip', reason: judged.reason(i), payload };
+      const payload: PruneItem = {
+        volumeId: row.volumeId,
+        sizeGiB: row.sizeGiB,
+        startMs: row.startMs,
+        unmanaged: row.unmanaged,
+        ...(archived(i) ? { archived: true as const } : {}),
+        rules: [...judged.rules(i)],
+      };
+      return { target: row.id, action: judged.action(i), reason: judged.reason(i), payload };
     },
   };
   return judged;

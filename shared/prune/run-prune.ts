@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema';
 import { errorCode, errorMessage } from '../aws/errors';
-import { applyDecisions } from '../engine/apply';
+import { applyDecisions, type WorkerResult } from '../engine/apply';
 import { BlastRadiusError, InputError } from '../engine/errors';
 import { RateLimiter } from '../engine/rate-limit';
 import { emptyReport, enforceCap, finishReport, skipResult } from '../engine/run';
@@ -11,11 +11,15 @@ import { describeAmiSnapshotIds } from './describe-ami-snapshots';
 import { checkListedVolumes } from './describe-listed-volumes';
 import { collectSnapshotGroups, describeSnapshotPages, interner, type PruneScope, type PruneState } from './describe-snapshots';
 import { DELETE_ACTION, judgeRetention, type PruneDecision, type PruneItem, type SnapshotRow } from './plan-retention';
-import { countPlanEntry, emptyTally, FOREIGN_REASON, summarizePrune, tallyVerdict } from './summarize-prune';
+import { countPlanEntry, emptyTally, FOREIGN_REASON, type PruneTally, summarizePrune, tallyVerdict } from './summarize-prune';
 import { type ContinuationTarget, scheduleContinuation } from './continuation';
 import { assessFreshness, backupAgeLine, policyStaleAfterMs, staleVolumeItem, WorstBackupAge } from './freshness';
 import { copyRulesIn, describePendingCopies, pendingCopyHold } from './copies';
 import { clientRegion } from '../aws/clients';
+import { ARCHIVE_PACING, MODIFY_SNAPSHOT_TIER_BUCKET, snapshotArchiver } from './apply-archives';
+import { describeArchiveTiers } from './describe-tiers';
+import { ARCHIVE_ACTION, type TierInfo } from './plan-archive';
+import { archiveSlots } from './summarize-archive';
 
 /** DeleteSnapshot's AWS token bucket (GUIDE §3). */
 export const DELETE_SNAPSHOT_BUCKET = { capacity: 100, refillPerSecond: 5 } as const;
@@ -69,11 +73,17 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
   let state: PruneState;
   let amiSnapshotIds: Set<string>;
   let pendingCopies: Map<string, string>;
+  let tiering: Map<string, TierInfo> | undefined;
   try {
     state = await collectSnapshotGroups(describeSnapshotPages(ctx.clients.ec2, scope), scope);
     await checkListedVolumes(ctx.clients.ec2, listed, state.seenPerVolume);
     amiSnapshotIds = await describeAmiSnapshotIds(ctx.clients.ec2);
     pendingCopies = region === undefined ? new Map() : await describePendingCopies(ctx, config, scope.policies.map((p) => p.name), region);
+    // The archive's times (the 90-day minimum, archives in progress) only when something is archived or may be.
+    const { table } = state;
+    if (wantsArchive(scope) || [...state.groups.values()].some((g) => g.members.some((i) => table.inArchiveTier(i)))) {
+      tiering = await describeArchiveTiers(ctx.clients.ec2);
+    }
   } catch (error) {
     if (error instanceof InputError) throw error;
     report.error = { code: errorCode(error), message: `describe failed: ${errorMessage(error)}` };
@@ -87,9 +97,12 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
   // is shared by its group. The plan is listed entry by entry only in a dry run, where it is what
   // the run reports (measured: bench/bundles.ts, prune100k).
   const deletions: PruneDecision[] = [];
+  const archives: PruneDecision[] = [];
   const skips: ItemResult[] = [];
   const plan: RunReport['plan'] = [];
   const tally = emptyTally();
+  tally.archive.maxInProgress = config.prune.maxArchivesInProgress;
+  for (const t of tiering?.values() ?? []) if (t.op === 'archival-in-progress') tally.archive.inProgress++;
   const volumes = new Set<string>();
   const intern = interner();
   const now = ctx.now.getTime();
@@ -101,22 +114,27 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
     volumes.add(group.volumeId);
     const scopeGroup = reportGroup(group.scope);
     const rows = group.members.map((i) => table.row(i));
-    const judged = judgeRetention(rows, group.retain, { now: ctx.now, minAgeHours: config.prune.minAgeHours, amiSnapshotIds, staleAfterMs: group.staleAfterMs, errorMaxAgeMs });
+    const judged = judgeRetention(rows, group.retain, { now: ctx.now, minAgeHours: config.prune.minAgeHours, amiSnapshotIds, staleAfterMs: group.staleAfterMs, errorMaxAgeMs, tiering });
     judged.sorted.forEach((row, i) => {
       // A source whose copy is still pending stays until the copy completes.
       const held = judged.isDeletion(i) ? pendingCopyHold(row.id, pendingCopies) : undefined;
-      const action = judged.isDeletion(i) && !held ? DELETE_ACTION : 'skip';
+      const action = held ? 'skip' : judged.action(i);
       const rules = held?.rules ?? judged.rules(i);
-      tallyVerdict(tally, scopeGroup, action, rules, row);
+      const archived = judged.archived(i);
+      tallyVerdict(tally, scopeGroup, action, rules, row, archived);
       if (ctx.dryRun) {
         // Listed in full, but with the reasons and rule lists that repeat held once.
         const d = { ...judged.decision(i), action, reason: intern(held?.reason ?? judged.reason(i)), group: scopeGroup };
         d.payload.rules = rules;
         plan.push({ target: d.target, action: d.action, reason: d.reason, group: d.group });
         if (action === DELETE_ACTION) deletions.push(d);
+        else if (action === ARCHIVE_ACTION) archives.push(d);
         else skips.push(skipResult(d));
       } else if (action === DELETE_ACTION) {
-        deletions.push(new PlannedDeletion(row, intern(judged.reason(i)), scopeGroup, judged.rules(i)));
+        deletions.push(new PlannedDeletion(row, intern(judged.reason(i)), scopeGroup, judged.rules(i), archived));
+      } else if (action === ARCHIVE_ACTION) {
+        // Moves are few (the archive's rules and the in-progress quota bound them): one decision each.
+        archives.push({ ...judged.decision(i), reason: intern(judged.reason(i)), group: scopeGroup });
       }
     });
     const freshness = assessFreshness(rows, group.staleAfterMs, now);
@@ -171,18 +189,16 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
   report.results = skips;
   if (!ctx.dryRun) report.resultCounts = [...tally.perGroup].filter((c) => c.action === 'skip').map((c) => ({ ...c, outcome: 'skipped' as const }));
 
+  if (!ctx.dryRun && archives.length > 0) await applyArchives(ctx, archives, report, tally.archive, options);
+
   if (!ctx.dryRun && deletions.length > 0) {
     ctx.progress?.(`prune: deleting ${deletions.length} snapshot(s)`);
-    const limiter = new RateLimiter(options.rate ?? DELETE_PACING, { nowMs: ctx.nowMs, sleep: ctx.sleep });
-    let failed = 0;
-    const { results, notStarted } = await applyDecisions(deletions, snapshotDeleter(ctx.clients.ec2, limiter, ctx.sleep), {
+    const { results, notStarted } = await applyPaced(ctx, deletions, snapshotDeleter, {
+      action: DELETE_ACTION,
+      pacing: options.rate ?? DELETE_PACING,
+      limitPerSecond: DELETE_SNAPSHOT_BUCKET.refillPerSecond,
       concurrency: options.concurrency ?? 8,
-      deadline: ctx.deadline,
-      safetyMarginMs: options.safetyMarginMs ?? 30_000,
-      onResult: (r, done) => {
-        if (r.outcome === 'failed') failed++;
-        ctx.progress?.({ job: 'prune', action: DELETE_ACTION, done, planned: deletions.length, failed, limitPerSecond: DELETE_SNAPSHOT_BUCKET.refillPerSecond });
-      },
+      safetyMarginMs: options.safetyMarginMs,
     });
     report.results.push(...results);
     report.remaining = notStarted.length;
@@ -202,14 +218,17 @@ class PlannedDeletion implements PruneDecision, PruneItem {
   readonly sizeGiB: number;
   readonly startMs: number;
   readonly unmanaged: boolean;
+  readonly archived?: true;
   constructor(
     row: SnapshotRow,
     readonly reason: string,
     readonly group: string,
     /** Shared with every deletion of the same verdict: read-only. */
     readonly rules: PruneItem['rules'],
+    archived: boolean,
   ) {
     ({ id: this.target, volumeId: this.volumeId, sizeGiB: this.sizeGiB, startMs: this.startMs, unmanaged: this.unmanaged } = row);
+    if (archived) this.archived = true;
   }
   get action(): string {
     return DELETE_ACTION;
@@ -217,6 +236,55 @@ class PlannedDeletion implements PruneDecision, PruneItem {
   get payload(): PruneItem {
     return this;
   }
+}
+
+/**
+ * Starts the archive moves the Region's in-progress quota has room for, oldest first, paced to
+ * ModifySnapshotTier's bucket; the others wait for a later run (counted, not listed: on the first
+ * run after `retain.archive` is set they may be many). No continuation is scheduled for them:
+ * archives take hours, so the quota frees up on the regular schedule's time scale.
+ */
+async function applyArchives(ctx: JobContext, archives: PruneDecision[], report: RunReport, tally: PruneTally['archive'], options: PruneOptions): Promise<void> {
+  archives.sort((a, b) => a.payload.startMs - b.payload.startMs);
+  const start = archives.slice(0, archiveSlots(tally));
+  ctx.progress?.(`prune: moving ${start.length} snapshot(s) to the archive tier`);
+  const { results, notStarted } = await applyPaced(ctx, start, snapshotArchiver, {
+    action: ARCHIVE_ACTION,
+    pacing: ARCHIVE_PACING,
+    limitPerSecond: MODIFY_SNAPSHOT_TIER_BUCKET.refillPerSecond,
+    concurrency: 4,
+    safetyMarginMs: options.safetyMarginMs,
+  });
+  report.results.push(...results);
+  const waiting = [...archives.slice(start.length), ...notStarted];
+  tally.deferred = waiting.length;
+  const perGroup = new Map<string, number>();
+  for (const d of waiting) perGroup.set(d.group ?? '', (perGroup.get(d.group ?? '') ?? 0) + 1);
+  for (const [group, count] of perGroup) (report.resultCounts ??= []).push({ ...(group ? { group } : {}), action: ARCHIVE_ACTION, outcome: 'skipped', count });
+}
+
+/** Carries out decisions with one AWS call each, paced to that call's bucket, until done or the time budget runs low. */
+function applyPaced(
+  ctx: JobContext,
+  decisions: PruneDecision[],
+  worker: (ec2: JobContext['clients']['ec2'], limiter: RateLimiter, sleep: JobContext['sleep']) => (d: PruneDecision) => Promise<WorkerResult>,
+  o: { action: string; pacing: { capacity: number; refillPerSecond: number }; limitPerSecond: number; concurrency: number; safetyMarginMs?: number },
+) {
+  const limiter = new RateLimiter(o.pacing, { nowMs: ctx.nowMs, sleep: ctx.sleep });
+  let failed = 0;
+  return applyDecisions(decisions, worker(ctx.clients.ec2, limiter, ctx.sleep), {
+    concurrency: o.concurrency,
+    deadline: ctx.deadline,
+    safetyMarginMs: o.safetyMarginMs ?? 30_000,
+    onResult: (r, done) => {
+      if (r.outcome === 'failed') failed++;
+      ctx.progress?.({ job: 'prune', action: o.action, done, planned: decisions.length, failed, limitPerSecond: o.limitPerSecond });
+    },
+  });
+}
+
+function wantsArchive(scope: PruneScope): boolean {
+  return scope.policies.some((p) => p.retain.archive) || scope.volumes.some((v) => v.archive);
 }
 
 /** Reports and metrics count per policy; every `prune.volumes` rule counts as one group (not one per volume). */

@@ -3,8 +3,10 @@ import { TAG } from '../tags';
 import type { SnapshotRow } from './plan-retention';
 
 const INITIAL_CAPACITY = 1024;
-const KEEP_TAG = 0b10;
-const UNMANAGED = 0b01;
+const ARCHIVE_TIER = 0b100;
+const KEEP_TAG = 0b010;
+const UNMANAGED = 0b001;
+const STATE_SHIFT = 3;
 
 /**
  * The snapshots the describe step keeps, one column per field, for the whole account: a run over
@@ -20,7 +22,7 @@ export class SnapshotTable {
   /** VolumeSize: a whole number of GiB (1 to 65,536). */
   #sizeGiB = new Int32Array(INITIAL_CAPACITY);
   #volume = new Int32Array(INITIAL_CAPACITY);
-  /** state index << 2 | keep tag | unmanaged. */
+  /** state index << 3 | archive tier | keep tag | unmanaged. */
   #meta = new Int32Array(INITIAL_CAPACITY);
   #volumes = new Strings();
   #states = new Strings();
@@ -39,7 +41,10 @@ export class SnapshotTable {
     this.#sizeGiB[i] = snapshot.VolumeSize ?? 0;
     this.#volume[i] = this.#volumes.index(volumeId);
     const keepTag = snapshot.Tags?.some((t) => t.Key === TAG.keep) ?? false;
-    this.#meta[i] = (this.#states.index(snapshot.State ?? 'unknown') << 2) | (keepTag ? KEEP_TAG : 0) | (unmanaged ? UNMANAGED : 0);
+    // StorageTier is `standard` or `archive` (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Snapshot.html).
+    const archiveTier = snapshot.StorageTier === 'archive';
+    this.#meta[i] =
+      (this.#states.index(snapshot.State ?? 'unknown') << STATE_SHIFT) | (archiveTier ? ARCHIVE_TIER : 0) | (keepTag ? KEEP_TAG : 0) | (unmanaged ? UNMANAGED : 0);
     return i;
   }
 
@@ -51,11 +56,17 @@ export class SnapshotTable {
       id: this.#ids[i]!,
       volumeId: this.#volumes.at(this.#volume[i]!),
       startMs: this.#startMs[i]!,
-      state: this.#states.at(meta >> 2),
+      state: this.#states.at(meta >> STATE_SHIFT),
       sizeGiB: this.#sizeGiB[i]!,
       keepTag: (meta & KEEP_TAG) !== 0,
       unmanaged: (meta & UNMANAGED) !== 0,
+      storageTier: meta & ARCHIVE_TIER ? 'archive' : 'standard',
     };
+  }
+
+  /** Whether DescribeSnapshots listed snapshot `i` in the archive tier (`StorageTier: archive`). */
+  inArchiveTier(i: number): boolean {
+    return (this.#meta[i]! & ARCHIVE_TIER) !== 0;
   }
 
   volumeId(i: number): string {

@@ -1,5 +1,7 @@
 import type { PlanCount, RunReport } from '../engine/types';
+import { ARCHIVE_ACTION } from './plan-archive';
 import { type CondemnRule, DELETE_ACTION, type KeepRule } from './plan-retention';
+import { archiveNotes, type ArchiveTally, emptyArchiveTally } from './summarize-archive';
 
 export const FOREIGN_REASON = 'unmanaged: not tagged caretaker:managed=true; left alone (select it with prune.includeUnmanaged)';
 
@@ -30,10 +32,12 @@ export interface PruneTally {
   perGroup: PlanCount[];
   /** The same entries by group, then action. */
   entries: Map<string | undefined, Map<string, PlanCount>>;
+  /** The archive tier: moves planned, archived snapshots seen, deletions held by the 90-day minimum. */
+  archive: ArchiveTally;
 }
 
 export function emptyTally(): PruneTally {
-  return { deletions: 0, deletionGiB: 0, condemnedBy: new Map(), kept: 0, keptBy: new Map(), selected: 0, perGroup: [], entries: new Map() };
+  return { deletions: 0, deletionGiB: 0, condemnedBy: new Map(), kept: 0, keptBy: new Map(), selected: 0, perGroup: [], entries: new Map(), archive: emptyArchiveTally() };
 }
 
 /** Counts one planner verdict (no decision object needed: a run keeps none for what it keeps). */
@@ -43,15 +47,24 @@ export function tallyVerdict(
   action: string,
   rules: ReadonlyArray<KeepRule | CondemnRule>,
   snapshot: { sizeGiB: number; unmanaged: boolean },
+  /** In the archive tier, or on its way there. */
+  archived = false,
 ): void {
   if (action === DELETE_ACTION) {
     tally.deletions++;
     tally.deletionGiB += snapshot.sizeGiB;
     bump(tally.condemnedBy, rules[0] ?? 'retention');
   } else {
+    // An archive move keeps the snapshot (in another tier): it counts as kept.
     tally.kept++;
     for (const rule of rules) bump(tally.keptBy, rule);
+    if (action === ARCHIVE_ACTION) tally.archive.moves++;
+    if (rules.length === 1 && rules[0] === 'archive-minimum') {
+      tally.archive.heldByMinimum++;
+      tally.archive.heldGiB += snapshot.sizeGiB;
+    }
   }
+  if (archived) tally.archive.inArchive++;
   if (snapshot.unmanaged) tally.selected++;
   countPlanEntry(tally, group, action);
 }
@@ -102,6 +115,7 @@ export function summarizePrune(report: RunReport, tally: PruneTally, facts: Prun
   const failed = report.results.filter((r) => r.outcome === 'failed');
   if (failed.length) notes.push(`Failed: ${failed.length} (${counts(failed.map((r) => r.errorCode ?? 'Error'))}); the next run retries them.`);
   if (report.remaining > 0) notes.push(`Remaining backlog: ${report.remaining} deletion(s) not started (time budget); the next run continues.`);
+  notes.push(...archiveNotes(report, tally.archive));
   return notes;
 }
 

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { describeSnapshotPages } from '../../shared/prune/describe-snapshots';
 import { DELETE_ACTION, judgeRetention, planRetention, type SnapshotRow } from '../../shared/prune/plan-retention';
 import { SnapshotTable } from '../../shared/prune/snapshot-table';
+import { ARCHIVE_ACTION } from '../../shared/prune/plan-archive';
 import { runPrune } from '../../shared/prune/run-prune';
 import { countPlanEntry, emptyTally } from '../../shared/prune/summarize-prune';
 import { parseConfig } from '../../shared/config/load';
@@ -22,6 +23,7 @@ function snapshot(i: number, extra: Partial<Snapshot> = {}): Snapshot {
     State: i % 3 === 0 ? 'pending' : 'completed',
     VolumeSize: 8 + (i % 5),
     Tags: i % 11 === 0 ? [{ Key: 'caretaker:keep', Value: '' }] : [],
+    StorageTier: i % 13 === 0 ? 'archive' : 'standard',
     ...extra,
   };
 }
@@ -37,7 +39,7 @@ describe('SnapshotTable', () => {
 
     // Assess
     expect(table.length).toBe(n);
-    for (const i of [0, 1, 3, 11, 1023, 1024, 2047, 2048, n - 1]) {
+    for (const i of [0, 1, 3, 11, 13, 26, 143, 1023, 1024, 2047, 2048, n - 1]) {
       const s = snapshot(i);
       expect(table.row(i)).toEqual({
         id: s.SnapshotId,
@@ -47,7 +49,9 @@ describe('SnapshotTable', () => {
         sizeGiB: s.VolumeSize,
         keepTag: i % 11 === 0,
         unmanaged: i % 4 === 0,
+        storageTier: i % 13 === 0 ? 'archive' : 'standard',
       });
+      expect(table.inArchiveTier(i)).toBe(i % 13 === 0);
       expect(table.volumeId(i)).toBe(s.VolumeId);
     }
   });
@@ -57,7 +61,7 @@ describe('SnapshotTable', () => {
     table.add({ SnapshotId: 'snap-1' }, false);
     table.add({ SnapshotId: 'snap-2', State: 'recoverable', StartTime: new Date(NOW) }, true);
 
-    expect(table.row(0)).toEqual({ id: 'snap-1', volumeId: '', startMs: 0, state: 'unknown', sizeGiB: 0, keepTag: false, unmanaged: false });
+    expect(table.row(0)).toEqual({ id: 'snap-1', volumeId: '', startMs: 0, state: 'unknown', sizeGiB: 0, keepTag: false, unmanaged: false, storageTier: 'standard' });
     expect(table.row(1)).toMatchObject({ state: 'recoverable', startMs: NOW, unmanaged: true });
   });
 
@@ -111,6 +115,49 @@ describe('judgeRetention', () => {
     expect(() => (judged.rules(at('d2')) as string[]).push('ami')).toThrow(TypeError);
     const decision = judged.decision(at('d2'));
     expect(decision.payload.rules).not.toBe(judged.rules(at('d2')));
+  });
+});
+
+describe('judgeRetention with the archive tier', () => {
+  // 400 days of daily snapshots; monthly ones older than 30 days move to the archive tier.
+  const rows: SnapshotRow[] = Array.from({ length: 400 }, (_, d) => ({
+    id: `a${String(d).padStart(3, '0')}`,
+    volumeId: 'vol-1',
+    startMs: NOW - d * DAY - 3600_000,
+    state: 'completed',
+    sizeGiB: 8,
+    keepTag: false,
+    unmanaged: false,
+    storageTier: d === 200 ? 'archive' : 'standard',
+  }));
+  // a300 went into the archive 10 days ago: the rules condemn it, the 90-day minimum keeps it.
+  const tiering = new Map([['a300', { op: 'archival-completed', sinceMs: NOW - 10 * DAY }]]);
+  const ctx = { now: new Date(NOW), minAgeHours: 24, amiSnapshotIds: new Set<string>(), tiering };
+  const retain = { daily: 7, monthly: 12, minKeep: 1, timeZone: 'UTC', archive: { afterDays: 30, rules: ['monthly' as const] } };
+
+  it('is planRetention verdict for verdict: moves, the archive minimum, archived snapshots', () => {
+    const judged = judgeRetention(rows, retain, ctx);
+    const planned = planRetention(rows, retain, ctx);
+    const at = (id: string) => judged.sorted.findIndex((r) => r.id === id);
+
+    judged.sorted.forEach((_, i) => {
+      expect(judged.action(i)).toBe(planned[i]!.action);
+      expect(judged.archived(i)).toBe(planned[i]!.payload.archived === true);
+      expect(judged.decision(i)).toEqual(planned[i]);
+    });
+    expect(planned.filter((d) => d.action === ARCHIVE_ACTION).length).toBeGreaterThan(3);
+    expect(judged.rules(at('a300'))).toEqual(['archive-minimum']);
+    expect(judged.reason(at('a300'))).toMatch(/^archive tier; kept: in the archive since /);
+    expect(judged.archived(at('a200'))).toBe(true);
+    expect(judged.archived(at('a001'))).toBe(false);
+  });
+
+  it('without an archive rule or tiering, plans as before: no move, no archive-minimum', () => {
+    const { archive: _, ...plain } = retain;
+    const judged = judgeRetention(rows, plain, { ...ctx, tiering: undefined });
+
+    judged.sorted.forEach((_, i) => expect(judged.action(i)).not.toBe(ARCHIVE_ACTION));
+    expect(judged.isDeletion(judged.sorted.findIndex((r) => r.id === 'a300'))).toBe(true);
   });
 });
 
