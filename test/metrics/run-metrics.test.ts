@@ -124,6 +124,27 @@ describe('runMetrics', () => {
     ]);
   });
 
+  it('counts archive moves started only for policies with moves planned, next to the backup age', () => {
+    const report: RunReport = {
+      ...base,
+      planCounts: [
+        { group: 'monthly', action: 'skip', count: 3 },
+        { group: 'monthly', action: 'archive-snapshot', count: 3 },
+        { group: 'daily', action: 'skip', count: 2 },
+      ],
+      results: [
+        { id: 'snap-1', action: 'archive-snapshot', outcome: 'done', reason: 'r', group: 'monthly' },
+        { id: 'snap-2', action: 'archive-snapshot', outcome: 'done', reason: 'r', group: 'monthly' },
+        { id: 'snap-3', action: 'archive-snapshot', outcome: 'skipped', errorCode: 'IncorrectState', reason: 'r', group: 'monthly' },
+      ],
+      measures: [{ group: 'monthly', worstBackupAgeMs: 2 * 3_600_000, volumes: 1 }],
+    };
+    expect(runMetrics(report, 'us-east-1').slice(1).map((s) => [s.dimensions.Policy, s.values])).toEqual([
+      ['monthly', { SnapshotsDeleted: 0, SnapshotsKept: 6, DeletionsFailed: 0, DeletionsRemaining: 0, WorstBackupAgeHours: 2, SnapshotsArchived: 2 }],
+      ['daily', { SnapshotsDeleted: 0, SnapshotsKept: 2, DeletionsFailed: 0, DeletionsRemaining: 0 }],
+    ]);
+  });
+
   it('puts every set under the report\'s own Region when it names one (one report per Region)', () => {
     const report: RunReport = { ...base, job: 'snapshot', region: 'eu-central-1', measures: [{ group: 'daily', snapshotsCompleted: 1 }] };
     expect(runMetrics(report, 'us-east-1').map((s) => s.dimensions.Region)).toEqual(['eu-central-1', 'eu-central-1']);
