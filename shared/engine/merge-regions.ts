@@ -21,6 +21,7 @@ export const REGION_FAILED_ACTION = 'cover-region';
 export function mergeRegionReports(into: RunReport, outcomes: readonly RegionOutcome[]): RunReport {
   const failures = outcomes.map((o) => ({ region: o.region, error: o.report?.error ?? (o.report ? undefined : { code: errorCode(o.error), message: errorMessage(o.error) }) }));
   const everyRegionFailed = failures.every((f) => f.error);
+  into.regions = outcomes.map((o, i) => ({ region: o.region, remaining: o.report?.remaining ?? 0, ...(failures[i]!.error ? { error: failures[i]!.error } : {}) }));
   for (const { region, report } of outcomes) {
     if (!report) continue;
     for (const p of report.plan) p.region = region;
@@ -65,6 +66,36 @@ function regionFailedAction(region: string, error: { code: string; message: stri
     todo: `check that the function may act in ${region} (its IAM role, the Region enabled for the account) and that EC2 answers there; the next run tries ${region} again`,
     region,
   };
+}
+
+/**
+ * One Region's view of a merged report (the inverse of {@link mergeRegionReports}, for per-Region
+ * counts and metrics): its items, counts, ACTION NEEDED and backlog. A single-Region report is
+ * its only Region's view; items without a Region are the home Region's.
+ */
+export function splitByRegion(report: RunReport, home: string): Map<string, RunReport> {
+  const parts = new Map<string, RunReport>();
+  const part = (region: string | undefined): RunReport => {
+    const key = region ?? home;
+    let r = parts.get(key);
+    if (!r) parts.set(key, (r = { ...report, plan: [], planCounts: [], results: [], resultCounts: [], actionNeeded: [], notes: [], remaining: 0, regions: undefined }));
+    return r;
+  };
+  if (!report.regions) {
+    parts.set(home, report);
+    return parts;
+  }
+  for (const r of report.regions) {
+    const p = part(r.region);
+    p.remaining = r.remaining;
+    p.error = r.error ?? report.error;
+  }
+  for (const x of report.plan) part(x.region).plan.push(x);
+  for (const x of report.planCounts ?? []) part(x.region).planCounts!.push(x);
+  for (const x of report.results) part(x.region).results.push(x);
+  for (const x of report.resultCounts ?? []) part(x.region).resultCounts!.push(x);
+  for (const x of report.actionNeeded ?? []) part(x.region).actionNeeded!.push(x);
+  return parts;
 }
 
 /** `push(...items)` overflows the call stack past ~100,000 arguments. */

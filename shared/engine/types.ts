@@ -66,6 +66,20 @@ export interface RunReport {
   actionNeeded?: ActionNeeded[];
   /** Set when the run refused to act (blast-radius cap) or could not describe the account. */
   error?: { code: string; message: string };
+  /**
+   * The Regions a run over several Regions covered, each with its own backlog and error (a Region
+   * that failed); absent in a single-Region run. Every item of such a run carries its `region`.
+   */
+  regions?: RegionPart[];
+}
+
+/** One Region's part of a run over several Regions. */
+export interface RegionPart {
+  region: string;
+  /** Decisions of this Region not started (time budget). */
+  remaining: number;
+  /** Why this Region did nothing, if it did nothing. */
+  error?: { code: string; message: string };
 }
 
 /** How many plan entries of one group and action a report counts without listing them. */
