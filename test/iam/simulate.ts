@@ -145,6 +145,8 @@ const idOf = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
  */
 export function scopeOf(fn: string, r: IamRequest): Config {
   const ctx = r.context;
+  // A run lists the enabled Regions only when its config names Regions (shared/engine/regions.ts).
+  if (r.action === 'ec2:DescribeRegions') return { regions: 'all' };
   switch (`${fn} ${r.action}`) {
     case 'dns-failover route53:ChangeResourceRecordSets': {
       const names = ctx['route53:ChangeResourceRecordSetsNormalizedRecordNames'] as string[];
