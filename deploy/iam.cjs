@@ -23,6 +23,23 @@ function baseline(functionName) {
   ];
 }
 
+/**
+ * DescribeRegions: a run reads the Regions enabled for the account when the config names Regions
+ * (`regions: all`, or any Region it must check is enabled before acting there); a config that
+ * names none runs in the deployment's Region only and never calls it (shared/engine/regions.ts).
+ * Describe* calls support no resource-level permissions.
+ */
+function regionListing(config) {
+  const policies = (config.snapshot || {}).policies || [];
+  const names =
+    config.regions !== undefined ||
+    policies.some((p) => p.regions || (p.copyTo || []).length > 0) ||
+    (config.prune || {}).regions ||
+    (config.degraded || {}).regions ||
+    ((config.failover || {}).groups || []).some((g) => g.region);
+  return names ? [{ Sid: 'ListEnabledRegions', Effect: 'Allow', Action: ['ec2:DescribeRegions'], Resource: '*' }] : [];
+}
+
 /** snapshot-volumes: describe, CreateSnapshots tagged at creation only, SSM only for configured documents. */
 function snapshotStatements(config) {
   const statements = [
@@ -84,7 +101,7 @@ function snapshotStatements(config) {
   }
   // Cross-Region copies (copyTo): their own block, deploy/iam-copy.cjs.
   statements.push(...copyStatements(config));
-  return statements;
+  return [...statements, ...regionListing(config)];
 }
 
 /** IAM patterns for "the tag's comma list contains one of values" (`daily,weekly`, `weekly, daily`). */
@@ -165,7 +182,7 @@ function pruneStatements(config, functionName = 'prune-snapshots') {
   // Copies are pruned in their own Region (copyTo[].retain): their own block, deploy/iam-copy.cjs.
   statements.push(...copyPruneStatements(config));
   statements.push(...archiveTierStatements(config, snapshots));
-  return statements;
+  return [...statements, ...regionListing(config)];
 }
 
 // ----- archive tier (issue 15 deliverable 4) -----
@@ -265,7 +282,7 @@ function failoverStatements(config) {
       { Sid: 'VpcDescribeNetwork', Effect: 'Allow', Action: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'], Resource: '*' },
     );
   }
-  return statements;
+  return [...statements, ...regionListing(config)];
 }
 
 const continuationRoleName = (functionName) => `${functionName}`.slice(0, 55) + '-continue';

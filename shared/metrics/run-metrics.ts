@@ -1,3 +1,4 @@
+import { splitByRegion } from '../engine/merge-regions';
 import { planTotals } from '../engine/run';
 import type { ItemResult, RunReport } from '../engine/types';
 import { LEVEL_DIMENSIONS, type MetricLevel, type MetricName } from './catalog';
@@ -27,8 +28,26 @@ const REPLACEMENT_ACTIONS = new Set(['notify', 'stop-start', 'relaunch']);
  */
 export function runMetrics(report: RunReport, region: string, failover?: FailoverObservations): MetricSet[] {
   if (report.dryRun) return [];
-  // A report that knows its Region (one per Region in a multi-Region run) wins over the caller's.
-  const base = { Job: report.job, Region: report.region ?? region };
+  if (report.regions) {
+    // A run over several Regions measures each Region under its own Region dimension, from its
+    // items' Regions (never the home client's); a failover group's pass observations go to the
+    // Region its results are in.
+    // (a group without results there is counted in the home Region).
+    const sets: MetricSet[] = [];
+    const parts = splitByRegion(report, region);
+    const groupRegion = new Map(report.results.map((r) => [r.group, r.region ?? region]));
+    for (const [name, part] of parts) {
+      const observed = failover && new Map([...failover].filter(([g]) => (groupRegion.get(g) ?? region) === name));
+      sets.push(...regionMetrics(part, name, observed));
+    }
+    return sets;
+  }
+  // A report that knows its Region wins over the caller's (the home client's).
+  return regionMetrics(report, report.region ?? region, failover);
+}
+
+function regionMetrics(report: RunReport, region: string, failover?: FailoverObservations): MetricSet[] {
+  const base = { Job: report.job, Region: region };
   const counts = { done: 0, skipped: 0, failed: 0 };
   for (const r of report.results) counts[r.outcome]++;
   for (const c of report.resultCounts ?? []) counts[c.outcome] += c.count;

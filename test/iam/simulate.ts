@@ -163,6 +163,8 @@ function copyScope(fn: string, r: IamRequest): Config | undefined {
  */
 export function scopeOf(fn: string, r: IamRequest): Config {
   const ctx = r.context;
+  // A run lists the enabled Regions only when its config names Regions (shared/engine/regions.ts).
+  if (r.action === 'ec2:DescribeRegions') return { regions: 'all' };
   const copy = copyScope(fn, r);
   if (copy) return copy;
   switch (`${fn} ${r.action}`) {
