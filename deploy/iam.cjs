@@ -3,6 +3,8 @@
 // Tests assert the packaged template's statements exactly (test/deploy/template.test.ts).
 const { readConfig, schedulerRole } = require('./schedules.cjs');
 const { degradedStatements } = require('./iam-degraded.cjs');
+const { scopeToRegions } = require('./iam-regions.cjs');
+const { deployment, roleName } = require('./names.cjs');
 
 const sub = (s) => ({ 'Fn::Sub': s });
 const ALERT_TOPIC = { Ref: 'AlertTopic' };
@@ -81,7 +83,32 @@ function snapshotStatements(config) {
     // GetCommandInvocation supports no resource-level permissions.
     statements.push({ Sid: 'ReadCommandResults', Effect: 'Allow', Action: ['ssm:GetCommandInvocation'], Resource: '*' });
   }
+  const copyKeys = copyKeyStatement(config);
+  if (copyKeys) statements.push(copyKeys);
   return statements;
+}
+
+/**
+ * CopySnapshot with `copyTo[].kmsKeyId` encrypts the copy under that key of the destination Region:
+ * EC2 uses the key on the caller's behalf, so the caller needs the EBS key permissions on it, only
+ * through EC2 (kms:ViaService; deploy/iam-regions.cjs names each Region's EC2 endpoint).
+ * https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption-requirements.html
+ * A key named by id or alias (not ARN) cannot be pinned before deploy: any key of that Region, through EC2.
+ */
+function copyKeyStatement(config) {
+  const targets = ((config.snapshot || {}).policies || []).flatMap((p) => p.copyTo || []).filter((t) => t.kmsKeyId);
+  if (targets.length === 0) return undefined;
+  const keyArn = (t) =>
+    /^arn:/.test(t.kmsKeyId)
+      ? t.kmsKeyId
+      : sub(`arn:\${AWS::Partition}:kms:${t.region}:\${AWS::AccountId}:key/${/^alias\//.test(t.kmsKeyId) ? '*' : t.kmsKeyId}`);
+  return {
+    Sid: 'UseCopyKeysThroughEc2',
+    Effect: 'Allow',
+    Action: ['kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'],
+    Resource: [...new Map(targets.map((t) => [JSON.stringify(keyArn(t)), keyArn(t)])).values()],
+    Condition: { StringEquals: { 'kms:ViaService': sub('ec2.${AWS::Region}.amazonaws.com') } },
+  };
 }
 
 /** IAM patterns for "the tag's comma list contains one of values" (`daily,weekly`, `weekly, daily`). */
@@ -93,7 +120,7 @@ function commaListPatterns(values) {
  * prune-snapshots: read snapshots, AMIs and volumes; delete only snapshots tagged
  * caretaker:managed=true, unless the config opts into unmanaged ones (prune.includeUnmanaged).
  */
-function pruneStatements(config, functionName = 'prune-snapshots') {
+function pruneStatements(config, functionName = 'prune-snapshots', continuationRoleName = `${functionName}-continue`) {
   const snapshots = sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*');
   const prune = config.prune || {};
   const volume = (id) => sub(`arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:volume/${id}`);
@@ -126,7 +153,7 @@ function pruneStatements(config, functionName = 'prune-snapshots') {
       Sid: 'PassContinuationRoleToScheduler',
       Effect: 'Allow',
       Action: ['iam:PassRole'],
-      Resource: sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${continuationRoleName(functionName)}`),
+      Resource: sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${continuationRoleName}`),
       Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
     },
   ];
@@ -237,15 +264,13 @@ function failoverStatements(config) {
   return statements;
 }
 
-const continuationRoleName = (functionName) => `${functionName}`.slice(0, 55) + '-continue';
-
 /**
  * The role EventBridge Scheduler assumes to run a prune continuation: it may invoke the prune
  * function and nothing else, and only Scheduler acting for this account may assume it.
  */
-function continuationRole(functionName) {
+function continuationRole(functionName, name) {
   return schedulerRole({
-    RoleName: continuationRoleName(functionName),
+    RoleName: name,
     policyName: 'invoke-prune-only',
     statement: {
       Sid: 'InvokePruneFunction',
@@ -263,17 +288,30 @@ const FUNCTIONS = {
   'replace-degraded': { logicalId: 'ReplaceDegradedRole', statements: degradedStatements },
 };
 
-/** `resources` fragment: a role per function, named `<Function>Role` in serverless.yml. */
+/**
+ * One function's role statements: its own log group, alerts and queue, then its job's statements
+ * limited to the Regions the config makes it act in (deploy/iam-regions.cjs).
+ */
+function functionStatements(fn, config, functionName, continuationRoleName) {
+  return [...baseline(functionName), ...scopeToRegions(FUNCTIONS[fn].statements(config, functionName, continuationRoleName), config, fn)];
+}
+
+/**
+ * `resources` fragment: a role per function, named `<Function>Role` in serverless.yml. Role names
+ * are global to the account: they carry stage and Region (deploy/names.cjs), so another stage or
+ * another Region of the same stage deploys beside this one.
+ */
 function roles({ resolveVariable }) {
-  return Promise.all([resolveVariable('self:service'), resolveVariable('sls:stage')]).then(([service, stage]) => {
+  return deployment(resolveVariable).then((d) => {
     const config = readConfig();
     const Resources = {};
-    for (const [fn, { logicalId, statements }] of Object.entries(FUNCTIONS)) {
-      const functionName = `${service}-${stage}-${fn}`;
+    for (const [fn, { logicalId }] of Object.entries(FUNCTIONS)) {
+      const functionName = `${d.service}-${d.stage}-${fn}`;
+      const continuation = roleName(d, fn, 'continue');
       Resources[logicalId] = {
         Type: 'AWS::IAM::Role',
         Properties: {
-          RoleName: `${functionName}`.slice(0, 64),
+          RoleName: roleName(d, fn),
           AssumeRolePolicyDocument: {
             Version: '2012-10-17',
             Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
@@ -281,15 +319,15 @@ function roles({ resolveVariable }) {
           Policies: [
             {
               PolicyName: 'least-privilege',
-              PolicyDocument: { Version: '2012-10-17', Statement: [...baseline(functionName), ...statements(config, functionName)] },
+              PolicyDocument: { Version: '2012-10-17', Statement: functionStatements(fn, config, functionName, continuation) },
             },
           ],
         },
       };
-      if (fn === 'prune-snapshots') Resources.PruneContinuationRole = continuationRole(functionName);
+      if (fn === 'prune-snapshots') Resources.PruneContinuationRole = continuationRole(functionName, continuation);
     }
     return { Resources };
   });
 }
 
-module.exports = { roles, baseline, snapshotStatements, pruneStatements, failoverStatements, degradedStatements };
+module.exports = { roles, baseline, functionStatements, snapshotStatements, pruneStatements, failoverStatements, degradedStatements };

@@ -15,6 +15,7 @@ const iam = require('../../deploy/iam.cjs') as {
   failoverStatements: StatementsOf;
   degradedStatements: StatementsOf;
   baseline(functionName: string): Statement[];
+  functionStatements(fn: string, config: Config, functionName: string, continuationRoleName: string): Statement[];
   roles(sls: { resolveVariable(v: string): Promise<string> }): Promise<{ Resources: Record<string, { Properties: { RoleName: string; Policies: Array<{ PolicyDocument: { Statement: Statement[] } }> } }> }>;
 };
 
@@ -23,6 +24,7 @@ export type Config = Record<string, any>;
 /** The deployment the roles are resolved for (the sandbox's account and Region). */
 export const DEPLOYMENT = { partition: 'aws', region: 'us-east-1', accountId: '123456789012', service: 'ec2-caretaker', stage: 'test' };
 const prefix = `${DEPLOYMENT.service}-${DEPLOYMENT.stage}`;
+const names = require('../../deploy/names.cjs') as { roleName(d: { service: string; stage: string; region: string }, fn: string, suffix?: string): string };
 export const ALERT_KEY_ARN = `arn:aws:kms:${DEPLOYMENT.region}:${DEPLOYMENT.accountId}:key/alert-key`;
 
 export const FUNCTIONS: Record<string, { role: string; statements: StatementsOf }> = {
@@ -43,7 +45,7 @@ export function readYaml(file: string): Config {
  */
 export function policyFor(fn: string, config: Config, alertTopicArn: string): { Version: string; Statement: Statement[] } {
   // The function's deployed name: prune's continuation statements are scoped to it.
-  const statements = [...iam.baseline(`${prefix}-${fn}`), ...FUNCTIONS[fn]!.statements(config, `${prefix}-${fn}`)];
+  const statements = iam.functionStatements(fn, config, `${prefix}-${fn}`, names.roleName(DEPLOYMENT, fn, 'continue'));
   return { Version: '2012-10-17', Statement: resolve(statements, alertTopicArn) as Statement[] };
 }
 
@@ -52,7 +54,7 @@ export async function templateRoles(configFile: string): Promise<Record<string, 
   const previous = process.env.CARETAKER_CONFIG_FILE;
   process.env.CARETAKER_CONFIG_FILE = configFile;
   try {
-    const { Resources } = await iam.roles({ resolveVariable: async (v) => (v === 'self:service' ? DEPLOYMENT.service : DEPLOYMENT.stage) });
+    const { Resources } = await iam.roles({ resolveVariable: async (v) => (v === 'self:service' ? DEPLOYMENT.service : v === 'self:provider.region' ? DEPLOYMENT.region : DEPLOYMENT.stage) });
     return Object.fromEntries(Object.entries(Resources).map(([id, r]) => [id, r.Properties.Policies.flatMap((p) => p.PolicyDocument.Statement)]));
   } finally {
     if (previous === undefined) delete process.env.CARETAKER_CONFIG_FILE;
