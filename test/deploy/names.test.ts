@@ -67,7 +67,7 @@ describe('a second Region or a second stage deploys beside the first (issue 15)'
       for (const [id, r] of Object.entries(t.Resources)) {
         const limit = LIMITS[r.Type];
         const name = limit && r.Properties?.[limit[0]];
-        if (typeof name === 'string') expect(name.length, `${id} ${name}`).toBeLessThanOrEqual(limit[1]);
+        if (typeof name === 'string') expect(name.length, `${id} ${name}`).toBeLessThanOrEqual(limit![1]);
       }
     }
   });

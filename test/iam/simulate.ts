@@ -87,6 +87,10 @@ export function resolve(node: unknown, alertTopicArn: string): unknown {
 
 /** Evaluates one request against one identity policy with AWS's action, resource and condition-key data. */
 export async function decide(policy: unknown, request: IamRequest, resourcePolicy?: unknown): Promise<string> {
+  // A probe that names no Region is a call in the deployment's Region (Route 53's endpoint is in us-east-1).
+  if (!('aws:RequestedRegion' in request.context)) {
+    request = { ...request, context: { ...request.context, 'aws:RequestedRegion': request.action.startsWith('route53:') ? 'us-east-1' : DEPLOYMENT.region } };
+  }
   const result = await runSimulation(
     {
       request: {
@@ -146,6 +150,22 @@ const idOf = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
  * caretaker:managed, remediation state, condition keys, resource types) must hold for the fixture.
  */
 export function scopeOf(fn: string, r: IamRequest): Config {
+  return merge(configScope(fn, r), regionScope(fn, r));
+}
+
+/**
+ * A call sent to another Region than the deployment's was made because the config named that
+ * Region: top-level `regions` for the fleet jobs, the group's own `region` for failover. (Route 53's
+ * endpoint is in us-east-1 whatever the config says: no Region follows from its calls.)
+ */
+function regionScope(fn: string, r: IamRequest): Config {
+  const region = r.context['aws:RequestedRegion'] as string | undefined;
+  if (!region || region === DEPLOYMENT.region || r.action.startsWith('route53:')) return {};
+  if (fn === 'dns-failover') return { failover: { groups: [{ name: 'scope-region', region, mode: 'elastic-ip', allocationId: 'eipalloc-0123456789abcdef0', members: [] }] } };
+  return { regions: [DEPLOYMENT.region, region] };
+}
+
+function configScope(fn: string, r: IamRequest): Config {
   const ctx = r.context;
   switch (`${fn} ${r.action}`) {
     case 'dns-failover route53:ChangeResourceRecordSets': {
