@@ -18,6 +18,8 @@ export function sandboxJobContext(
   const end = options.budgetMs === undefined ? Number.POSITIVE_INFINITY : sandbox.clock.nowMs() + options.budgetMs;
   return {
     clients: sandbox.clients(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+    // Another Region of the same sandbox account (its own models and buckets, the same clock).
+    clientsIn: (region: string) => sandbox.clients({ region, ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}) }),
     now: sandbox.clock.now(),
     dryRun: false,
     alerts: memoryAlertSink(),
