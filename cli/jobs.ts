@@ -58,6 +58,7 @@ export const JOB_COMMANDS: Record<string, JobCommand> = {
           groups: flags.group as string[] | undefined,
           maxPasses: passes,
           signal: stop.signal,
+          config,
           onPass: (e) => ctx.progress?.(`${e.group} pass ${e.pass}: ${e.members.map((m) => `${m.name} ${m.health.verdict} (${m.probe.detail})`).join(', ')} → ${e.decision.action}`),
         });
       } finally {

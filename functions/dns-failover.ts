@@ -19,7 +19,7 @@ export const makeHandler = (deps: HandlerDeps = lambdaDeps('dns-failover', { rou
       dryRun: (event) => manualOptions(event).dryRun,
       run: (event, ctx, config, _lambda, observe) => {
         const { once, groups } = manualOptions(event);
-        return runFailover(ctx, config.failover, { once, groups, memory, onPass: observe.failoverPass });
+        return runFailover(ctx, config.failover, { once, groups, memory, onPass: observe.failoverPass, config });
       },
     },
     deps,

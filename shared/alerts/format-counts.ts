@@ -1,3 +1,4 @@
+import { splitByRegion } from '../engine/merge-regions';
 import { planTotals } from '../engine/run';
 import type { RunReport } from '../engine/types';
 
@@ -27,4 +28,28 @@ export function countTable(report: RunReport, region?: string): string[] {
   const title = `Counts${region ? ` in ${region}` : ''} (${report.job === 'failover' ? 'group' : 'policy'} / action: outcomes):`;
   if (rows.size === 0) return [title, '  nothing'];
   return [title, ...[...rows].map(([key, row]) => `  ${key}: ${[...row].map(([o, n]) => `${o} ${n.toLocaleString('en-US')}`).join(', ')}`)];
+}
+
+/**
+ * The count table of a run, one per Region in a run over several Regions (each with its backlog,
+ * and why it did nothing if it failed), else the one table of the run's Region.
+ *
+ * @example
+ * regionCountTables(report, 'us-east-1');
+ * // Counts in us-east-1 (policy / action: outcomes): ...
+ * //
+ * // Counts in eu-west-1 (policy / action: outcomes): ...
+ * //   eu-west-1 did nothing (AuthFailure): ...
+ */
+export function regionCountTables(report: RunReport, home?: string): string[] {
+  if (!report.regions) return countTable(report, home);
+  const out: string[] = [];
+  for (const [region, part] of splitByRegion(report, home ?? report.regions[0]!.region)) {
+    if (out.length > 0) out.push('');
+    out.push(...countTable(part, region));
+    const own = report.regions.find((r) => r.region === region);
+    if (own?.error && !report.error) out.push(`  ${region} did nothing (${own.error.code}): ${own.error.message}`);
+    if (part.remaining > 0) out.push(`  not started in ${region} (time budget): ${part.remaining}`);
+  }
+  return out;
 }

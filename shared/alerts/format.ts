@@ -1,5 +1,5 @@
 import type { ItemResult, RunReport } from '../engine/types';
-import { countTable } from './format-counts';
+import { regionCountTables } from './format-counts';
 
 const TITLES: Record<RunReport['job'], string> = {
   snapshot: 'Snapshot',
@@ -63,15 +63,15 @@ export function formatReport(report: RunReport, where: ReportWhere = {}): string
   const out: string[] = [];
   const counts = reportOutcomes(report);
   out.push(`${verdictLine(report, counts)}`);
-  out.push(`EC2 Caretaker: ${TITLES[report.job]} run ${report.runId}${report.dryRun ? ' (DRY RUN: nothing was changed)' : ''}${where.region ? ` in ${where.region}` : ''}`);
+  out.push(`EC2 Caretaker: ${TITLES[report.job]} run ${report.runId}${report.dryRun ? ' (DRY RUN: nothing was changed)' : ''}${regionsText(report, where)}`);
   out.push(`Started ${report.startedAt}, finished ${report.finishedAt}.`);
   if (report.error) out.push('', `NOTHING WAS DONE: ${report.error.message}`);
   const actions = report.actionNeeded ?? [];
   if (actions.length > 0) {
     out.push('', `ACTION NEEDED (${actions.length}):`);
-    for (const a of actions) out.push(`  ${a.subject}: ${a.problem}`, `    -> ${a.todo}`);
+    for (const a of actions) out.push(`  ${inRegion(a)}${a.subject}: ${a.problem}`, `    -> ${a.todo}`);
   }
-  out.push('', ...countTable(report, where.region));
+  out.push('', ...regionCountTables(report, where.region));
   if (report.remaining > 0) out.push(`Not started (time budget): ${report.remaining}; the next run continues.`);
   if (report.notes.length > 0) out.push('', 'Notes:', ...report.notes.map((n) => `  ${n}`));
   out.push(...(report.dryRun ? planLines(report) : itemLines(report)));
@@ -132,7 +132,7 @@ function planLines(report: RunReport): string[] {
   const ordered = [...actionable, ...report.plan.filter((p) => p.action === 'skip')];
   const shown = ordered.slice(0, ITEM_LINES_MAX);
   const out = ['', `Plan: ${actionable.length} action(s), ${skips} skip(s)${shown.length < ordered.length ? `; first ${shown.length}` : ''}:`];
-  out.push(...shown.map((p) => `  ${p.action.padEnd(16)} ${p.target}: ${p.reason}`));
+  out.push(...shown.map((p) => `  ${inRegion(p)}${p.action.padEnd(16)} ${p.target}: ${p.reason}`));
   if (shown.length < ordered.length) out.push(`  ... and ${ordered.length - shown.length} more (${Math.max(0, actionable.length - shown.length)} action(s))`);
   return out;
 }
@@ -144,7 +144,17 @@ function itemLine(r: ItemResult): string {
         .map(([k, v]) => `${k}=${v}`)
         .join(', ')})`
     : '';
-  return `  ${r.action} ${r.id}${code}: ${r.reason}${details}`;
+  return `  ${inRegion(r)}${r.action} ${r.id}${code}: ${r.reason}${details}`;
+}
+
+/** An item's Region, as a line prefix (`[eu-west-1] `), in a run over several Regions. */
+function inRegion(item: { region?: string }): string {
+  return item.region ? `[${item.region}] ` : '';
+}
+
+function regionsText(report: RunReport, where: ReportWhere): string {
+  if (!report.regions) return where.region ? ` in ${where.region}` : '';
+  return ` in ${report.regions.length} Regions (${report.regions.map((r) => r.region).join(', ')})`;
 }
 
 function whereLines(report: RunReport, where: ReportWhere): string[] {

@@ -1,7 +1,8 @@
 import { InputError } from '../engine/errors';
 import { emptyReport, finishReport } from '../engine/run';
 import type { JobContext, RunReport } from '../engine/types';
-import type { FailoverConfig } from './config';
+import type { FailoverConfig, FailoverGroup } from './config';
+import { homeRegion, type RegionConfig, resolveRegions, runInRegions } from '../engine/regions';
 import { type HealthMemory, type PassEvent, watchGroup } from './watch-group';
 
 export type { HealthMemory, PassEvent } from './watch-group';
@@ -22,6 +23,12 @@ export interface FailoverOptions {
   memory?: HealthMemory;
   /** Observer of every pass (demo output, tests, benchmark). */
   onPass?(event: PassEvent): void | Promise<void>;
+  /**
+   * The whole config, when the caller has it (handler, CLI): a group in another Region is then
+   * checked against the account's enabled Regions before anything is probed (a disabled one is
+   * bad input naming the field); without it, such a Region's calls fail and it is reported.
+   */
+  config?: RegionConfig;
 }
 
 /**
@@ -56,8 +63,17 @@ export async function runFailover(ctx: JobContext, config: FailoverConfig, optio
     memory: options.memory,
     onPass: options.onPass,
   };
-  // Groups are independent: each runs its own loop at its own interval.
-  await Promise.all(groups.map((g) => watchGroup(ctx, g, watch, report)));
-  return finishReport(report, ctx);
+  if (groups.length === 0) return finishReport(report, ctx);
+  // Each group's members are described in the group's Region (Route 53 is global); groups are
+  // independent: each runs its own loop at its own interval, the Regions in parallel.
+  const home = await homeRegion(ctx);
+  const regionOf = (g: FailoverGroup) => g.region ?? home;
+  const regions = [...new Set([home, ...groups.map(regionOf)])].filter((r) => groups.some((g) => regionOf(g) === r));
+  if (options.config && regions.some((r) => r !== home)) await resolveRegions(ctx, options.config);
+  return runInRegions(ctx, regions, async (regionCtx, region) => {
+    const part = regions.length === 1 ? report : emptyReport('failover', regionCtx);
+    await Promise.all(groups.filter((g) => regionOf(g) === region).map((g) => watchGroup(regionCtx, g, watch, part)));
+    return finishReport(part, regionCtx);
+  });
 }
 

@@ -1,4 +1,5 @@
 import { reportOutcomes } from '../alerts/format';
+import { splitByRegion } from '../engine/merge-regions';
 import { planTotals } from '../engine/run';
 import type { ActionNeeded, ItemResult, RunReport } from '../engine/types';
 import type { Logger } from '../log';
@@ -16,7 +17,9 @@ export interface RunSummary {
   dryRun: boolean;
   startedAt: string;
   finishedAt: string;
-  counts: { planned: number; actions: number; done: number; skipped: number; failed: number };
+  counts: SummaryCounts;
+  /** Counts per Region, in a run over several Regions (with each Region's backlog and error). */
+  regions?: Array<{ region: string; counts: SummaryCounts; remaining: number; error?: RunReport['error'] }>;
   /** Decisions not started (time budget): the backlog the next run takes up. */
   remaining: number;
   error?: RunReport['error'];
@@ -28,6 +31,14 @@ export interface RunSummary {
   itemsTotal: number;
   /** Where the rest is: `run detail` log events of this run id. */
   detail: string;
+}
+
+export interface SummaryCounts {
+  planned: number;
+  actions: number;
+  done: number;
+  skipped: number;
+  failed: number;
 }
 
 /** A summary never exceeds this many bytes of JSON, whatever the fleet size. */
@@ -46,7 +57,6 @@ const DETAIL_KEYS_MAX = 12;
  */
 export function summarizeRun(report: RunReport): RunSummary {
   const counts = reportOutcomes(report);
-  const totals = planTotals(report);
   const ordered = [
     ...report.results.filter((r) => r.outcome === 'failed'),
     ...report.results.filter((r) => r.outcome === 'done'),
@@ -59,10 +69,20 @@ export function summarizeRun(report: RunReport): RunSummary {
     dryRun: report.dryRun,
     startedAt: report.startedAt,
     finishedAt: report.finishedAt,
-    counts: { planned: sum(totals), actions: sum(totals.filter((p) => p.action !== 'skip')), ...counts },
+    counts: summaryCounts(report),
+    ...(report.regions
+      ? {
+          regions: [...splitByRegion(report, report.regions[0]!.region)].map(([region, part]) => ({
+            region,
+            counts: summaryCounts(part),
+            remaining: part.remaining,
+            ...(part.error ? { error: { code: clip(part.error.code), message: clip(part.error.message) } } : {}),
+          })),
+        }
+      : {}),
     remaining: report.remaining,
     ...(report.error ? { error: { code: clip(report.error.code), message: clip(report.error.message) } } : {}),
-    actionNeeded: actions.slice(0, FIRST_ACTIONS).map((a) => ({ kind: clip(a.kind), subject: clip(a.subject), problem: clip(a.problem), todo: clip(a.todo) })),
+    actionNeeded: actions.slice(0, FIRST_ACTIONS).map((a) => ({ kind: clip(a.kind), subject: clip(a.subject), problem: clip(a.problem), todo: clip(a.todo), ...(a.region ? { region: a.region } : {}) })),
     actionNeededTotal: actions.length,
     notes: report.notes.slice(0, FIRST_NOTES).map((n) => clip(n)),
     items: ordered.slice(0, FIRST_ITEMS).map(compactItem),
@@ -75,6 +95,11 @@ export function summarizeRun(report: RunReport): RunSummary {
     summary.actionNeeded = summary.actionNeeded.slice(0, 3);
   }
   return summary;
+}
+
+function summaryCounts(report: RunReport): SummaryCounts {
+  const totals = planTotals(report);
+  return { planned: sum(totals), actions: sum(totals.filter((p) => p.action !== 'skip')), ...reportOutcomes(report) };
 }
 
 function sum(counts: ReadonlyArray<{ count: number }>): number {
@@ -96,6 +121,7 @@ function compactItem(r: ItemResult): ItemResult {
     reason: clip(r.reason),
     ...(r.errorCode ? { errorCode: clip(r.errorCode, 200) } : {}),
     ...(details ? { details } : {}),
+    ...(r.region ? { region: r.region } : {}),
   };
 }
 

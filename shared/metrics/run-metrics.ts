@@ -1,3 +1,4 @@
+import { splitByRegion } from '../engine/merge-regions';
 import { planTotals } from '../engine/run';
 import type { ItemResult, RunReport } from '../engine/types';
 import { LEVEL_DIMENSIONS, type MetricLevel, type MetricName } from './catalog';
@@ -24,6 +25,24 @@ const REPLACEMENT_ACTIONS = new Set(['notify', 'stop-start', 'relaunch']);
  */
 export function runMetrics(report: RunReport, region: string, failover?: FailoverObservations): MetricSet[] {
   if (report.dryRun) return [];
+  if (report.regions) {
+    // A run over several Regions measures each Region under its own Region dimension, from its
+    // items' Regions (never the home client's); a failover group's pass observations go to the
+    // Region its results are in.
+    // (a group without results there is counted in the home Region).
+    const sets: MetricSet[] = [];
+    const parts = splitByRegion(report, region);
+    const groupRegion = new Map(report.results.map((r) => [r.group, r.region ?? region]));
+    for (const [name, part] of parts) {
+      const observed = failover && new Map([...failover].filter(([g]) => (groupRegion.get(g) ?? region) === name));
+      sets.push(...regionMetrics(part, name, observed));
+    }
+    return sets;
+  }
+  return regionMetrics(report, region, failover);
+}
+
+function regionMetrics(report: RunReport, region: string, failover?: FailoverObservations): MetricSet[] {
   const base = { Job: report.job, Region: region };
   const counts = { done: 0, skipped: 0, failed: 0 };
   for (const r of report.results) counts[r.outcome]++;

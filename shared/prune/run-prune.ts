@@ -3,7 +3,9 @@ import { errorCode, errorMessage } from '../aws/errors';
 import { applyDecisions } from '../engine/apply';
 import { BlastRadiusError, InputError } from '../engine/errors';
 import { RateLimiter } from '../engine/rate-limit';
-import { emptyReport, enforceCap, finishReport, skipResult } from '../engine/run';
+import { checkRunCap, emptyReport, finishReport, skipResult } from '../engine/run';
+import { runOverRegions } from '../engine/regions';
+import { locateListedVolumes } from './locate-volumes';
 import type { ItemResult, JobContext, RunReport } from '../engine/types';
 import { snapshotDeleter } from './apply-deletions';
 import type { VolumeRule } from './config';
@@ -54,20 +56,48 @@ export interface PruneOptions {
  *   volumes: [{ volumeId: 'vol-0123456789abcdef0', olderThanDays: 7, minKeep: 1, timeZone: 'UTC' }],
  * });                                                            // caretaker prune --volume … --older-than 7d --dry-run
  */
-export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' | 'prune'>, options: PruneOptions = {}): Promise<RunReport> {
-  const report = emptyReport('prune', ctx);
+export async function runPrune(ctx: JobContext, config: PruneRunConfig, options: PruneOptions = {}): Promise<RunReport> {
   const scope = pruneScope(config, options);
   const listed = scope.volumes.map((v, i) => ({ volumeId: v.volumeId, path: options.volumes ? '--volume' : `prune.volumes[${i}].volumeId` }));
   if (scope.policies.length === 0 && scope.volumes.length === 0) {
+    const report = emptyReport('prune', ctx);
     report.notes.push('Nothing to prune: no snapshot policy has a retain section and prune.volumes is empty.');
     return finishReport(report, ctx);
   }
+  let located: Promise<Map<string, Set<string>>> | undefined;
+  const report = await runOverRegions('prune', ctx, config, config.prune.regions, async (regionCtx, region, regions) => {
+    if (regions.length === 1) return pruneRegion(regionCtx, config, scope, options, listed);
+    // Several Regions: a policy is pruned where it snapshots, a listed volume where it is (located
+    // once for the run; a typo refuses every Region before any deletes).
+    located ??= locateListedVolumes((r) => (ctx.clientsIn?.(r) ?? ctx.clients).ec2, regions, listed);
+    const here = (await located).get(region)!;
+    const regional: PruneScope = {
+      ...scope,
+      policies: scope.policies.filter((p) => covers(config, p.name, region)),
+      volumes: scope.volumes.filter((v) => here.has(v.volumeId)),
+    };
+    return pruneRegion(regionCtx, config, regional, options);
+  });
+  // One continuation for the whole run: the next run re-reads every Region and continues each.
+  await scheduleContinuation(ctx, report, options.continuation, config.prune.maxContinuationRuns);
+  return finishReport(report, ctx);
+}
 
+/** What a prune run reads of the config (tests and benches pass a parsed config; Regions default to the home one). */
+export type PruneRunConfig = Pick<Config, 'snapshot' | 'prune'> & Partial<Pick<Config, 'regions' | 'degraded' | 'failover'>>;
+
+/** Prunes one Region: describe its snapshots, plan each volume, cap the whole run, delete at its buckets' rate. */
+async function pruneRegion(ctx: JobContext, config: PruneRunConfig, scope: PruneScope, options: PruneOptions, listed?: ReadonlyArray<{ volumeId: string; path: string }>): Promise<RunReport> {
+  const report = emptyReport('prune', ctx);
+  if (scope.policies.length === 0 && scope.volumes.length === 0) {
+    report.notes.push('Nothing to prune here: no policy with a retain section snapshots in this Region and no listed volume is here.');
+    return finishReport(report, ctx);
+  }
   let state: PruneState;
   let amiSnapshotIds: Set<string>;
   try {
     state = await collectSnapshotGroups(describeSnapshotPages(ctx.clients.ec2, scope), scope);
-    await checkListedVolumes(ctx.clients.ec2, listed, state.seenPerVolume);
+    if (listed) await checkListedVolumes(ctx.clients.ec2, listed, state.seenPerVolume);
     amiSnapshotIds = await describeAmiSnapshotIds(ctx.clients.ec2);
   } catch (error) {
     if (error instanceof InputError) throw error;
@@ -129,7 +159,7 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
   // Oldest first: a run cut short by its time budget has removed the most expired snapshots.
   deletions.sort((a, b) => a.payload.startMs - b.payload.startMs);
   try {
-    enforceCap(deletions.length, { name: 'maxDeletesPerRun', limit: config.prune.maxDeletesPerRun });
+    await checkRunCap(ctx, deletions.length, { name: 'maxDeletesPerRun', limit: config.prune.maxDeletesPerRun });
   } catch (error) {
     if (!(error instanceof BlastRadiusError)) throw error;
     report.error = { code: error.name, message: error.message };
@@ -162,7 +192,6 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
     report.remaining = notStarted.length;
   }
   report.notes.push(...summarizePrune(report, tally, facts));
-  await scheduleContinuation(ctx, report, options.continuation, config.prune.maxContinuationRuns);
   return finishReport(report, ctx);
 }
 
@@ -199,6 +228,12 @@ export const UNMANAGED_GROUP = 'unmanaged';
 
 function reportGroup(scope: string): string {
   return scope.startsWith('policy ') ? scope.slice('policy '.length) : VOLUME_RULES_GROUP;
+}
+
+/** Whether a policy snapshots in a Region (its `regions` narrowing; without one, every Region of the run). */
+function covers(config: PruneRunConfig, policy: string, region: string): boolean {
+  const regions = config.snapshot.policies.find((p) => p.name === policy)?.regions;
+  return regions === undefined || regions.includes(region);
 }
 
 /** Which policies and volumes this run prunes. */

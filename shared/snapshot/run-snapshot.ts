@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema';
 import { RateLimiter } from '../engine/rate-limit';
 import { InputError } from '../engine/errors';
+import { runOverRegions } from '../engine/regions';
 import { runJob } from '../engine/run';
 import type { JobContext, RunReport } from '../engine/types';
 import { applySnapshot } from './apply-snapshot';
@@ -34,7 +35,8 @@ export function findPolicy(config: Config, name: string, source = 'event'): Snap
 
 /**
  * Snapshots the EBS volumes of the instances a policy selects: one `CreateSnapshots` per
- * instance, tagged at creation, idempotent per schedule slot.
+ * instance, tagged at creation, idempotent per schedule slot; in every Region the policy covers,
+ * in parallel (shared/engine/regions.ts), with `maxInstancesPerRun` over all of them.
  *
  * @example
  * const report = await runSnapshot(ctx, config, { policy: 'daily', time: event.time });
@@ -42,6 +44,11 @@ export function findPolicy(config: Config, name: string, source = 'event'): Snap
 export async function runSnapshot(ctx: JobContext, config: Config, options: SnapshotOptions): Promise<RunReport> {
   const policy = findPolicy(config, options.policy);
   const slot = scheduleSlot(policy.schedule, ctx.now, options.time ? new Date(options.time) : undefined, policy.timeZone);
+  return runOverRegions('snapshot', ctx, config, policy.regions, (regionCtx) => snapshotRegion(regionCtx, policy, slot, options));
+}
+
+/** Snapshots the policy's instances in one Region, paced by that Region's CreateSnapshots bucket. */
+function snapshotRegion(ctx: JobContext, policy: SnapshotPolicy, slot: string, options: SnapshotOptions): Promise<RunReport> {
   const limiter = new RateLimiter(CREATE_SNAPSHOTS_BUCKET, ctx);
   return runJob<FleetState, SnapshotPayload | undefined>(
     {
