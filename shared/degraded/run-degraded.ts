@@ -3,7 +3,8 @@ import type { Config } from '../config/schema';
 import { applyDecisions, type WorkerResult } from '../engine/apply';
 import { BlastRadiusError } from '../engine/errors';
 import { RateLimiter } from '../engine/rate-limit';
-import { emptyReport, enforceCap, finishReport, isActionable, skipResult } from '../engine/run';
+import { checkRunCap, emptyReport, finishReport, isActionable, skipResult } from '../engine/run';
+import { homeRegion, resolveRegions, runInRegions } from '../engine/regions';
 import type { ActionNeeded, Decision, JobContext, RunReport } from '../engine/types';
 import type { ApplyEnv } from './apply-env';
 import { manualCommand, notify } from './apply-notify';
@@ -13,7 +14,6 @@ import { LeftStoppedError, stopStart } from './apply-stop-start';
 import type { WaiterLimits } from './config';
 import { describeFacts, describeInProgress, describeInstancesById, scanInstanceStatus } from './describe-degraded';
 import { type DegradedNotice, type DegradedTrigger, type Home, noticesFromHealthEvents, type SkippedEntity } from './event';
-import { contextIn, degradedRegions } from './regions';
 import { type DegradedPayload, type DegradedState, planDegraded, URGENT } from './plan-degraded';
 import { CutOffError } from './wait';
 
@@ -30,153 +30,129 @@ export interface DegradedOptions {
 /** RunInstances bucket (GUIDE §3): 5 burst, 2 per second. */
 const RUN_INSTANCES_BUCKET = { capacity: 5, refillPerSecond: 2 };
 
-/** What one Region contributes to a run: its state and plan, then its apply. */
-interface RegionRun {
-  region: string;
-  ctx: JobContext;
-  state: DegradedState;
-  decisions: Array<Decision<DegradedPayload | undefined>>;
-}
-
 /**
  * Acts on instances on degraded hosts, from an AWS Health event or the DescribeInstanceStatus
- * scan, in every Region the job covers (`degraded.regions` / `regions`, each with its own
- * clients and rate buckets, in parallel): describe → pure plan → cap (`maxReplacementsPerRun` over
- * all Regions, notify not counted) → apply (notify, stop-start or relaunch per instance) → one
- * report. Idempotent: state tags on each instance and a ClientToken per (event, instance) make
- * duplicates no-ops and cut-off runs resume, so a notice is handled once whether its Health event
- * or the scan sees it first.
+ * scan, in every Region the job covers (`degraded.regions`, else `regions`; shared/engine/regions.ts
+ * runs the Regions in parallel, each with its own clients and rate buckets, into one report):
+ * describe → pure plan → cap (`maxReplacementsPerRun` over the whole run, notify not counted) →
+ * apply (notify, stop-start or relaunch per instance) → report. Idempotent: state tags on each
+ * instance and a ClientToken per (event, instance) make duplicates no-ops and cut-off runs resume,
+ * so a notice is handled once whether its Health event or the scan sees it first.
+ *
+ * Health events of other Regions: EventBridge delivers an AWS Health event only in the Region it
+ * happens in (https://docs.aws.amazon.com/health/latest/ug/choosing-a-region.html) and our one stack
+ * lives in one Region, so we do not forward them (that would take a rule per Region outside the
+ * stack: a StackSet or a custom resource). The scan covers those Regions instead: retirements, stops,
+ * reboots and maintenance are also DescribeInstanceStatus scheduled events, seen at most one
+ * `degraded.schedule` later; a degraded instance-store drive is a Health-only notice and is missed
+ * there. A Health event that does reach us for another covered Region (a backup-Region copy, a rule
+ * the user added) acts at once, with that Region's clients. README: "Degraded notices from every Region".
  *
  * @example
  * const report = await runDegraded(ctx, config, { trigger: parseDegradedTrigger(event) });
  * await publishReport(ctx.alerts, report, config.alerts.subjectPrefix);
  */
 export async function runDegraded(ctx: JobContext, config: Config, options: DegradedOptions): Promise<RunReport> {
+  const region = options.home?.region ?? (await homeRegion(ctx));
+  // A bad Region in the config (not enabled, outside `regions`) is thrown: an alert, no action anywhere.
+  const covered = await resolveRegions({ ...ctx, region }, config, config.degraded.regions);
+  const home: Home = { region, accountId: options.home?.accountId, regions: covered };
+  if (options.trigger.kind !== 'health') return runInRegions({ ...ctx, region }, covered, (regionCtx, r) => runDegradedIn(regionCtx, config, options, { ...home, region: r }));
+
+  // A Health event: only the Regions of the instances it names; what it names elsewhere is skipped once.
+  const { notices, skipped } = noticesFromHealthEvents(options.trigger.events, home);
+  const byRegion = new Map<string, DegradedNotice[]>();
+  for (const n of notices) byRegion.set(n.region ?? region, [...(byRegion.get(n.region ?? region) ?? []), n]);
+  const regions = covered.filter((r) => byRegion.has(r));
+  const report =
+    regions.length > 0
+      ? await runInRegions({ ...ctx, region }, regions, (regionCtx, r) => runDegradedIn(regionCtx, config, options, { ...home, region: r }, byRegion.get(r)))
+      : nothingToDo(ctx);
+  return withSkipped(report, skipped);
+}
+
+/** A Health event naming no instance in a covered Region: a run that describes nothing. */
+function nothingToDo(ctx: JobContext): RunReport {
+  const report = emptyReport('degraded', ctx);
+  report.notes.push(...summarize(report, { notices: [], skipped: [], instances: new Map(), inProgress: [], facts: new Map() }));
+  return finishReport(report, ctx);
+}
+
+/** Entities the event named that no Region's run touches (other accounts, uncovered Regions, non-instances): listed once. */
+function withSkipped(report: RunReport, skipped: SkippedEntity[]): RunReport {
+  const skips = skipped.map((s) => ({ target: s.target, action: 'skip', reason: s.reason }));
+  report.plan.unshift(...skips);
+  report.results.unshift(...skips.map(skipResult));
+  return report;
+}
+
+/** One Region's part of a run (its clients in `ctx`); `notices`: a Health event's notices in that Region. */
+async function runDegradedIn(ctx: JobContext, config: Config, options: DegradedOptions, home: Home, notices?: DegradedNotice[]): Promise<RunReport> {
   const policy = config.degraded;
   const report = emptyReport('degraded', ctx);
   const dryRun = ctx.dryRun || (options.trigger.kind === 'scan' && options.trigger.dryRun === true);
   report.dryRun = dryRun;
 
-  let home: Home;
-  let triggered: TriggeredNotices;
+  let state: DegradedState;
   try {
-    const region = options.home?.region ?? (await ctx.clients.ec2.config.region());
-    home = { region, accountId: options.home?.accountId, regions: await degradedRegions(ctx, config, region) };
-    triggered = noticesByRegion(options, home);
+    state = await describe(ctx, options, notices ?? []);
   } catch (error) {
     report.error = { code: errorCode(error), message: `describe failed: ${errorMessage(error)}` };
     return finishReport(report, ctx);
   }
-  const many = home.regions!.length > 1;
-  const inRegion = (region: string, text: string) => (many ? `${region}: ${text}` : text);
-
-  const described = await Promise.all(
-    triggered.regions.map(async (region): Promise<RegionRun | { region: string; error: unknown }> => {
-      try {
-        const regionCtx = contextIn(ctx, region, home.region);
-        const state = await describe(regionCtx, options, triggered.notices.get(region));
-        return { region, ctx: regionCtx, state, decisions: planDegraded(state, policy, ctx.now) };
-      } catch (error) {
-        return { region, error };
-      }
-    }),
-  );
-  const runs = described.filter((r): r is RegionRun => 'state' in r);
-  const failed = described.filter((r): r is { region: string; error: unknown } => 'error' in r);
-  if (runs.length === 0 && failed.length > 0) {
-    report.error = { code: errorCode(failed[0]!.error), message: failed.map((f) => inRegion(f.region, `describe failed: ${errorMessage(f.error)}`)).join('; ') };
-    return finishReport(report, ctx);
-  }
-  // A Region that could not be read is a failed item; the others go on.
-  for (const f of failed) report.results.push({ id: f.region, action: 'describe', outcome: 'failed', errorCode: errorCode(f.error), reason: `describe failed in ${f.region}: ${errorMessage(f.error)}` });
-
-  const skips = triggered.skipped.map((s) => ({ target: s.target, action: 'skip', reason: s.reason }));
-  report.plan = [...skips, ...runs.flatMap((r) => r.decisions.map(({ target, action, reason }) => ({ target, action, reason: inRegion(r.region, reason) })))];
-  report.results.push(...skips.map(skipResult), ...runs.flatMap((r) => r.decisions.filter((d) => !isActionable(d)).map((d) => skipResult({ ...d, reason: inRegion(r.region, d.reason) }))));
-  const actionNeeded: ActionNeeded[] = runs.flatMap((r) =>
-    r.decisions
-      .filter((d) => d.action === 'skip' && d.reason.startsWith(URGENT))
-      .map((d) => ({ kind: 'instance-stopped', subject: d.target, problem: inRegion(r.region, d.reason), todo: `start it by hand (aws ec2 start-instances --region ${r.region} --instance-ids ${d.target}) and check why it did not start` })),
-  );
-  const actionable = runs.map((r) => ({ run: r, decisions: r.decisions.filter(isActionable) as Array<Decision<DegradedPayload>> }));
+  const decisions = planDegraded(state, policy, ctx.now);
+  report.plan = decisions.map(({ target, action, reason }) => ({ target, action, reason }));
+  const actionable = decisions.filter(isActionable) as Array<Decision<DegradedPayload>>;
+  report.results.push(...decisions.filter((d) => !isActionable(d)).map(skipResult));
+  const actionNeeded: ActionNeeded[] = decisions
+    .filter((d) => d.action === 'skip' && d.reason.startsWith(URGENT))
+    .map((d) => ({ kind: 'instance-stopped', subject: d.target, problem: d.reason, todo: `start it by hand (aws ec2 start-instances --region ${home.region} --instance-ids ${d.target}) and check why it did not start` }));
   try {
-    enforceCap(actionable.flatMap((a) => a.decisions).filter((d) => d.action !== 'notify').length, { name: 'maxReplacementsPerRun', limit: policy.maxReplacementsPerRun });
+    // Over the whole run: every Region reports its count and the total decides for all.
+    await checkRunCap(ctx, actionable.filter((d) => d.action !== 'notify').length, { name: 'maxReplacementsPerRun', limit: policy.maxReplacementsPerRun });
   } catch (error) {
     if (!(error instanceof BlastRadiusError)) throw error;
     report.error = { code: error.name, message: error.message };
     report.results = [];
     return finishReport(report, ctx);
   }
-  const total = actionable.reduce((n, a) => n + a.decisions.length, 0);
-  if (!dryRun && total > 0) {
-    ctx.progress?.(`degraded: ${total} instance(s) to handle`);
-    const applied = await Promise.all(
-      actionable
-        .filter((a) => a.decisions.length > 0)
-        .map(({ run, decisions }) => {
-          const env: ApplyEnv = {
-            config: policy,
-            waiters: { ...policy.waiters, ...options.waiters },
-            // RunInstances' bucket is per Region: each Region paces its own.
-            runPacer: new RateLimiter(RUN_INSTANCES_BUCKET, run.ctx),
-            region: run.region,
-            actionNeeded,
-          };
-          const applying = applyDecisions(decisions, (d) => applyOne(d, run.ctx, env), {
-            concurrency: policy.concurrency,
-            deadline: ctx.deadline,
-            safetyMarginMs: 60_000,
-            onResult: (r, done) => ctx.progress?.(`degraded: ${inRegion(run.region, `${done}/${decisions.length} ${r.id} ${r.outcome}`)}`),
-          });
-          return applying.then((out) => ({ ...out, region: run.region }));
-        }),
-    );
-    for (const { results, notStarted, region } of applied) {
-      report.results.push(...results.map((r) => ({ ...r, reason: inRegion(region, r.reason) })));
-      report.remaining += notStarted.length + results.filter((r) => r.details?.cutOff === true).length;
-    }
+  if (!dryRun && actionable.length > 0) {
+    const env: ApplyEnv = {
+      config: policy,
+      waiters: { ...policy.waiters, ...options.waiters },
+      // RunInstances' bucket is per Region: each Region's part paces its own.
+      runPacer: new RateLimiter(RUN_INSTANCES_BUCKET, ctx),
+      region: home.region,
+      actionNeeded,
+    };
+    ctx.progress?.(`degraded: ${actionable.length} instance(s) to handle`);
+    const { results, notStarted } = await applyDecisions(actionable, (d) => applyOne(d, ctx, env), {
+      concurrency: policy.concurrency,
+      deadline: ctx.deadline,
+      safetyMarginMs: 60_000,
+      onResult: (r, done) => ctx.progress?.(`degraded: ${done}/${actionable.length} ${r.id} ${r.outcome}`),
+    });
+    report.results.push(...results);
+    report.remaining = notStarted.length + results.filter((r) => r.details?.cutOff === true).length;
   }
-  report.notes.push(...summarize(report, runs.map((r) => r.state)));
-  if (many) report.notes.push(`Regions covered: ${home.regions!.join(', ')}${options.trigger.kind === 'health' ? ` (this event named ${triggered.regions.join(', ') || 'none of them'})` : ''}.`);
+  report.notes.push(...summarize(report, state));
   // The scan (every 15 minutes) also retires the images relaunches made, once past their retention.
   if (!dryRun && options.trigger.kind === 'scan' && policy.imageRetentionDays > 0) {
-    for (const run of runs) {
-      const cleaned = await cleanupImages(run.ctx, policy.imageRetentionDays).catch((e) => ({ removed: [], failed: [`listing images (${errorCode(e)})`] }));
-      if (cleaned.removed.length) report.notes.push(inRegion(run.region, `Removed ${cleaned.removed.length} relaunch image(s) older than ${policy.imageRetentionDays} days: ${cleaned.removed.join(' ')}.`));
-      if (cleaned.failed.length) report.notes.push(inRegion(run.region, `Could not remove relaunch image(s): ${cleaned.failed.join(', ')}.`));
-    }
+    const cleaned = await cleanupImages(ctx, policy.imageRetentionDays).catch((e) => ({ removed: [], failed: [`listing images (${errorCode(e)})`] }));
+    if (cleaned.removed.length) report.notes.push(`Removed ${cleaned.removed.length} relaunch image(s) older than ${policy.imageRetentionDays} days: ${cleaned.removed.join(' ')}.`);
+    if (cleaned.failed.length) report.notes.push(`Could not remove relaunch image(s): ${cleaned.failed.join(', ')}.`);
   }
   if (actionNeeded.length > 0) report.actionNeeded = [...(report.actionNeeded ?? []), ...actionNeeded];
   return finishReport(report, ctx);
 }
 
-interface TriggeredNotices {
-  /** The Regions to describe: every covered one for a scan, those the event names for a Health event. */
-  regions: string[];
-  notices: Map<string, DegradedNotice[]>;
-  skipped: SkippedEntity[];
-}
-
-/**
- * A Health event acts at once in the Region of each instance it names, if the job covers that
- * Region (EventBridge delivers Health events to the Region they happen in: see the README, "Degraded
- * notices from every Region"); a scan reads every covered Region.
- */
-function noticesByRegion(options: DegradedOptions, home: Home): TriggeredNotices {
-  if (options.trigger.kind !== 'health') return { regions: [...home.regions!], notices: new Map(), skipped: [] };
-  const { notices, skipped } = noticesFromHealthEvents(options.trigger.events, home);
-  const byRegion = new Map<string, DegradedNotice[]>();
-  for (const n of notices) byRegion.set(n.region ?? home.region, [...(byRegion.get(n.region ?? home.region) ?? []), n]);
-  return { regions: home.regions!.filter((r) => byRegion.has(r)), notices: byRegion, skipped };
-}
-
-/** One Region's state: the trigger's notices (Health) or the scan's, and the instances they name. */
-async function describe(ctx: JobContext, options: DegradedOptions, healthNotices: DegradedNotice[] | undefined): Promise<DegradedState> {
+/** One Region's state: the Health event's notices there, or the scan's, and the instances they name. */
+async function describe(ctx: JobContext, options: DegradedOptions, healthNotices: DegradedNotice[]): Promise<DegradedState> {
   const { ec2 } = ctx.clients;
   let notices: DegradedNotice[];
   let inProgress: string[] = [];
   if (options.trigger.kind === 'health') {
-    notices = healthNotices ?? [];
+    notices = healthNotices;
   } else {
     const only = options.instanceIds ?? options.trigger.instanceIds;
     notices = await scanInstanceStatus(ec2, only);
@@ -218,13 +194,12 @@ async function applyOne(d: Decision<DegradedPayload>, ctx: JobContext, env: Appl
   }
 }
 
-function summarize(report: RunReport, states: DegradedState[]): string[] {
+function summarize(report: RunReport, state: DegradedState): string[] {
   const count = (action: string) => report.results.filter((r) => r.action === action && r.outcome === 'done').length;
-  const notices = states.reduce((n, s) => n + s.notices.length, 0);
-  const instances = states.reduce((n, s) => n + s.instances.size, 0);
-  const notes = [`${notices} notice(s) for ${instances} instance(s); relaunched ${count('relaunch')}, stop-started ${count('stop-start')}, notified ${count('notify')}.`];
+  const notes = [`${state.notices.length} notice(s) for ${state.instances.size} instance(s); relaunched ${count('relaunch')}, stop-started ${count('stop-start')}, notified ${count('notify')}.`];
   const notified = report.results.filter((r) => r.action === 'notify' && r.outcome === 'done').map((r) => r.id);
   if (notified.length > 0) notes.unshift(`ACTION NEEDED by hand for ${notified.join(', ')}: see each notify line for the deadline and the command.`);
   if (report.remaining > 0) notes.push(`${report.remaining} instance(s) left in progress; the next scan (degraded.schedule) resumes them.`);
   return notes;
 }
+

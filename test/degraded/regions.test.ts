@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SandboxAccount } from '../../sandbox/account';
+import { awsError } from '../../sandbox/errors';
 import { FleetBuilder } from '../../sandbox/fleet';
 import { configSchema } from '../../shared/config/schema';
 import { parseDegradedTrigger } from '../../shared/degraded/event';
@@ -38,7 +39,7 @@ describe('degraded notices from every configured Region (issue 15)', () => {
 
     const first = await runDegraded(ctx(), twoRegions(), { trigger: parseDegradedTrigger(euHealthEvent(id)), waiters: FAST_WAITERS });
     expect(runFailed(first)).toBe(false);
-    expect(first.results).toEqual([expect.objectContaining({ id, action: 'stop-start', outcome: 'done', reason: expect.stringMatching(/^eu-west-1: /) })]);
+    expect(first.results).toEqual([expect.objectContaining({ id, action: 'stop-start', outcome: 'done', region: EU })]);
     expect(mutating(sandbox, EU).filter((op) => op !== 'CreateTags')).toEqual(['StopInstances', 'StartInstances']);
     expect(mutating(sandbox, 'us-east-1')).toEqual([]);
 
@@ -84,20 +85,25 @@ describe('degraded notices from every configured Region (issue 15)', () => {
     const report = await runDegraded(contextFor(sandbox), configSchema.parse({ regions: 'all' }), { trigger: { kind: 'scan' }, waiters: FAST_WAITERS });
     expect(sandbox.callsOf('DescribeRegions')).toHaveLength(1);
     expect(report.results).toEqual([expect.objectContaining({ id, outcome: 'done' })]);
-    expect(report.notes).toContain('Regions covered: us-east-1, eu-west-1.');
+    expect(report.regions?.map((r) => r.region)).toEqual(['us-east-1', EU]);
   });
 
-  it('reports a Region it cannot read as a failed item and still acts in the others', async () => {
-    const { sandbox, id } = world({ disabledRegions: ['ap-southeast-2'] });
+  it('refuses a configured Region the account has not enabled before acting anywhere (bad input, as every job)', async () => {
+    const { sandbox } = world({ disabledRegions: ['ap-southeast-2'] });
     const config = configSchema.parse({ regions: ['us-east-1', EU, 'ap-southeast-2'] });
-    const report = await runDegraded(contextFor(sandbox), config, { trigger: { kind: 'scan' }, waiters: FAST_WAITERS });
-    expect(report.results).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({ id: 'ap-southeast-2', action: 'describe', outcome: 'failed', errorCode: 'AuthFailure' }),
-        expect.objectContaining({ id, outcome: 'done' }),
-      ]),
-    );
-    expect(runFailed(report)).toBe(true);
+    await expect(runDegraded(contextFor(sandbox), config, { trigger: { kind: 'scan' }, waiters: FAST_WAITERS })).rejects.toThrow(/ap-southeast-2 is not enabled/);
+    expect(sandbox.mutatingCalls()).toEqual([]);
+  });
+
+  it('reports a Region whose scan fails as a failed item of that Region and still acts in the others', async () => {
+    const { sandbox, id } = world();
+    // An SCP that denies the home Region, say: its scan is refused, the other Region's is not.
+    sandbox.inRegion('us-east-1').services.ec2!.DescribeInstanceStatus = () => {
+      throw awsError('ec2', 'UnauthorizedOperation', 'You are not authorized to perform this operation.', 403);
+    };
+    const report = await runDegraded(contextFor(sandbox), twoRegions(), { trigger: { kind: 'scan' }, waiters: FAST_WAITERS });
+    expect(report.results).toEqual(expect.arrayContaining([expect.objectContaining({ id, outcome: 'done', region: EU })]));
+    expect(report.regions?.find((r) => r.region === 'us-east-1')?.error).toBeDefined();
   });
 
   it('counts maxReplacementsPerRun over all Regions: one notice in each Region with a cap of 1 acts nowhere', async () => {
@@ -106,7 +112,9 @@ describe('degraded notices from every configured Region (issue 15)', () => {
     sandbox.ec2.healthOf(home.InstanceId!).events = [{ InstanceEventId: 'instance-event-0us0000000000001', Code: 'instance-retirement', NotBefore: new Date('2026-01-24T00:00:00Z') }];
     const report = await runDegraded(contextFor(sandbox), twoRegions({ maxReplacementsPerRun: 1 }), { trigger: { kind: 'scan' }, waiters: FAST_WAITERS });
     expect(report.error?.code).toBe('BlastRadiusError');
-    expect(report.plan.map((p) => p.target).sort()).toEqual([home.InstanceId, id].sort());
     expect(sandbox.callsOf('StopInstances')).toEqual([]);
+    // With a cap of 2 the same run acts in both Regions: the refusal was the total's.
+    const fits = await runDegraded(contextFor(sandbox), twoRegions({ maxReplacementsPerRun: 2 }), { trigger: { kind: 'scan' }, waiters: FAST_WAITERS });
+    expect(fits.results.filter((r) => r.outcome === 'done').map((r) => r.id).sort()).toEqual([home.InstanceId, id].sort());
   });
 });
