@@ -6,6 +6,7 @@
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { readConfig } = require('./schedules.cjs');
+const { dashboardName, deployment } = require('./names.cjs');
 
 const CATALOG_FILE = join(__dirname, '..', 'shared', 'metrics', 'catalog.json');
 const JOBS = ['snapshot', 'prune', 'degraded', 'failover'];
@@ -246,8 +247,9 @@ function alarms(config = readConfig(), catalog = loadCatalog(), { service, stage
 
 /** serverless.yml `resources`: the dashboard and the alarms. */
 function resources({ resolveVariable }) {
-  return Promise.all([resolveVariable('self:service'), resolveVariable('sls:stage')]).then(([svc, stage]) => {
-    const service = `${svc}-${stage}`;
+  return deployment(resolveVariable).then((d) => {
+    const { stage } = d;
+    const service = `${d.service}-${stage}`;
     const catalog = loadCatalog();
     const config = readConfig();
     const alarmResources = alarms(config, catalog, { service, stage });
@@ -265,7 +267,7 @@ function resources({ resolveVariable }) {
         ...alarmResources,
         Dashboard: {
           Type: 'AWS::CloudWatch::Dashboard',
-          Properties: { DashboardName: service, DashboardBody: { 'Fn::Sub': [text, vars] } },
+          Properties: { DashboardName: dashboardName(d), DashboardBody: { 'Fn::Sub': [text, vars] } },
         },
       },
     };

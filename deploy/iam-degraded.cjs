@@ -26,6 +26,8 @@ function degradedStatements(config) {
         'ec2:DescribeInstanceTypes',
         'ec2:DescribeInstanceCreditSpecifications',
         'ec2:DescribeHosts',
+        // regions: all (the Regions enabled for the account, read each run).
+        'ec2:DescribeRegions',
       ],
       Resource: '*',
     },

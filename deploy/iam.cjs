@@ -4,6 +4,8 @@
 const { readConfig, schedulerRole } = require('./schedules.cjs');
 const { degradedStatements } = require('./iam-degraded.cjs');
 const { copyStatements, copyPruneStatements } = require('./iam-copy.cjs');
+const { scopeToRegions } = require('./iam-regions.cjs');
+const { deployment, roleName } = require('./names.cjs');
 
 const sub = (s) => ({ 'Fn::Sub': s });
 const ALERT_TOPIC = { Ref: 'AlertTopic' };
@@ -113,7 +115,7 @@ function commaListPatterns(values) {
  * prune-snapshots: read snapshots, AMIs and volumes; delete only snapshots tagged
  * caretaker:managed=true, unless the config opts into unmanaged ones (prune.includeUnmanaged).
  */
-function pruneStatements(config, functionName = 'prune-snapshots') {
+function pruneStatements(config, functionName = 'prune-snapshots', continuationRoleName = `${functionName}-continue`) {
   const snapshots = sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*');
   const prune = config.prune || {};
   const volume = (id) => sub(`arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:volume/${id}`);
@@ -146,7 +148,7 @@ function pruneStatements(config, functionName = 'prune-snapshots') {
       Sid: 'PassContinuationRoleToScheduler',
       Effect: 'Allow',
       Action: ['iam:PassRole'],
-      Resource: sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${continuationRoleName(functionName)}`),
+      Resource: sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${continuationRoleName}`),
       Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
     },
   ];
@@ -285,15 +287,13 @@ function failoverStatements(config) {
   return [...statements, ...regionListing(config)];
 }
 
-const continuationRoleName = (functionName) => `${functionName}`.slice(0, 55) + '-continue';
-
 /**
  * The role EventBridge Scheduler assumes to run a prune continuation: it may invoke the prune
  * function and nothing else, and only Scheduler acting for this account may assume it.
  */
-function continuationRole(functionName) {
+function continuationRole(functionName, name) {
   return schedulerRole({
-    RoleName: continuationRoleName(functionName),
+    RoleName: name,
     policyName: 'invoke-prune-only',
     statement: {
       Sid: 'InvokePruneFunction',
@@ -311,17 +311,30 @@ const FUNCTIONS = {
   'replace-degraded': { logicalId: 'ReplaceDegradedRole', statements: degradedStatements },
 };
 
-/** `resources` fragment: a role per function, named `<Function>Role` in serverless.yml. */
+/**
+ * One function's role statements: its own log group, alerts and queue, then its job's statements
+ * limited to the Regions the config makes it act in (deploy/iam-regions.cjs).
+ */
+function functionStatements(fn, config, functionName, continuationRoleName) {
+  return [...baseline(functionName), ...scopeToRegions(FUNCTIONS[fn].statements(config, functionName, continuationRoleName), config, fn)];
+}
+
+/**
+ * `resources` fragment: a role per function, named `<Function>Role` in serverless.yml. Role names
+ * are global to the account: they carry stage and Region (deploy/names.cjs), so another stage or
+ * another Region of the same stage deploys beside this one.
+ */
 function roles({ resolveVariable }) {
-  return Promise.all([resolveVariable('self:service'), resolveVariable('sls:stage')]).then(([service, stage]) => {
+  return deployment(resolveVariable).then((d) => {
     const config = readConfig();
     const Resources = {};
-    for (const [fn, { logicalId, statements }] of Object.entries(FUNCTIONS)) {
-      const functionName = `${service}-${stage}-${fn}`;
+    for (const [fn, { logicalId }] of Object.entries(FUNCTIONS)) {
+      const functionName = `${d.service}-${d.stage}-${fn}`;
+      const continuation = roleName(d, fn, 'continue');
       Resources[logicalId] = {
         Type: 'AWS::IAM::Role',
         Properties: {
-          RoleName: `${functionName}`.slice(0, 64),
+          RoleName: roleName(d, fn),
           AssumeRolePolicyDocument: {
             Version: '2012-10-17',
             Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
@@ -329,15 +342,15 @@ function roles({ resolveVariable }) {
           Policies: [
             {
               PolicyName: 'least-privilege',
-              PolicyDocument: { Version: '2012-10-17', Statement: [...baseline(functionName), ...statements(config, functionName)] },
+              PolicyDocument: { Version: '2012-10-17', Statement: functionStatements(fn, config, functionName, continuation) },
             },
           ],
         },
       };
-      if (fn === 'prune-snapshots') Resources.PruneContinuationRole = continuationRole(functionName);
+      if (fn === 'prune-snapshots') Resources.PruneContinuationRole = continuationRole(functionName, continuation);
     }
     return { Resources };
   });
 }
 
-module.exports = { roles, baseline, snapshotStatements, pruneStatements, failoverStatements, degradedStatements };
+module.exports = { roles, baseline, functionStatements, snapshotStatements, pruneStatements, failoverStatements, degradedStatements };

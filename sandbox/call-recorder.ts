@@ -85,7 +85,7 @@ function callerFunction(): string | undefined {
 }
 
 /** Condition values that decide a statement; others (times, names, ids) only make requests look different. */
-const DECIDING = /caretaker:(managed|keep|remediation|on-degraded|replaces|policy)$|CreateAction|ParentVolume|RootDeviceType|route53:|iam:|kms:|TagKeys/;
+const DECIDING = /caretaker:(managed|keep|remediation|on-degraded|replaces|policy)$|CreateAction|ParentVolume|RootDeviceType|RequestedRegion|route53:|iam:|kms:|TagKeys/;
 
 function shapeKey(e: CallLogEntry): string {
   if (!e.request) return `${e.fn}|${e.unmapped}`;

@@ -66,10 +66,24 @@ const specTags = (specs: Array<{ ResourceType?: string; Tags?: Tag[] }> | undefi
 type Input = Record<string, any>;
 
 /**
+ * Route 53 is a global service whose one endpoint is in us-east-1: its requests carry
+ * aws:RequestedRegion us-east-1 whatever Region the caller runs in.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_examples_aws_deny-requested-region.html
+ */
+const GLOBAL_ENDPOINT_REGION: Partial<Record<ServiceName, string>> = { route53: 'us-east-1' };
+
+/**
  * The IAM requests AWS evaluates for one call, read from the account *before* the call runs
- * (DeleteSnapshot is authorized against the tags the snapshot had).
+ * (DeleteSnapshot is authorized against the tags the snapshot had). Every request carries
+ * `aws:RequestedRegion`, the Region the call was sent to (roles are limited to the configured Regions by it).
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-requestedregion
  */
 export function iamRequests(service: ServiceName, operation: string, input: Input, state: IamState): IamRequest[] {
+  const requested = GLOBAL_ENDPOINT_REGION[service] ?? state.region;
+  return requestsOf(service, operation, input, state).map((r) => ({ ...r, context: { ...r.context, 'aws:RequestedRegion': requested } }));
+}
+
+function requestsOf(service: ServiceName, operation: string, input: Input, state: IamState): IamRequest[] {
   const { accountId, region, ec2 } = state;
   const arn = (type: string, id: string, owned = true) => `arn:aws:ec2:${region}:${owned ? accountId : ''}:${type}/${id}`;
   const instance = (id: string) => {

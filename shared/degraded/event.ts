@@ -15,6 +15,8 @@ export interface DegradedNotice {
   /** The event's identity (Health eventArn, scheduled InstanceEventId): part of the ClientToken. */
   eventKey: string;
   source: 'health' | 'scan';
+  /** The Region the instance is in (acted on with that Region's clients). */
+  region?: string;
 }
 
 /** Something an event named that the job will not touch, and why. */
@@ -23,10 +25,13 @@ export interface SkippedEntity {
   reason: string;
 }
 
-/** Where the job runs: entities of other accounts or Regions are never acted on. */
+/** Where the job runs: entities of other accounts, or of Regions it does not cover, are never acted on. */
 export interface Home {
+  /** The deployment's Region. */
   region: string;
   accountId?: string;
+  /** Every Region the job covers (`degraded.regions` / `regions`); default: the deployment's only. */
+  regions?: readonly string[];
 }
 
 // Health events arrive in several real variants: numbers and booleans as strings, times in
@@ -132,8 +137,8 @@ const BARE = /^i-[0-9a-f]{8,17}$/;
 /**
  * Health events → one notice per (event, instance). Duplicates (EventBridge's at-least-once
  * delivery, backup-Region copies, re-sent pages) collapse on eventArn + instance. Other services,
- * unknown codes, closed events, non-instance entities and other accounts or Regions are skipped
- * with a reason.
+ * unknown codes, closed events, non-instance entities, other accounts and Regions the job does not
+ * cover are skipped with a reason. Each notice names its instance's Region.
  */
 export function noticesFromHealthEvents(events: HealthEvent[], home: Home): { notices: DegradedNotice[]; skipped: SkippedEntity[] } {
   const notices = new Map<string, DegradedNotice>();
@@ -167,8 +172,9 @@ export function noticesFromHealthEvents(events: HealthEvent[], home: Home): { no
       }
       const region = arn?.[1] || eventRegion;
       const account = arn?.[2] || eventAccount;
-      if (region !== home.region) {
-        skipped.push({ target: id, reason: `in Region ${region}, this job runs in ${home.region}` });
+      const covered = home.regions ?? [home.region];
+      if (!covered.includes(region)) {
+        skipped.push({ target: id, reason: `in Region ${region}, this job covers ${covered.join(', ')}` });
         continue;
       }
       if (home.accountId && account !== home.accountId) {
@@ -184,6 +190,7 @@ export function noticesFromHealthEvents(events: HealthEvent[], home: Home): { no
         deadline: detail.startTime,
         eventKey: detail.eventArn,
         source: 'health',
+        region,
       });
     }
   }

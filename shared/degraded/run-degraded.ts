@@ -3,7 +3,8 @@ import type { Config } from '../config/schema';
 import { applyDecisions, type WorkerResult } from '../engine/apply';
 import { BlastRadiusError } from '../engine/errors';
 import { RateLimiter } from '../engine/rate-limit';
-import { emptyReport, enforceCap, finishReport, isActionable, skipResult } from '../engine/run';
+import { checkRunCap, emptyReport, finishReport, isActionable, skipResult } from '../engine/run';
+import { homeRegion, resolveRegions, runInRegions } from '../engine/regions';
 import type { ActionNeeded, Decision, JobContext, RunReport } from '../engine/types';
 import type { ApplyEnv } from './apply-env';
 import { manualCommand, notify } from './apply-notify';
@@ -12,14 +13,14 @@ import { relaunch } from './relaunch/relaunch';
 import { LeftStoppedError, stopStart } from './apply-stop-start';
 import type { WaiterLimits } from './config';
 import { describeFacts, describeInProgress, describeInstancesById, scanInstanceStatus } from './describe-degraded';
-import { type DegradedTrigger, type Home, noticesFromHealthEvents } from './event';
+import { type DegradedNotice, type DegradedTrigger, type Home, noticesFromHealthEvents, type SkippedEntity } from './event';
 import { type DegradedPayload, type DegradedState, planDegraded, URGENT } from './plan-degraded';
 import { CutOffError } from './wait';
 
 export interface DegradedOptions {
   trigger: DegradedTrigger;
-  /** Account and Region the job acts in (default Region: the EC2 client's). */
-  home?: Partial<Home>;
+  /** The deployment's account and Region (default Region: the EC2 client's); the Regions covered come from the config. */
+  home?: Partial<Pick<Home, 'region' | 'accountId'>>;
   /** Only these instances (CLI `--instance`). */
   instanceIds?: string[];
   /** Overrides of `degraded.waiters` (tests and the sandbox poll faster). */
@@ -31,24 +32,70 @@ const RUN_INSTANCES_BUCKET = { capacity: 5, refillPerSecond: 2 };
 
 /**
  * Acts on instances on degraded hosts, from an AWS Health event or the DescribeInstanceStatus
- * scan: describe → pure plan → cap (`maxReplacementsPerRun`, notify not counted) → apply
- * (notify, stop-start or relaunch per instance) → report. Idempotent: state tags on each
- * instance and a ClientToken per (event, instance) make duplicates no-ops and cut-off runs resume.
+ * scan, in every Region the job covers (`degraded.regions`, else `regions`; shared/engine/regions.ts
+ * runs the Regions in parallel, each with its own clients and rate buckets, into one report):
+ * describe → pure plan → cap (`maxReplacementsPerRun` over the whole run, notify not counted) →
+ * apply (notify, stop-start or relaunch per instance) → report. Idempotent: state tags on each
+ * instance and a ClientToken per (event, instance) make duplicates no-ops and cut-off runs resume,
+ * so a notice is handled once whether its Health event or the scan sees it first.
+ *
+ * Health events of other Regions: EventBridge delivers an AWS Health event only in the Region it
+ * happens in (https://docs.aws.amazon.com/health/latest/ug/choosing-a-region.html) and our one stack
+ * lives in one Region, so we do not forward them (that would take a rule per Region outside the
+ * stack: a StackSet or a custom resource). The scan covers those Regions instead: retirements, stops,
+ * reboots and maintenance are also DescribeInstanceStatus scheduled events, seen at most one
+ * `degraded.schedule` later; a degraded instance-store drive is a Health-only notice and is missed
+ * there. A Health event that does reach us for another covered Region (a backup-Region copy, a rule
+ * the user added) acts at once, with that Region's clients. README: "Degraded notices from every Region".
  *
  * @example
  * const report = await runDegraded(ctx, config, { trigger: parseDegradedTrigger(event) });
  * await publishReport(ctx.alerts, report, config.alerts.subjectPrefix);
  */
 export async function runDegraded(ctx: JobContext, config: Config, options: DegradedOptions): Promise<RunReport> {
+  const region = options.home?.region ?? (await homeRegion(ctx));
+  // A bad Region in the config (not enabled, outside `regions`) is thrown: an alert, no action anywhere.
+  const covered = await resolveRegions({ ...ctx, region }, config, config.degraded.regions);
+  const home: Home = { region, accountId: options.home?.accountId, regions: covered };
+  if (options.trigger.kind !== 'health') return runInRegions({ ...ctx, region }, covered, (regionCtx, r) => runDegradedIn(regionCtx, config, options, { ...home, region: r }));
+
+  // A Health event: only the Regions of the instances it names; what it names elsewhere is skipped once.
+  const { notices, skipped } = noticesFromHealthEvents(options.trigger.events, home);
+  const byRegion = new Map<string, DegradedNotice[]>();
+  for (const n of notices) byRegion.set(n.region ?? region, [...(byRegion.get(n.region ?? region) ?? []), n]);
+  const regions = covered.filter((r) => byRegion.has(r));
+  const report =
+    regions.length > 0
+      ? await runInRegions({ ...ctx, region }, regions, (regionCtx, r) => runDegradedIn(regionCtx, config, options, { ...home, region: r }, byRegion.get(r)))
+      : nothingToDo(ctx);
+  return withSkipped(report, skipped);
+}
+
+/** A Health event naming no instance in a covered Region: a run that describes nothing. */
+function nothingToDo(ctx: JobContext): RunReport {
+  const report = emptyReport('degraded', ctx);
+  report.notes.push(...summarize(report, { notices: [], skipped: [], instances: new Map(), inProgress: [], facts: new Map() }));
+  return finishReport(report, ctx);
+}
+
+/** Entities the event named that no Region's run touches (other accounts, uncovered Regions, non-instances): listed once. */
+function withSkipped(report: RunReport, skipped: SkippedEntity[]): RunReport {
+  const skips = skipped.map((s) => ({ target: s.target, action: 'skip', reason: s.reason }));
+  report.plan.unshift(...skips);
+  report.results.unshift(...skips.map(skipResult));
+  return report;
+}
+
+/** One Region's part of a run (its clients in `ctx`); `notices`: a Health event's notices in that Region. */
+async function runDegradedIn(ctx: JobContext, config: Config, options: DegradedOptions, home: Home, notices?: DegradedNotice[]): Promise<RunReport> {
   const policy = config.degraded;
   const report = emptyReport('degraded', ctx);
-  const home: Home = { region: options.home?.region ?? (await ctx.clients.ec2.config.region()), accountId: options.home?.accountId };
   const dryRun = ctx.dryRun || (options.trigger.kind === 'scan' && options.trigger.dryRun === true);
   report.dryRun = dryRun;
 
   let state: DegradedState;
   try {
-    state = await describe(ctx, options, home);
+    state = await describe(ctx, options, notices ?? []);
   } catch (error) {
     report.error = { code: errorCode(error), message: `describe failed: ${errorMessage(error)}` };
     return finishReport(report, ctx);
@@ -59,9 +106,10 @@ export async function runDegraded(ctx: JobContext, config: Config, options: Degr
   report.results.push(...decisions.filter((d) => !isActionable(d)).map(skipResult));
   const actionNeeded: ActionNeeded[] = decisions
     .filter((d) => d.action === 'skip' && d.reason.startsWith(URGENT))
-    .map((d) => ({ kind: 'instance-stopped', subject: d.target, problem: d.reason, todo: `start it by hand (aws ec2 start-instances --instance-ids ${d.target}) and check why it did not start` }));
+    .map((d) => ({ kind: 'instance-stopped', subject: d.target, problem: d.reason, todo: `start it by hand (aws ec2 start-instances --region ${home.region} --instance-ids ${d.target}) and check why it did not start` }));
   try {
-    enforceCap(actionable.filter((d) => d.action !== 'notify').length, { name: 'maxReplacementsPerRun', limit: policy.maxReplacementsPerRun });
+    // Over the whole run: every Region reports its count and the total decides for all.
+    await checkRunCap(ctx, actionable.filter((d) => d.action !== 'notify').length, { name: 'maxReplacementsPerRun', limit: policy.maxReplacementsPerRun });
   } catch (error) {
     if (!(error instanceof BlastRadiusError)) throw error;
     report.error = { code: error.name, message: error.message };
@@ -72,6 +120,7 @@ export async function runDegraded(ctx: JobContext, config: Config, options: Degr
     const env: ApplyEnv = {
       config: policy,
       waiters: { ...policy.waiters, ...options.waiters },
+      // RunInstances' bucket is per Region: each Region's part paces its own.
       runPacer: new RateLimiter(RUN_INSTANCES_BUCKET, ctx),
       region: home.region,
       actionNeeded,
@@ -97,13 +146,13 @@ export async function runDegraded(ctx: JobContext, config: Config, options: Degr
   return finishReport(report, ctx);
 }
 
-async function describe(ctx: JobContext, options: DegradedOptions, home: Home): Promise<DegradedState> {
+/** One Region's state: the Health event's notices there, or the scan's, and the instances they name. */
+async function describe(ctx: JobContext, options: DegradedOptions, healthNotices: DegradedNotice[]): Promise<DegradedState> {
   const { ec2 } = ctx.clients;
-  let notices;
-  let skipped: DegradedState['skipped'] = [];
+  let notices: DegradedNotice[];
   let inProgress: string[] = [];
   if (options.trigger.kind === 'health') {
-    ({ notices, skipped } = noticesFromHealthEvents(options.trigger.events, home));
+    notices = healthNotices;
   } else {
     const only = options.instanceIds ?? options.trigger.instanceIds;
     notices = await scanInstanceStatus(ec2, only);
@@ -113,7 +162,7 @@ async function describe(ctx: JobContext, options: DegradedOptions, home: Home): 
   if (options.instanceIds?.length) notices = notices.filter((n) => options.instanceIds!.includes(n.instanceId));
   const instances = await describeInstancesById(ec2, [...notices.map((n) => n.instanceId), ...inProgress]);
   const facts = await describeFacts(ec2, instances.values());
-  return { notices, skipped, instances, inProgress, facts };
+  return { notices, skipped: [], instances, inProgress, facts };
 }
 
 /** Applies one decision; every result and failure names why this action was chosen. */

@@ -24,12 +24,8 @@ function inputsHash(): string {
   return hash.digest('hex');
 }
 
-/**
- * Packages the service exactly as a deploy does (`osls package`, offline, no credentials), once
- * for all the test files that need it: a lock directory serialises the forks vitest runs in
- * parallel, and a hash of the inputs lets a later run reuse zips built from the same sources.
- */
-export async function ensurePackaged(): Promise<void> {
+/** Runs `fn` holding the lock every `osls package` of the suite takes (they share `.esbuild/`). */
+async function withPackageLock<T>(fn: () => T): Promise<T> {
   const started = Date.now();
   for (;;) {
     try {
@@ -43,16 +39,45 @@ export async function ensurePackaged(): Promise<void> {
     }
   }
   try {
-    const hash = inputsHash();
-    if (existsSync(STAMP) && readFileSync(STAMP, 'utf8') === hash && readdirSync(PACKAGE_DIR).some((f) => f.endsWith('.zip'))) return;
-    execFileSync('npx', ['osls', 'package', '--stage', 'test'], {
-      cwd: ROOT,
-      env: { ...process.env, CI: 'true', SLS_TELEMETRY_DISABLED: '1' },
-      stdio: 'pipe',
-    });
-    writeFileSync(STAMP, hash);
+    return fn();
   } finally {
     rmSync(LOCK, { recursive: true, force: true });
+  }
+}
+
+function osls(args: string[], env: Record<string, string> = {}): void {
+  execFileSync('npx', ['osls', 'package', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, CI: 'true', SLS_TELEMETRY_DISABLED: '1', ...env },
+    stdio: 'pipe',
+  });
+}
+
+/**
+ * Packages the service exactly as a deploy does (`osls package`, offline, no credentials), once
+ * for all the test files that need it: a lock directory serialises the forks vitest runs in
+ * parallel, and a hash of the inputs lets a later run reuse zips built from the same sources.
+ */
+export async function ensurePackaged(): Promise<void> {
+  await withPackageLock(() => {
+    const hash = inputsHash();
+    if (existsSync(STAMP) && readFileSync(STAMP, 'utf8') === hash && readdirSync(PACKAGE_DIR).some((f) => f.endsWith('.zip'))) return;
+    osls(['--stage', 'test']);
+    writeFileSync(STAMP, hash);
+  });
+}
+
+/**
+ * The CloudFormation template of another deployment (`--stage`, `--region`, optionally another
+ * config), packaged into a fresh temporary directory.
+ */
+export async function packagedTemplate(stage: string, region: string, env: Record<string, string> = {}): Promise<Record<string, any>> {
+  const dir = mkdtempSync(join(tmpdir(), `caretaker-package-${stage}-${region}-`));
+  try {
+    await withPackageLock(() => osls(['--stage', stage, '--region', region, '--package', dir], env));
+    return JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -45,10 +45,20 @@ describe('parseDegradedTrigger', () => {
     const { notices, skipped } = noticesFromHealthEvents(events, HOME);
     expect(notices.map((n) => n.instanceId)).toEqual(['i-0abcd2222abcd2222']);
     expect(skipped).toEqual([
-      { target: 'i-0abcd3333abcd3333', reason: 'in Region eu-west-1, this job runs in us-east-1' },
+      { target: 'i-0abcd3333abcd3333', reason: 'in Region eu-west-1, this job covers us-east-1' },
       { target: 'i-0abcd4444abcd4444', reason: 'in account 999999999999, this job runs in 123456789012' },
       { target: 'vol-0abcd5555abcd5555', reason: 'AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED: not an EC2 instance' },
     ]);
+  });
+
+  it('keeps an instance of another covered Region as a notice of that Region (issue 15)', () => {
+    const events = parseHealth(fixture('retirement-instance-store-arn'));
+    const { notices, skipped } = noticesFromHealthEvents(events, { ...HOME, regions: [HOME.region, 'eu-west-1'] });
+    expect(notices.map((n) => [n.instanceId, n.region])).toEqual([
+      ['i-0abcd2222abcd2222', HOME.region],
+      ['i-0abcd3333abcd3333', 'eu-west-1'],
+    ]);
+    expect(skipped.map((s) => s.target)).toEqual(['i-0abcd4444abcd4444', 'vol-0abcd5555abcd5555']);
   });
 
   it('reads ISO times, numeric pages, boolean backupEvent and an empty `resources` list', () => {

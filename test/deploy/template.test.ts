@@ -24,6 +24,8 @@ function statementsOf(roleId: string): Statement[] {
 }
 
 const sub = (s: string) => ({ 'Fn::Sub': s });
+/** The shipped config leaves `regions` out: every fleet statement is limited to the deployment's Region (deploy/iam-regions.cjs). */
+const HOME_ONLY = { 'aws:RequestedRegion': [sub('${AWS::Region}')] };
 
 beforeAll(async () => {
   // One build for every test file that reads the package (test/bundle/build.ts).
@@ -76,29 +78,29 @@ describe('packaged CloudFormation template', () => {
     const untagged = { Null: { 'ec2:ResourceTag/caretaker:on-degraded': 'true' } };
     const relaunchOptIn = { 'ec2:ResourceTag/caretaker:on-degraded': 'relaunch' };
     expect(byId.StopStartRemediatedInstancesByDefault!.Condition).toEqual({
-      StringEquals: { 'ec2:ResourceTag/caretaker:remediation': ['stop-start:in-progress'], 'ec2:RootDeviceType': 'ebs' },
+      StringEquals: { 'ec2:ResourceTag/caretaker:remediation': ['stop-start:in-progress'], 'ec2:RootDeviceType': 'ebs', ...HOME_ONLY },
       ...untagged,
     });
     expect(byId.StopStartRemediatedInstancesOwnerOptedIn!.Condition).toEqual({
-      StringEquals: { 'ec2:ResourceTag/caretaker:remediation': ['stop-start:in-progress'], 'ec2:RootDeviceType': 'ebs', 'ec2:ResourceTag/caretaker:on-degraded': 'stop-start' },
+      StringEquals: { 'ec2:ResourceTag/caretaker:remediation': ['stop-start:in-progress'], 'ec2:RootDeviceType': 'ebs', 'ec2:ResourceTag/caretaker:on-degraded': 'stop-start', ...HOME_ONLY },
     });
     expect(byId.StopStartRelaunchedInstancesByDefault).toBeUndefined();
     expect(byId.StopStartRelaunchedInstancesOwnerOptedIn!.Condition).toEqual({
-      StringEquals: { 'ec2:ResourceTag/caretaker:remediation': ['relaunch:in-progress', 'relaunch:done'], ...relaunchOptIn },
+      StringEquals: { 'ec2:ResourceTag/caretaker:remediation': ['relaunch:in-progress', 'relaunch:done'], ...relaunchOptIn, ...HOME_ONLY },
     });
-    expect(byId.TerminateReplacedInstancesOwnerOptedIn!.Condition).toEqual({ StringLike: { 'ec2:ResourceTag/caretaker:remediation': ['relaunch:*'] }, StringEquals: relaunchOptIn });
+    expect(byId.TerminateReplacedInstancesOwnerOptedIn!.Condition).toEqual({ StringLike: { 'ec2:ResourceTag/caretaker:remediation': ['relaunch:*'] }, StringEquals: { ...relaunchOptIn, ...HOME_ONLY } });
     expect(byId.TerminateReplacedInstancesByDefault).toBeUndefined();
-    expect(byId.TagRemediationState!.Condition).toEqual({ 'ForAllValues:StringLike': { 'aws:TagKeys': ['caretaker:remediation', 'caretaker:remediation-*', 'caretaker:replaced-by'] } });
-    expect(byId.TerminateFailedReplacements!.Condition).toEqual({ Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } });
+    expect(byId.TagRemediationState!.Condition).toEqual({ 'ForAllValues:StringLike': { 'aws:TagKeys': ['caretaker:remediation', 'caretaker:remediation-*', 'caretaker:replaced-by'] }, StringEquals: HOME_ONLY });
+    expect(byId.TerminateFailedReplacements!.Condition).toEqual({ Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' }, StringEquals: HOME_ONLY });
     // The shipped config names no instance roles, so the role may pass none.
     expect(byId.PassConfiguredInstanceRolesToEc2).toBeUndefined();
-    expect(byId.TagImagesOnlyAtCreation!.Condition).toEqual({ StringEquals: { 'ec2:CreateAction': ['CreateImage'] } });
-    expect(byId.ImageOnlyOfInstancesBeingRelaunchedOwnerOptedIn!.Condition).toEqual({ StringEquals: { 'ec2:ResourceTag/caretaker:remediation': 'relaunch:in-progress', ...relaunchOptIn } });
+    expect(byId.TagImagesOnlyAtCreation!.Condition).toEqual({ StringEquals: { 'ec2:CreateAction': ['CreateImage'], ...HOME_ONLY } });
+    expect(byId.ImageOnlyOfInstancesBeingRelaunchedOwnerOptedIn!.Condition).toEqual({ StringEquals: { 'ec2:ResourceTag/caretaker:remediation': 'relaunch:in-progress', ...relaunchOptIn, ...HOME_ONLY } });
     expect(byId.ImageOnlyOfInstancesBeingRelaunchedByDefault).toBeUndefined();
     // Elastic IPs by interface only onto the replacement's own (tagged caretaker:replaces at launch).
-    expect(byId.MoveElasticIpsOntoReplacementInterfaces!.Condition).toEqual({ Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } });
+    expect(byId.MoveElasticIpsOntoReplacementInterfaces!.Condition).toEqual({ Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' }, StringEquals: HOME_ONLY });
     // New instances only if tagged as the replacement of one.
-    expect(byId.LaunchOnlyTaggedReplacements!.Condition).toEqual({ Null: { 'aws:RequestTag/caretaker:replaces': 'false' } });
+    expect(byId.LaunchOnlyTaggedReplacements!.Condition).toEqual({ Null: { 'aws:RequestTag/caretaker:replaces': 'false' }, StringEquals: HOME_ONLY });
     expect(JSON.stringify(byId.LaunchReplacementResources!.Resource)).not.toContain(':instance/');
     // The shipped config moves no DNS records, so the role may change none.
     expect(byId.UpsertConfiguredRecords).toBeUndefined();
@@ -149,45 +151,47 @@ describe('packaged CloudFormation template', () => {
       { Sid: 'PublishAlerts', Effect: 'Allow', Action: ['sns:Publish'], Resource: { Ref: 'AlertTopic' } },
       { Sid: 'EncryptAlerts', Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: { 'Fn::GetAtt': ['AlertKey', 'Arn'] } },
       { Sid: 'ReportFailedInvocations', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: { 'Fn::GetAtt': ['FailedInvocationsQueue', 'Arn'] } },
-      { Sid: 'DescribeFleet', Effect: 'Allow', Action: ['ec2:DescribeInstances', 'ec2:DescribeVolumes', 'ec2:DescribeSnapshots'], Resource: '*' },
+      { Sid: 'DescribeFleet', Effect: 'Allow', Action: ['ec2:DescribeInstances', 'ec2:DescribeVolumes', 'ec2:DescribeSnapshots'], Resource: '*', Condition: { StringEquals: HOME_ONLY } },
       {
         Sid: 'SnapshotFromInstancesAndVolumes',
         Effect: 'Allow',
         Action: ['ec2:CreateSnapshots'],
         Resource: [sub('arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*'), sub('arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:volume/*')],
+        Condition: { StringEquals: HOME_ONLY },
       },
       {
         Sid: 'CreateOnlyManagedSnapshots',
         Effect: 'Allow',
         Action: ['ec2:CreateSnapshots'],
         Resource: sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*'),
-        Condition: { StringEquals: { 'aws:RequestTag/caretaker:managed': 'true' } },
+        Condition: { StringEquals: { 'aws:RequestTag/caretaker:managed': 'true', ...HOME_ONLY } },
       },
       {
         Sid: 'TagSnapshotsOnlyAtCreation',
         Effect: 'Allow',
         Action: ['ec2:CreateTags'],
         Resource: sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*'),
-        Condition: { StringEquals: { 'ec2:CreateAction': ['CreateSnapshots'] } },
+        Condition: { StringEquals: { 'ec2:CreateAction': ['CreateSnapshots'], ...HOME_ONLY } },
       },
     ]);
   });
 
   it('prune-snapshots may delete only managed snapshots (the shipped config selects no unmanaged ones)', () => {
     expect(statementsOf('PruneSnapshotsRole').slice(4, 7)).toEqual([
-      { Sid: 'DescribeSnapshotsImagesVolumes', Effect: 'Allow', Action: ['ec2:DescribeSnapshots', 'ec2:DescribeImages', 'ec2:DescribeVolumes'], Resource: '*' },
+      { Sid: 'DescribeSnapshotsImagesVolumes', Effect: 'Allow', Action: ['ec2:DescribeSnapshots', 'ec2:DescribeImages', 'ec2:DescribeVolumes'], Resource: '*', Condition: { StringEquals: HOME_ONLY } },
       {
         Sid: 'DeleteOnlyManagedSnapshots',
         Effect: 'Allow',
         Action: ['ec2:DeleteSnapshot'],
         Resource: sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*'),
-        Condition: { StringEquals: { 'aws:ResourceTag/caretaker:managed': 'true' } },
+        Condition: { StringEquals: { 'aws:ResourceTag/caretaker:managed': 'true', ...HOME_ONLY } },
       },
+      // A Deny is never narrowed to the configured Regions: a kept snapshot is kept in every Region.
       {
         Sid: 'NeverDeleteKeptSnapshots',
         Effect: 'Deny',
         Action: ['ec2:DeleteSnapshot'],
-        Resource: sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*'),
+        Resource: sub('arn:${AWS::Partition}:ec2:*::snapshot/*'),
         Condition: { Null: { 'aws:ResourceTag/caretaker:keep': 'false' } },
       },
     ]);
@@ -308,7 +312,8 @@ describe('packaged template: what operators see (issue 16)', () => {
     const dashboards = ofType('AWS::CloudWatch::Dashboard');
     expect(dashboards).toHaveLength(1);
     const dashboard = dashboards[0]![1];
-    expect(dashboard.Properties.DashboardName).toBe('ec2-caretaker-test');
+    // Dashboards are global to the account: the name carries the Region (deploy/names.cjs).
+    expect(dashboard.Properties.DashboardName).toBe('ec2-caretaker-test-us-east-1');
     const [text] = dashboard.Properties.DashboardBody['Fn::Sub'] as [string, Record<string, unknown>];
     const body = JSON.parse(text) as { widgets: Array<{ type: string; properties: { title?: string; metrics?: unknown[][] } }> };
     const titles = body.widgets.map((w) => w.properties.title).filter(Boolean);
@@ -352,6 +357,6 @@ describe('packaged template: what operators see (issue 16)', () => {
 
   it('tells the functions their metrics service and dashboard', () => {
     const fn = ofType('AWS::Lambda::Function')[0]![1];
-    expect(fn.Properties.Environment.Variables).toMatchObject({ POWERTOOLS_SERVICE_NAME: 'ec2-caretaker-test', CARETAKER_DASHBOARD: 'ec2-caretaker-test' });
+    expect(fn.Properties.Environment.Variables).toMatchObject({ POWERTOOLS_SERVICE_NAME: 'ec2-caretaker-test', CARETAKER_DASHBOARD: 'ec2-caretaker-test-us-east-1' });
   });
 });

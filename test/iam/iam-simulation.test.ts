@@ -261,6 +261,72 @@ describe('IAM: must-deny probes under degraded.defaultAction notify', () => {
   });
 });
 
+/**
+ * Issue 15: each role acts only in the Regions the config makes it act in (deploy/iam-regions.cjs),
+ * on the roles deploy/iam.cjs generates (proved equal to the packaged ones below). Every request
+ * carries aws:RequestedRegion, as AWS's do (sandbox/iam-requests.ts).
+ */
+describe('IAM: the roles act only in the configured Regions', () => {
+  const inRegion = (region: string, type: string, id: string, owned = true) => `arn:aws:ec2:${region}:${owned ? DEPLOYMENT.accountId : ''}:${type}/${id}`;
+  const at = (region: string, request: IamRequest): IamRequest => ({ ...request, context: { ...request.context, 'aws:RequestedRegion': region } });
+  const deleteManaged = (region: string, extra: Record<string, string> = {}) =>
+    at(region, { action: 'ec2:DeleteSnapshot', resource: inRegion(region, 'snapshot', 'snap-0f00000000000009', false), context: { ...tags({ 'caretaker:managed': 'true', ...extra }), 'ec2:ParentVolume': inRegion(region, 'volume', 'vol-0ccccccccccccccc3') } });
+  const describeStatus = (region: string) => at(region, { action: 'ec2:DescribeInstanceStatus', resource: '*', context: {} });
+  const snapshotInstance = (region: string) => at(region, { action: 'ec2:CreateSnapshots', resource: inRegion(region, 'instance', 'i-0f00000000000001'), context: {} });
+  const twoRegions = merge(fixture, { regions: ['us-east-1', 'eu-west-1'] });
+  const allowed = async (fn: string, config: Config, request: IamRequest) => decide(policyFor(fn, config, TOPIC), request, kms(request));
+  const DENIED = /^(ImplicitlyDenied|ExplicitlyDenied)$/;
+
+  it('allows the fleet calls in a configured second Region and denies them in an unconfigured one', async () => {
+    expect(await allowed('prune-snapshots', twoRegions, deleteManaged('eu-west-1'))).toBe('Allowed');
+    expect(await allowed('prune-snapshots', twoRegions, deleteManaged('ap-southeast-2'))).toMatch(DENIED);
+    expect(await allowed('replace-degraded', twoRegions, describeStatus('eu-west-1'))).toBe('Allowed');
+    expect(await allowed('replace-degraded', twoRegions, describeStatus('ap-southeast-2'))).toMatch(DENIED);
+    expect(await allowed('snapshot-volumes', twoRegions, snapshotInstance('eu-west-1'))).toBe('Allowed');
+    expect(await allowed('snapshot-volumes', twoRegions, snapshotInstance('ap-southeast-2'))).toMatch(DENIED);
+  });
+
+  it('keeps the default (no regions) to the deployment Region', async () => {
+    expect(await allowed('replace-degraded', fixture, describeStatus(DEPLOYMENT.region))).toBe('Allowed');
+    expect(await allowed('replace-degraded', fixture, describeStatus('eu-west-1'))).toMatch(DENIED);
+    expect(await allowed('prune-snapshots', fixture, deleteManaged('eu-west-1'))).toMatch(DENIED);
+  });
+
+  it('narrows per section: degraded.regions leaves the other configured Region out of that role only', async () => {
+    const narrowed = merge(twoRegions, { degraded: { regions: ['us-east-1'] } });
+    expect(await allowed('replace-degraded', narrowed, describeStatus('eu-west-1'))).toMatch(DENIED);
+    expect(await allowed('prune-snapshots', narrowed, deleteManaged('eu-west-1'))).toBe('Allowed');
+  });
+
+  it('never narrows a Deny: a kept snapshot is kept in every Region, whatever the config says', async () => {
+    expect(await allowed('prune-snapshots', twoRegions, deleteManaged('eu-west-1', { 'caretaker:keep': 'yes' }))).toBe('ExplicitlyDenied');
+    expect(await allowed('prune-snapshots', merge(fixture, { regions: 'all' }), deleteManaged('ap-southeast-2', { 'caretaker:keep': 'yes' }))).toBe('ExplicitlyDenied');
+  });
+
+  it('with regions: all, allows every Region (the enabled ones are known only at run time)', async () => {
+    const all = merge(fixture, { regions: 'all' });
+    expect(await allowed('prune-snapshots', all, deleteManaged('ap-southeast-2'))).toBe('Allowed');
+    expect(await allowed('replace-degraded', all, describeStatus('sa-east-1'))).toBe('Allowed');
+  });
+
+  it('leaves the global Route 53 (endpoint in us-east-1) working when us-east-1 is not a configured Region', async () => {
+    const onlyEu = merge(fixture, { regions: ['eu-west-1'] });
+    expect(await allowed('replace-degraded', onlyEu, at('us-east-1', r53('Z0123456789ABC', 'app.example.com', 'A', 'UPSERT')))).toBe('Allowed');
+    expect(await allowed('replace-degraded', onlyEu, describeStatus('us-east-1'))).toMatch(DENIED);
+  });
+
+  it('lets EC2 use a copyTo key only in its Region and only through EC2', async () => {
+    const key = 'arn:aws:kms:eu-central-1:123456789012:key/0f0f0f0f-1111-2222-3333-444444444444';
+    const config = merge(twoRegions, { snapshot: { policies: [{ name: 'offsite', regions: ['us-east-1'], schedule: 'rate(1 day)', selector: { tags: { backup: ['offsite'] } }, copyTo: [{ region: 'eu-central-1', kmsKeyId: key, retain: { daily: 7 } }] }] } });
+    const grant = (resource: string, via: string) => at('eu-central-1', { action: 'kms:CreateGrant', resource, context: { 'kms:ViaService': via, 'kms:CallerAccount': DEPLOYMENT.accountId, 'kms:GrantIsForAWSResource': 'true' } });
+    expect(await allowed('snapshot-volumes', config, grant(key, 'ec2.eu-central-1.amazonaws.com'))).toBe('Allowed');
+    expect(await allowed('snapshot-volumes', config, grant(key, 'lambda.eu-central-1.amazonaws.com'))).toMatch(DENIED);
+    expect(await allowed('snapshot-volumes', config, grant(key.replace('0f0f0f0f', '0e0e0e0e'), 'ec2.eu-central-1.amazonaws.com'))).toMatch(DENIED);
+    // Without copyTo keys the role has no KMS statement at all.
+    expect(await allowed('snapshot-volumes', twoRegions, grant(key, 'ec2.eu-central-1.amazonaws.com'))).toMatch(DENIED);
+  });
+});
+
 describe('the all-features fixture as packaged', () => {
   const fn = (name: string) => Object.values(fixtureTemplate.Resources).find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.FunctionName === `ec2-caretaker-test-${name}`)!;
 

@@ -15,6 +15,7 @@ const iam = require('../../deploy/iam.cjs') as {
   failoverStatements: StatementsOf;
   degradedStatements: StatementsOf;
   baseline(functionName: string): Statement[];
+  functionStatements(fn: string, config: Config, functionName: string, continuationRoleName: string): Statement[];
   roles(sls: { resolveVariable(v: string): Promise<string> }): Promise<{ Resources: Record<string, { Properties: { RoleName: string; Policies: Array<{ PolicyDocument: { Statement: Statement[] } }> } }> }>;
 };
 
@@ -23,6 +24,7 @@ export type Config = Record<string, any>;
 /** The deployment the roles are resolved for (the sandbox's account and Region). */
 export const DEPLOYMENT = { partition: 'aws', region: 'us-east-1', accountId: '123456789012', service: 'ec2-caretaker', stage: 'test' };
 const prefix = `${DEPLOYMENT.service}-${DEPLOYMENT.stage}`;
+const names = require('../../deploy/names.cjs') as { roleName(d: { service: string; stage: string; region: string }, fn: string, suffix?: string): string };
 export const ALERT_KEY_ARN = `arn:aws:kms:${DEPLOYMENT.region}:${DEPLOYMENT.accountId}:key/alert-key`;
 
 export const FUNCTIONS: Record<string, { role: string; statements: StatementsOf }> = {
@@ -43,7 +45,7 @@ export function readYaml(file: string): Config {
  */
 export function policyFor(fn: string, config: Config, alertTopicArn: string): { Version: string; Statement: Statement[] } {
   // The function's deployed name: prune's continuation statements are scoped to it.
-  const statements = [...iam.baseline(`${prefix}-${fn}`), ...FUNCTIONS[fn]!.statements(config, `${prefix}-${fn}`)];
+  const statements = iam.functionStatements(fn, config, `${prefix}-${fn}`, names.roleName(DEPLOYMENT, fn, 'continue'));
   return { Version: '2012-10-17', Statement: resolve(statements, alertTopicArn) as Statement[] };
 }
 
@@ -52,7 +54,7 @@ export async function templateRoles(configFile: string): Promise<Record<string, 
   const previous = process.env.CARETAKER_CONFIG_FILE;
   process.env.CARETAKER_CONFIG_FILE = configFile;
   try {
-    const { Resources } = await iam.roles({ resolveVariable: async (v) => (v === 'self:service' ? DEPLOYMENT.service : DEPLOYMENT.stage) });
+    const { Resources } = await iam.roles({ resolveVariable: async (v) => (v === 'self:service' ? DEPLOYMENT.service : v === 'self:provider.region' ? DEPLOYMENT.region : DEPLOYMENT.stage) });
     return Object.fromEntries(Object.entries(Resources).map(([id, r]) => [id, r.Properties.Policies.flatMap((p) => p.PolicyDocument.Statement)]));
   } finally {
     if (previous === undefined) delete process.env.CARETAKER_CONFIG_FILE;
@@ -85,6 +87,10 @@ export function resolve(node: unknown, alertTopicArn: string): unknown {
 
 /** Evaluates one request against one identity policy with AWS's action, resource and condition-key data. */
 export async function decide(policy: unknown, request: IamRequest, resourcePolicy?: unknown): Promise<string> {
+  // A probe that names no Region is a call in the deployment's Region (Route 53's endpoint is in us-east-1).
+  if (!('aws:RequestedRegion' in request.context)) {
+    request = { ...request, context: { ...request.context, 'aws:RequestedRegion': request.action.startsWith('route53:') ? 'us-east-1' : DEPLOYMENT.region } };
+  }
   const result = await runSimulation(
     {
       request: {
@@ -162,6 +168,22 @@ function copyScope(fn: string, r: IamRequest): Config | undefined {
  * caretaker:managed, remediation state, condition keys, resource types) must hold for the fixture.
  */
 export function scopeOf(fn: string, r: IamRequest): Config {
+  return merge(configScope(fn, r), regionScope(fn, r));
+}
+
+/**
+ * A call sent to another Region than the deployment's was made because the config named that
+ * Region: top-level `regions` for the fleet jobs, the group's own `region` for failover. (Route 53's
+ * endpoint is in us-east-1 whatever the config says: no Region follows from its calls.)
+ */
+function regionScope(fn: string, r: IamRequest): Config {
+  const region = r.context['aws:RequestedRegion'] as string | undefined;
+  if (!region || region === DEPLOYMENT.region || r.action.startsWith('route53:')) return {};
+  if (fn === 'dns-failover') return { failover: { groups: [{ name: 'scope-region', region, mode: 'elastic-ip', allocationId: 'eipalloc-0123456789abcdef0', members: [] }] } };
+  return { regions: [DEPLOYMENT.region, region] };
+}
+
+function configScope(fn: string, r: IamRequest): Config {
   const ctx = r.context;
   // A run lists the enabled Regions only when its config names Regions (shared/engine/regions.ts).
   if (r.action === 'ec2:DescribeRegions') return { regions: 'all' };

@@ -23,16 +23,23 @@ describe('sandbox IAM requests (Service Authorization Reference)', () => {
       { accountId: sandbox.accountId, region: sandbox.region, ec2: sandbox.ec2 },
     );
     expect(requests).toEqual([
-      { action: 'ec2:CreateSnapshots', resource: `${ARN}:instance/${instance.InstanceId}`, context: { 'aws:ResourceTag/team': 'db', 'ec2:ResourceTag/team': 'db', 'ec2:RootDeviceType': 'ebs' } },
-      { action: 'ec2:CreateSnapshots', resource: `${ARN}:volume/${data}`, context: { 'aws:ResourceTag/data': 'yes', 'ec2:ResourceTag/data': 'yes' } },
-      { action: 'ec2:CreateSnapshots', resource: 'arn:aws:ec2:us-east-1::snapshot/snap-0new0000000000000', context: { 'aws:RequestTag/caretaker:managed': 'true', 'aws:TagKeys': ['caretaker:managed'] } },
+      { action: 'ec2:CreateSnapshots', resource: `${ARN}:instance/${instance.InstanceId}`, context: { 'aws:ResourceTag/team': 'db', 'ec2:ResourceTag/team': 'db', 'ec2:RootDeviceType': 'ebs', 'aws:RequestedRegion': 'us-east-1' } },
+      { action: 'ec2:CreateSnapshots', resource: `${ARN}:volume/${data}`, context: { 'aws:ResourceTag/data': 'yes', 'ec2:ResourceTag/data': 'yes', 'aws:RequestedRegion': 'us-east-1' } },
+      { action: 'ec2:CreateSnapshots', resource: 'arn:aws:ec2:us-east-1::snapshot/snap-0new0000000000000', context: { 'aws:RequestTag/caretaker:managed': 'true', 'aws:TagKeys': ['caretaker:managed'], 'aws:RequestedRegion': 'us-east-1' } },
       {
         action: 'ec2:CreateTags',
         resource: 'arn:aws:ec2:us-east-1::snapshot/snap-0new0000000000000',
-        context: { 'aws:RequestTag/caretaker:managed': 'true', 'aws:TagKeys': ['caretaker:managed'], 'ec2:CreateAction': 'CreateSnapshots' },
+        context: { 'aws:RequestTag/caretaker:managed': 'true', 'aws:TagKeys': ['caretaker:managed'], 'ec2:CreateAction': 'CreateSnapshots', 'aws:RequestedRegion': 'us-east-1' },
       },
     ]);
     expect(JSON.stringify(requests)).not.toContain(boot);
+  });
+
+  it('puts the Region each call was sent to in aws:RequestedRegion; Route 53 (global, endpoint in us-east-1) always us-east-1', () => {
+    const { sandbox } = sandboxWithFleet();
+    const state = { accountId: sandbox.accountId, region: 'eu-west-1', ec2: sandbox.ec2 };
+    expect(iamRequests('ec2', 'DescribeInstances', {}, state)[0]!.context['aws:RequestedRegion']).toBe('eu-west-1');
+    expect(iamRequests('route53', 'GetChange', { Id: '/change/C1' }, state)[0]!.context['aws:RequestedRegion']).toBe('us-east-1');
   });
 
   it('authorizes DeleteSnapshot against the tags the snapshot has and its parent volume', () => {
@@ -43,7 +50,7 @@ describe('sandbox IAM requests (Service Authorization Reference)', () => {
     expect(request).toEqual({
       action: 'ec2:DeleteSnapshot',
       resource: `arn:aws:ec2:us-east-1::snapshot/${snapshot.SnapshotId}`,
-      context: { 'aws:ResourceTag/caretaker:managed': 'true', 'ec2:ResourceTag/caretaker:managed': 'true', 'ec2:ParentVolume': `${ARN}:volume/${volume.VolumeId}` },
+      context: { 'aws:ResourceTag/caretaker:managed': 'true', 'ec2:ResourceTag/caretaker:managed': 'true', 'ec2:ParentVolume': `${ARN}:volume/${volume.VolumeId}`, 'aws:RequestedRegion': 'us-east-1' },
     });
     const [gone] = iamRequests('ec2', 'DeleteSnapshot', { SnapshotId: 'snap-0000000000000dead' }, { accountId: sandbox.accountId, region: sandbox.region, ec2: sandbox.ec2 });
     expect(gone!.missing).toBe(true);
@@ -71,7 +78,7 @@ describe('sandbox IAM requests (Service Authorization Reference)', () => {
     const { sandbox } = sandboxWithFleet();
     const eni = lifecycleOf(sandbox).network.create({ subnetId: 'subnet-0sandbox000000001', groups: [], tags: [{ Key: 'caretaker:replaces', Value: 'i-0old' }] }).NetworkInterfaceId!;
     const requests = iamRequests('ec2', 'AssociateAddress', { AllocationId: 'eipalloc-1', NetworkInterfaceId: eni, PrivateIpAddress: '10.0.0.1' }, { accountId: sandbox.accountId, region: sandbox.region, ec2: sandbox.ec2 });
-    expect(requests[1]).toEqual({ action: 'ec2:AssociateAddress', resource: `${ARN}:network-interface/${eni}`, context: { 'aws:ResourceTag/caretaker:replaces': 'i-0old', 'ec2:ResourceTag/caretaker:replaces': 'i-0old' } });
+    expect(requests[1]).toEqual({ action: 'ec2:AssociateAddress', resource: `${ARN}:network-interface/${eni}`, context: { 'aws:ResourceTag/caretaker:replaces': 'i-0old', 'ec2:ResourceTag/caretaker:replaces': 'i-0old', 'aws:RequestedRegion': 'us-east-1' } });
   });
 });
 

@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensurePackaged, PACKAGE_DIR, packagedTemplate } from '../bundle/build';
+
+const { boundedName, roleName, ROLE_NAME_MAX } = createRequire(import.meta.url)('../../deploy/names.cjs') as {
+  boundedName(parts: string[], max: number): string;
+  roleName(d: { service: string; stage: string; region: string }, fn: string, suffix?: string): string;
+  ROLE_NAME_MAX: number;
+};
+
+type Template = { Resources: Record<string, { Type: string; Properties?: Record<string, any> }> };
+
+/** Names that are global to the account (IAM roles; CloudWatch dashboards are "global, not region-specific"). */
+function globalNames(t: Template): string[] {
+  return Object.values(t.Resources).flatMap((r) => {
+    if (r.Type === 'AWS::IAM::Role') return r.Properties?.RoleName ? [`role ${r.Properties.RoleName}`] : [];
+    if (r.Type === 'AWS::CloudWatch::Dashboard') return [`dashboard ${r.Properties!.DashboardName}`];
+    return [];
+  });
+}
+
+/** Every explicit name in the template (Regional ones clash only within one Region). */
+function allNames(t: Template): string[] {
+  const NAME_KEYS = ['TopicName', 'QueueName', 'AlarmName', 'FunctionName', 'LogGroupName', 'RoleName', 'DashboardName', 'Name'];
+  return Object.values(t.Resources).flatMap((r) =>
+    NAME_KEYS.filter((k) => typeof r.Properties?.[k] === 'string').map((k) => `${r.Type} ${r.Properties![k]}`),
+  );
+}
+
+const overlap = (a: string[], b: string[]) => a.filter((n) => b.includes(n));
+
+let home: Template;
+let otherRegion: Template;
+let otherStage: Template;
+
+beforeAll(async () => {
+  await ensurePackaged();
+  home = JSON.parse(readFileSync(join(PACKAGE_DIR, 'cloudformation-template-update-stack.json'), 'utf8'));
+  otherRegion = (await packagedTemplate('test', 'eu-west-1')) as Template;
+  otherStage = (await packagedTemplate('prod', 'us-east-1')) as Template;
+}, 600_000);
+
+describe('a second Region or a second stage deploys beside the first (issue 15)', () => {
+  it('shares no global name with the same stage in another Region', () => {
+    expect(globalNames(home).length).toBeGreaterThanOrEqual(6);
+    expect(globalNames(otherRegion)).toHaveLength(globalNames(home).length);
+    expect(overlap(globalNames(home), globalNames(otherRegion))).toEqual([]);
+  });
+
+  it('shares no name at all with another stage in the same Region', () => {
+    expect(allNames(home).length).toBeGreaterThan(globalNames(home).length);
+    expect(overlap(allNames(home), allNames(otherStage))).toEqual([]);
+  });
+
+  it('keeps every name within its limit', () => {
+    const LIMITS: Record<string, [string, number]> = {
+      'AWS::IAM::Role': ['RoleName', 64],
+      'AWS::CloudWatch::Dashboard': ['DashboardName', 255],
+      'AWS::SNS::Topic': ['TopicName', 256],
+      'AWS::SQS::Queue': ['QueueName', 80],
+      'AWS::CloudWatch::Alarm': ['AlarmName', 255],
+      'AWS::Lambda::Function': ['FunctionName', 64],
+    };
+    for (const t of [home, otherRegion, otherStage]) {
+      for (const [id, r] of Object.entries(t.Resources)) {
+        const limit = LIMITS[r.Type];
+        const name = limit && r.Properties?.[limit[0]];
+        if (typeof name === 'string') expect(name.length, `${id} ${name}`).toBeLessThanOrEqual(limit![1]);
+      }
+    }
+  });
+
+  it('lets prune pass exactly the continuation role this template creates', () => {
+    for (const t of [home, otherRegion]) {
+      const continuation = t.Resources.PruneContinuationRole!.Properties!.RoleName as string;
+      const statements = t.Resources.PruneSnapshotsRole!.Properties!.Policies[0].PolicyDocument.Statement as Array<{ Sid: string; Resource: unknown }>;
+      expect(statements.find((s) => s.Sid === 'PassContinuationRoleToScheduler')!.Resource).toEqual({ 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${continuation}` });
+    }
+  });
+
+  it('names the dashboard the functions link to', () => {
+    const dashboard = Object.values(otherRegion.Resources).find((r) => r.Type === 'AWS::CloudWatch::Dashboard')!.Properties!.DashboardName;
+    const fn = Object.values(otherRegion.Resources).find((r) => r.Type === 'AWS::Lambda::Function')!;
+    expect(dashboard).toBe('ec2-caretaker-test-eu-west-1');
+    expect(fn.Properties!.Environment.Variables.CARETAKER_DASHBOARD).toBe(dashboard);
+  });
+});
+
+describe('boundedName', () => {
+  it('cuts a long role name to 64 characters with a hash of the whole name, so names differing past the cut stay apart', () => {
+    const d = (region: string) => ({ service: 'ec2-caretaker', stage: 'feature-branch-with-a-long-name', region });
+    const a = roleName(d('ap-southeast-1'), 'replace-degraded', 'continue');
+    const b = roleName(d('ap-southeast-2'), 'replace-degraded', 'continue');
+    expect(a.length).toBeLessThanOrEqual(ROLE_NAME_MAX);
+    expect(b.length).toBeLessThanOrEqual(ROLE_NAME_MAX);
+    expect(a).not.toBe(b);
+    expect(a).toMatch(/^ec2-caretaker-feature-branch-with-a-long-name-ap-south.*-[0-9a-f]{8}$/);
+  });
+
+  it('leaves a name that fits as it is', () => {
+    expect(boundedName(['ec2-caretaker', 'prod', 'eu-west-1', 'prune-snapshots'], 64)).toBe('ec2-caretaker-prod-eu-west-1-prune-snapshots');
+  });
+});
