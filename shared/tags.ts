@@ -10,6 +10,8 @@ export const TAG = {
   attempt: 'caretaker:attempt',
   /** Any value: the prune job never deletes this snapshot. */
   keep: 'caretaker:keep',
+  /** On a cross-Region copy: the snapshot it was copied from (the status view counts copies by it). */
+  copyOf: 'caretaker:copy-of',
   /** On instances: comma-separated snapshot policy names. */
   snapshotPolicies: 'caretaker:snapshot',
 } as const;
