@@ -1,4 +1,5 @@
 import { memoryAlertSink } from '../shared/alerts/sink';
+import type { Clients } from '../shared/aws/clients';
 import type { JobContext } from '../shared/engine/types';
 import { silentLogger } from '../shared/log';
 import type { SandboxAccount } from './account';
@@ -16,8 +17,15 @@ export function sandboxJobContext(
   options: { budgetMs?: number; realTime?: boolean; maxAttempts?: number } = {},
 ): SandboxJobContext {
   const end = options.budgetMs === undefined ? Number.POSITIVE_INFINITY : sandbox.clock.nowMs() + options.budgetMs;
+  const retries = options.maxAttempts ? { maxAttempts: options.maxAttempts } : {};
+  // Built once per Region, as HandlerDeps.clients builds them.
+  const perRegion = new Map<string, Clients>();
   return {
-    clients: sandbox.clients(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+    clients: sandbox.clients(retries),
+    clientsIn: (region: string) => {
+      if (!perRegion.has(region)) perRegion.set(region, sandbox.clients({ ...retries, region }));
+      return perRegion.get(region)!;
+    },
     now: sandbox.clock.now(),
     dryRun: false,
     alerts: memoryAlertSink(),

@@ -57,6 +57,16 @@ export function enforceCap(planned: number, cap: { name: string; limit: number }
   if (planned > cap.limit) throw new BlastRadiusError(cap.name, cap.limit, planned);
 }
 
+/**
+ * Enforces a cap on a context's plan: over the whole run when the context is one Region of a run
+ * over several ({@link JobContext.runCap}: it waits until every Region has planned), else on
+ * this plan alone. Throws {@link BlastRadiusError} when it is exceeded.
+ */
+export async function checkRunCap(ctx: Pick<JobContext, 'runCap'>, planned: number, cap: { name: string; limit: number }): Promise<void> {
+  if (ctx.runCap) await ctx.runCap(planned, cap);
+  else enforceCap(planned, cap);
+}
+
 export function emptyReport(job: JobName, ctx: Pick<JobContext, 'runId' | 'dryRun' | 'now'>): RunReport {
   return {
     job,
@@ -93,7 +103,7 @@ export async function runJob<State, P>(def: JobDefinition<State, P>, ctx: JobCon
   const actionable = decisions.filter(isActionable);
   report.results.push(...decisions.filter((d) => !isActionable(d)).map(skipResult));
   try {
-    enforceCap(actionable.length, def.cap);
+    await checkRunCap(ctx, actionable.length, def.cap);
   } catch (error) {
     if (!(error instanceof BlastRadiusError)) throw error;
     report.error = { code: error.name, message: error.message };

@@ -13,6 +13,8 @@ export interface Decision<P = unknown> {
   payload: P;
   /** The policy (or failover group) the decision belongs to: summaries and metrics count per group. */
   group?: string;
+  /** The Region the target is in; set on the items of a run that covers several Regions (shared/engine/regions.ts). */
+  region?: string;
 }
 
 export type Outcome = 'done' | 'skipped' | 'failed';
@@ -28,6 +30,8 @@ export interface ItemResult {
   details?: Record<string, string | number | boolean>;
   /** The policy (or failover group) of the item, copied from its decision. */
   group?: string;
+  /** The Region of the item, in a run that covers several Regions. */
+  region?: string;
 }
 
 /** What a run did, in full; the SNS summary and the CLI output are made from it. */
@@ -67,6 +71,7 @@ export interface RunReport {
 /** How many plan entries of one group and action a report counts without listing them. */
 export interface PlanCount {
   group?: string;
+  region?: string;
   action: string;
   count: number;
 }
@@ -74,6 +79,7 @@ export interface PlanCount {
 /** How many results of one group, action and outcome a report counts without listing them. */
 export interface ResultCount {
   group?: string;
+  region?: string;
   action: string;
   outcome: Outcome;
   count: number;
@@ -89,6 +95,8 @@ export interface ActionNeeded {
   problem: string;
   /** What the reader should do about it. */
   todo: string;
+  /** The Region it is in, in a run that covers several Regions. */
+  region?: string;
 }
 
 /** Time budget of the invocation (Lambda's `getRemainingTimeInMillis`, or unlimited on the CLI). */
@@ -100,6 +108,17 @@ export interface Deadline {
 export interface JobContext {
   /** Clients of the Region the run acts in. */
   clients: Clients;
+  /**
+   * The Region this context acts in (`clients`' Region), set by the fan-out over Regions
+   * (shared/engine/regions.ts); absent in a context built for one Region, which acts in its clients'.
+   */
+  region?: string;
+  /**
+   * Enforces a blast-radius cap over the whole run when the run covers several Regions: each
+   * Region's part reports its planned count once and learns whether the run's total fits
+   * ({@link import('./run').checkRunCap}); absent, the cap applies to this context's plan alone.
+   */
+  runCap?(planned: number, cap: { name: string; limit: number }): Promise<void>;
   /**
    * Clients of another Region of the same account (cross-Region work: copies, a run fanned out
    * over the configured Regions), built once per Region. Absent where only one Region is reachable.
@@ -124,6 +143,8 @@ export interface JobContext {
 /** Where a long apply stage stands; sent after every item, the CLI decides how often to show it. */
 export interface ProgressUpdate {
   job: JobName;
+  /** The Region the update is about, in a run over several Regions. */
+  region?: string;
   /** What is being done: `delete-snapshot`, `snapshot`. */
   action: string;
   done: number;
