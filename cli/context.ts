@@ -7,7 +7,8 @@ import { type JobContext, type JobName, realSleep, unlimitedDeadline } from '../
 import { silentLogger } from '../shared/log';
 import { buildDemoAccount, type DemoAccount } from '../sandbox/demo-account';
 import { progressMeter } from './progress';
-import { checkRegionFlag, checkRegionName, configuredRegions, narrowToRegion } from './region-flag';
+import { checkRegionFlag, checkRegionName, narrowToRegion } from './region-flag';
+import { homeRegion, resolveRegions } from '../shared/engine/regions';
 import type { Clients } from '../shared/aws/clients';
 
 /** Progress on stderr (stdout stays the report): a bar on a terminal, plain lines in CI and logs. */
@@ -41,9 +42,9 @@ export async function cliRun(job: JobName, flags: CommonFlags): Promise<CliRun> 
   if (flags.region !== undefined) checkRegionName(flags.region);
   const run = await cliAccount(job, flags);
   if (flags.region === undefined) return run;
-  const home = await run.ctx.clients.ec2.config.region();
-  checkRegionFlag(flags.region, await configuredRegions(run.ctx, run.config), run.config.regions);
-  return { ...run, config: narrowToRegion(run.config, flags.region, home) };
+  const configured = await resolveRegions(run.ctx, run.config);
+  checkRegionFlag(flags.region, configured, run.config.regions);
+  return { ...run, config: narrowToRegion(run.config, flags.region, await homeRegion(run.ctx), configured) };
 }
 
 /** Builds each Region's clients once, however many times a run asks for them. */

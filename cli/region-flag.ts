@@ -1,6 +1,4 @@
-import { DescribeRegionsCommand } from '@aws-sdk/client-ec2';
 import type { Config } from '../shared/config/schema';
-import type { JobContext } from '../shared/engine/types';
 import { regionName } from '../shared/config/regions';
 import { InputError } from '../shared/engine/errors';
 
@@ -25,30 +23,22 @@ export function checkRegionFlag(region: string, configured: readonly string[], s
 
 /**
  * The config of a run narrowed to one Region: the top-level Regions become `[region]`, and every
- * section's own narrowing keeps only that Region. A policy, prune scope or degraded setting that
- * does not cover the Region keeps an empty list (it runs nowhere in this run) rather than
- * disappearing: prune still needs every policy's retention to know which snapshots are managed.
- * Failover groups of other Regions (a group without `region` is the home Region's) are left out. Copy targets stay: a copy made from this Region
- * lands wherever its policy says.
+ * section keeps only that Region of the ones it covered (`configured`: the run's Regions before
+ * narrowing). A policy, prune scope or degraded setting that does not cover the Region keeps an
+ * empty list (it runs nowhere in this run) rather than disappearing: prune still needs every
+ * policy's retention to know which snapshots are managed. A policy that only copies *to* the
+ * Region does not run there (its copies are made from its source Regions). Failover groups of
+ * other Regions (a group without `region` is the home Region's) are left out.
  */
-export function narrowToRegion(config: Config, region: string, home: string): Config {
-  const only = (list: string[] | undefined) => (list === undefined ? undefined : list.filter((r) => r === region));
+export function narrowToRegion(config: Config, region: string, home: string, configured: readonly string[]): Config {
+  const only = (list: readonly string[] | undefined) => (list === undefined ? undefined : list.filter((r) => r === region));
   return {
     ...config,
     regions: [region],
-    snapshot: { ...config.snapshot, policies: config.snapshot.policies.map((p) => (p.regions ? { ...p, regions: only(p.regions) } : p)) },
+    // Every policy gets an explicit list: left unnarrowed it would cover `[region]`, copy targets included.
+    snapshot: { ...config.snapshot, policies: config.snapshot.policies.map((p) => ({ ...p, regions: only(p.regions ?? configured) })) },
     prune: config.prune.regions ? { ...config.prune, regions: only(config.prune.regions) } : config.prune,
     degraded: config.degraded.regions ? { ...config.degraded, regions: only(config.degraded.regions) } : config.degraded,
     failover: { ...config.failover, groups: config.failover.groups.filter((g) => (g.region ?? home) === region) },
   };
-}
-
-/** The Regions the config covers: its list, every enabled Region for `all`, or the home Region. */
-export async function configuredRegions(ctx: JobContext, config: Config): Promise<string[]> {
-  if (Array.isArray(config.regions)) return config.regions;
-  if (config.regions === undefined) return [await ctx.clients.ec2.config.region()];
-  // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeRegions.html: without
-  // AllRegions it lists only the Regions enabled for the account.
-  const { Regions } = await ctx.clients.ec2.send(new DescribeRegionsCommand({}));
-  return (Regions ?? []).map((r) => r.RegionName!).sort();
 }

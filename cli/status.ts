@@ -2,8 +2,8 @@ import { describeStatus } from '../shared/status/describe-status';
 import { formatStatus } from '../shared/status/format-status';
 import { planStatus, type RegionStatus } from '../shared/status/plan-status';
 import { statusScopes } from '../shared/status/status-scopes';
+import { homeRegion, resolveRegions } from '../shared/engine/regions';
 import { cliRun, type CommonFlags } from './context';
-import { configuredRegions } from './region-flag';
 
 /** A Region the status view could not read (not enabled, no permission, ...): shown, never hidden. */
 interface UnreadableRegion {
@@ -19,8 +19,7 @@ interface UnreadableRegion {
  */
 export async function runStatus(flags: CommonFlags & { json?: boolean }): Promise<number> {
   const run = await cliRun('snapshot', { ...flags, 'dry-run': true });
-  const home = await run.ctx.clients.ec2.config.region();
-  const scopes = statusScopes(run.config, await configuredRegions(run.ctx, run.config), home);
+  const scopes = statusScopes(run.config, await resolveRegions(run.ctx, run.config), await homeRegion(run.ctx));
   const regions: Array<RegionStatus | UnreadableRegion> = await Promise.all(
     scopes.map((scope) =>
       describeStatus(run.ctx, run.config, scope).then(
