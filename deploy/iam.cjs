@@ -3,6 +3,7 @@
 // Tests assert the packaged template's statements exactly (test/deploy/template.test.ts).
 const { readConfig, schedulerRole } = require('./schedules.cjs');
 const { degradedStatements } = require('./iam-degraded.cjs');
+const { copyStatements, copyPruneStatements } = require('./iam-copy.cjs');
 
 const sub = (s) => ({ 'Fn::Sub': s });
 const ALERT_TOPIC = { Ref: 'AlertTopic' };
@@ -81,6 +82,8 @@ function snapshotStatements(config) {
     // GetCommandInvocation supports no resource-level permissions.
     statements.push({ Sid: 'ReadCommandResults', Effect: 'Allow', Action: ['ssm:GetCommandInvocation'], Resource: '*' });
   }
+  // Cross-Region copies (copyTo): their own block, deploy/iam-copy.cjs.
+  statements.push(...copyStatements(config));
   return statements;
 }
 
@@ -159,6 +162,8 @@ function pruneStatements(config, functionName = 'prune-snapshots') {
       });
     });
   }
+  // Copies are pruned in their own Region (copyTo[].retain): their own block, deploy/iam-copy.cjs.
+  statements.push(...copyPruneStatements(config));
   return statements;
 }
 

@@ -14,16 +14,19 @@ function readConfig() {
  * One schedule per snapshot policy (the input names the policy and carries the scheduled time),
  * and one rule for EBS's failed-snapshot events, which retry their slot once
  * (https://docs.aws.amazon.com/ebs/latest/userguide/ebs-cloud-watch-events.html). Completed
- * snapshots are filtered out by the pattern: they need no invocation.
+ * snapshots are filtered out by the pattern unless a policy copies them to another Region
+ * (`copyTo`): then their completion starts the copies.
  */
 function snapshotSchedules() {
   const policies = (readConfig().snapshot || {}).policies || [];
+  // With copyTo, a completed snapshot starts its copies: succeeded events are routed too.
+  const copies = policies.some((p) => (p.copyTo || []).length > 0);
   const failures = {
     eventBridge: {
       pattern: {
         source: ['aws.ec2'],
         'detail-type': ['EBS Snapshot Notification', 'EBS Multi-Volume Snapshots Completion Status'],
-        detail: { event: ['createSnapshot', 'createSnapshots'], result: ['failed'] },
+        detail: { event: ['createSnapshot', 'createSnapshots'], result: copies ? ['failed', 'succeeded'] : ['failed'] },
       },
     },
   };

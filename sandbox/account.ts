@@ -12,6 +12,8 @@ import { Ec2Model, type Ec2Timings } from './ec2';
 import { Ec2Lifecycle } from './ec2-lifecycle';
 import { Ec2Status } from './ec2-status';
 import { ElbModel } from './elb';
+import { SnapshotCopies } from './ec2-copy-snapshot';
+import { KmsKeys } from './kms-keys';
 import { awsError, type ServiceName } from './errors';
 import { type FaultRule, Faults, seededRandom } from './faults';
 import { Route53Model } from './route53';
@@ -78,6 +80,10 @@ export class SandboxRegion {
   readonly ssm: SsmModel;
   readonly scheduler: SchedulerModel;
   readonly elb: ElbModel;
+  /** The Region's KMS keys (EBS encryption of copies). */
+  readonly kms: KmsKeys;
+  /** CopySnapshot into this Region (the destination's limit of copies in flight is counted here). */
+  readonly copies: SnapshotCopies;
   /** EC2's buckets are per API and Region (GUIDE §3). */
   readonly buckets = new TokenBuckets();
   readonly services: Partial<Record<ServiceName, Record<string, (input: never) => unknown>>>;
@@ -98,6 +104,8 @@ export class SandboxRegion {
     this.ssm = new SsmModel(clock, options.timings?.ssmCommandMs ?? 2_000);
     this.scheduler = new SchedulerModel(clock, account.accountId, name);
     this.elb = new ElbModel(this.ec2, clock);
+    this.kms = new KmsKeys(account.accountId, name);
+    this.copies = new SnapshotCopies(clock, this.ec2, this.kms, (source) => (account.regionNames.includes(source) ? account.inRegion(source).ec2 : undefined));
     this.services = {
       ec2: this.ec2.operations,
       sns: this.sns.operations,
@@ -108,7 +116,7 @@ export class SandboxRegion {
     };
     // Status and Elastic IP operations join the model's own, so the lifecycle (which refreshes
     // instance states before describes) wraps them too.
-    Object.assign(this.ec2.operations, new Ec2Status(this.ec2).operations, { DescribeRegions: (i: DescribeRegionsRequest) => account.describeRegions(i) });
+    Object.assign(this.ec2.operations, new Ec2Status(this.ec2).operations, this.copies.operations, { DescribeRegions: (i: DescribeRegionsRequest) => account.describeRegions(i) });
     this.services.ec2 = { ...this.services.ec2, ...new Ec2Lifecycle(this.ec2, clock).operations };
   }
 }
@@ -212,7 +220,12 @@ export class SandboxAccount {
     this.calls.push(record);
     const models = service === 'route53' ? undefined : this.regionModels.get(region);
     // Before the call runs: AWS authorizes against the state the resources are in now.
-    this.recorder?.record(service, operation, input, { accountId: this.accountId, region, ec2: (models ?? this.inRegion(this.region)).ec2 });
+    this.recorder?.record(service, operation, input, {
+      accountId: this.accountId,
+      region,
+      ec2: (models ?? this.inRegion(this.region)).ec2,
+      regionState: (name) => this.regionModels.get(name),
+    });
     try {
       if (service !== 'route53' && !models) {
         // A disabled opt-in Region (or one the account does not have) refuses the credentials.

@@ -75,6 +75,11 @@ export class SnapshotOutcomes {
     }
   }
 
+  /** Fates one snapshot to end in `error` with this message (a copy whose KMS key does not exist). */
+  doom(snapshotId: string, message: string): void {
+    this.fates.set(snapshotId, message);
+  }
+
   /** The failure message a snapshot is fated to end with, if any. */
   failureOf(snapshotId: string): string | undefined {
     return this.fates.get(snapshotId);

@@ -179,7 +179,7 @@ export class Ec2Model {
   };
 
   /** Snapshots end (completed, or error when a seeded fault says so) after `snapshotCompleteMs`; worked out when someone looks. */
-  private refreshSnapshot(s: Snapshot): Snapshot {
+  refreshSnapshot(s: Snapshot): Snapshot {
     if (s.State === 'pending' && s.StartTime) {
       const elapsed = this.clock.nowMs() - s.StartTime.getTime();
       if (elapsed >= this.timings.snapshotCompleteMs) {
@@ -405,7 +405,7 @@ export class Ec2Model {
 }
 
 /** The tags of a TagSpecifications list for one resource type. */
-function tagsFor(specs: TagSpecification[] | undefined, type: string): Tag[] {
+export function tagsFor(specs: TagSpecification[] | undefined, type: string): Tag[] {
   return (specs ?? []).filter((s) => s.ResourceType === type).flatMap((s) => s.Tags ?? []);
 }
 

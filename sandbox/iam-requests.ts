@@ -1,5 +1,6 @@
 import type { NetworkInterface, Tag } from '@aws-sdk/client-ec2';
 import type { Ec2Model } from './ec2';
+import type { KmsKeys } from './kms-keys';
 import type { ServiceName } from './errors';
 
 /**
@@ -28,6 +29,8 @@ export interface IamState {
   ec2: Ec2Model;
   /** The alert topic's key (SNS encrypts with it; publishers need GenerateDataKey and Decrypt). */
   alertKeyArn?: string;
+  /** Another Region's EC2 and KMS (a cross-Region call such as CopySnapshot reads its source there). */
+  regionState?(name: string): { ec2: Ec2Model; kms: KmsKeys } | undefined;
 }
 
 /** Thrown for an operation without a mapping: the IAM test names it so one is added here. */
@@ -138,6 +141,8 @@ export function iamRequests(service: ServiceName, operation: string, input: Inpu
     }
     case 'ec2:DeleteSnapshot':
       return [on('ec2:DeleteSnapshot', snapshot(input.SnapshotId))];
+    case 'ec2:CopySnapshot':
+      return copySnapshotRequests(input, state);
     case 'ec2:CreateTags':
     case 'ec2:DeleteTags':
       return (input.Resources as string[]).map((id) => {
@@ -306,4 +311,41 @@ function runInstances(
     out.push({ action: 'iam:PassRole', resource: `arn:aws:iam::${state.accountId}:role/${name}`, context: { 'iam:PassedToService': 'ec2.amazonaws.com' } });
   }
   return out;
+}
+
+/**
+ * CopySnapshot, sent to the destination Region: authorized on the source snapshot in its own
+ * Region (with its tags) and on the new snapshot here (with the request's tags), `ec2:CreateTags`
+ * for tagging at creation, and for a customer managed key the key's grant and data-key actions
+ * through EC2 here (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html,
+ * https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption-requirements.html). A source under
+ * a customer managed key is decrypted through EC2 in the source Region.
+ */
+function copySnapshotRequests(input: Input, state: IamState): IamRequest[] {
+  const { accountId, region } = state;
+  const sourceRegion = String(input.SourceRegion);
+  const source = state.regionState?.(sourceRegion);
+  const sourceData = source?.ec2.snapshots.get(input.SourceSnapshotId)?.data;
+  const tags = specTags(input.TagSpecifications, 'snapshot');
+  const created = `arn:aws:ec2:${region}::snapshot/snap-0new0000000000000`;
+  const kms = (key: string, via: string): IamRequest[] =>
+    ['kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'].map((action) => ({
+      action,
+      resource: key,
+      context: { 'kms:ViaService': `ec2.${via}.amazonaws.com`, 'kms:CallerAccount': accountId, ...(action === 'kms:CreateGrant' ? { 'kms:GrantIsForAWSResource': 'true' } : {}) },
+    }));
+  const destKey = input.KmsKeyId ? (state.regionState?.(region)?.kms.resolve(String(input.KmsKeyId)) ?? `arn:aws:kms:${region}:${accountId}:${String(input.KmsKeyId).replace(/^arn:[^:]+:kms:[^:]+:\d+:/, '')}`) : undefined;
+  const sourceKey = sourceData?.KmsKeyId && sourceData.KmsKeyId !== source?.kms.defaultEbsKeyArn ? sourceData.KmsKeyId : undefined;
+  return [
+    {
+      action: 'ec2:CopySnapshot',
+      resource: `arn:aws:ec2:${sourceRegion}::snapshot/${input.SourceSnapshotId}`,
+      context: { ...resourceTags(tagRecord(sourceData?.Tags), 'ec2'), ...requestTags(tags) },
+      ...(sourceData ? {} : { missing: true as const }),
+    },
+    { action: 'ec2:CopySnapshot', resource: created, context: requestTags(tags) },
+    ...(tags.length ? [{ action: 'ec2:CreateTags', resource: created, context: { ...requestTags(tags), 'ec2:CreateAction': 'CopySnapshot' } }] : []),
+    ...(destKey ? kms(destKey, region) : []),
+    ...(sourceKey ? kms(sourceKey, sourceRegion).filter((r) => r.action === 'kms:Decrypt' || r.action === 'kms:DescribeKey' || r.action === 'kms:ReEncryptFrom') : []),
+  ];
 }

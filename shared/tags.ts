@@ -10,8 +10,14 @@ export const TAG = {
   attempt: 'caretaker:attempt',
   /** Any value: the prune job never deletes this snapshot. */
   keep: 'caretaker:keep',
-  /** On a cross-Region copy: the snapshot it was copied from (the status view counts copies by it). */
+  /** On a cross-Region copy: `<source Region>:<source snapshot id>`; finds the copy of a source (idempotency). */
   copyOf: 'caretaker:copy-of',
+  /** On a copy: the Region of its source. */
+  sourceRegion: 'caretaker:source-region',
+  /** On a copy: its source's volume (a copy's own VolumeId is arbitrary); prune groups copies by it. */
+  sourceVolume: 'caretaker:source-volume',
+  /** On a copy: its source's start time (ISO 8601); copies only move forward in time per volume. */
+  sourceStart: 'caretaker:source-start',
   /** On instances: comma-separated snapshot policy names. */
   snapshotPolicies: 'caretaker:snapshot',
 } as const;

@@ -39,3 +39,15 @@ export interface ClientOptions {
 export function createClients(options: ClientOptions = {}): Clients {
   return lazyClients({ ec2: EC2Client, route53: Route53Client, sns: SNSClient, ssm: SSMClient, scheduler: SchedulerClient, elbv2: ElasticLoadBalancingV2Client, elb: ElasticLoadBalancingClient }, options);
 }
+
+/**
+ * The Region a client acts in (the run's Region when given the run's clients); undefined when the
+ * client has none configured (test doubles), so callers fall back to single-Region behaviour.
+ */
+export async function clientRegion(client: { config: { region: () => Promise<string> } }): Promise<string | undefined> {
+  try {
+    return await client.config.region();
+  } catch {
+    return undefined;
+  }
+}

@@ -2,6 +2,7 @@ import { planTotals } from '../engine/run';
 import type { ItemResult, RunReport } from '../engine/types';
 import { LEVEL_DIMENSIONS, type MetricLevel, type MetricName } from './catalog';
 import type { FailoverObservations } from './failover-observer';
+import { COPY_ACTION, DEDUPE_ACTION } from '../copy/plan-copies';
 
 /** One EMF line's worth: a dimension set (besides `service`) and the metrics measured under it. */
 export interface MetricSet {
@@ -74,9 +75,8 @@ function snapshotSets(report: RunReport, base: Record<string, string>): MetricSe
       SnapshotsStarted: results.reduce((n, r) => n + snapshotIds(r), 0),
       // The run does not wait for completion; a result that saw its snapshots completed says so.
       SnapshotsCompleted: results.reduce((n, r) => n + (typeof r.details?.completed === 'number' ? r.details.completed : 0), 0),
-      SnapshotsFailed: results.filter((r) => r.outcome === 'failed').length,
-      // The name is kept for the copy job to come (cross-Region copies); nothing copies yet.
-      SnapshotCopies: 0,
+      SnapshotsFailed: results.filter((r) => r.outcome === 'failed' && r.action !== COPY_ACTION && r.action !== DEDUPE_ACTION).length,
+      SnapshotCopies: results.filter((r) => r.action === COPY_ACTION && r.outcome === 'done').length,
     }),
   );
 }

@@ -4,11 +4,14 @@ import type { PruneConfig, Retain, VolumeRule } from './config';
 import type { SnapshotRow } from './plan-retention';
 import { filterChunks } from '../aws/filters';
 import { parseDuration } from './freshness';
+import type { CopyRule } from './copies';
 
 /** What the prune job looks at: policies with a `retain`, listed volumes, and the unmanaged selector. */
 export interface PruneScope {
   /** `staleAfterMs`: the policy's freshness guard (its `staleAfter`, or its schedule interval × 1.5). */
   policies: ReadonlyArray<{ name: string; retain: Retain; staleAfterMs?: number }>;
+  /** Copy rules of this Region (`copyTo[].retain`): cross-Region copies here are pruned by these, never by their policy's own rule. */
+  copies?: readonly CopyRule[];
   volumes: readonly VolumeRule[];
   includeUnmanaged?: PruneConfig['includeUnmanaged'];
 }
@@ -44,7 +47,7 @@ export interface PruneState {
  */
 export async function* describeSnapshotPages(ec2: EC2Client, scope: PruneScope, pageSize = 1000): AsyncGenerator<SnapshotPage> {
   const queries: Array<{ stream: SnapshotPage['stream']; Filters: Filter[] }> = [
-    ...filterChunks(scope.policies.map((p) => p.name)).map((names) => ({
+    ...filterChunks([...new Set([...scope.policies.map((p) => p.name), ...(scope.copies ?? []).map((c) => c.policy)])]).map((names) => ({
       stream: 'policy' as const,
       Filters: [
         { Name: `tag:${TAG.managed}`, Values: ['true'] },
@@ -83,7 +86,7 @@ export async function collectSnapshotGroups(pages: AsyncIterable<SnapshotPage>, 
         state.seenPerVolume.set(volumeId, (state.seenPerVolume.get(volumeId) ?? 0) + 1);
       }
       if (c.kind === 'elsewhere') continue;
-      const row = toRow(snapshot, c.kind === 'candidate' && c.unmanaged, intern);
+      const row = toRow(snapshot, c.kind === 'candidate' && c.unmanaged, intern, c.kind === 'candidate' ? c.volumeId : undefined);
       if (c.kind === 'foreign') {
         state.foreign.push(row);
         continue;
@@ -100,7 +103,7 @@ export async function collectSnapshotGroups(pages: AsyncIterable<SnapshotPage>, 
 }
 
 type Classification =
-  | { kind: 'candidate'; scope: string; retain: Retain; staleAfterMs?: number; unmanaged: boolean; fromVolumeRule: boolean }
+  | { kind: 'candidate'; scope: string; retain: Retain; staleAfterMs?: number; unmanaged: boolean; fromVolumeRule: boolean; volumeId?: string }
   | { kind: 'foreign'; fromVolumeRule: true }
   | { kind: 'elsewhere'; fromVolumeRule: boolean };
 
@@ -111,6 +114,7 @@ type Classification =
  */
 export function snapshotClassifier(scope: PruneScope): (snapshot: Snapshot, stream: SnapshotPage['stream']) => Classification {
   const policies = new Map(scope.policies.map((p) => [p.name, p]));
+  const copyRules = new Map((scope.copies ?? []).map((c) => [c.policy, c]));
   const volumes = new Map(scope.volumes.map((v) => [v.volumeId, v]));
   const unmanagedVolumes = new Set(scope.includeUnmanaged?.volumeIds ?? []);
   const unmanagedTags = Object.entries(scope.includeUnmanaged?.tags ?? {});
@@ -121,6 +125,14 @@ export function snapshotClassifier(scope: PruneScope): (snapshot: Snapshot, stre
     const managed = tag(TAG.managed) === 'true';
     const policy = managed ? tag(TAG.policy) : undefined;
     const listed = volumes.get(volumeId);
+    const copyOf = managed ? tag(TAG.copyOf) : undefined;
+    if (copyOf !== undefined) {
+      // A cross-Region copy: its own rule, grouped by its source's Region and volume (a copy's VolumeId is arbitrary).
+      const rule = policy !== undefined ? copyRules.get(policy) : undefined;
+      if (!rule || stream === 'volume') return { kind: 'elsewhere', fromVolumeRule: stream === 'volume' };
+      const source = `${tag(TAG.sourceRegion) ?? '?'}/${tag(TAG.sourceVolume) ?? '?'}`;
+      return { kind: 'candidate', scope: `copy ${policy}`, retain: rule.retain, staleAfterMs: rule.staleAfterMs, unmanaged: false, fromVolumeRule: false, volumeId: source };
+    }
     const ofPolicy = policy !== undefined ? policies.get(policy) : undefined;
     if (ofPolicy) {
       // The volume listing sees it too: count it there, plan it once, under its policy.
@@ -151,10 +163,10 @@ export function volumeStaleAfterMs(rule: Pick<Retain, 'staleAfter' | 'olderThanD
 }
 
 
-function toRow(s: Snapshot, unmanaged: boolean, intern: (text: string) => string): SnapshotRow {
+function toRow(s: Snapshot, unmanaged: boolean, intern: (text: string) => string, volumeId = s.VolumeId ?? ''): SnapshotRow {
   return {
     id: ownCopy(s.SnapshotId ?? ''),
-    volumeId: intern(s.VolumeId ?? ''),
+    volumeId: intern(volumeId),
     startMs: s.StartTime?.getTime() ?? 0,
     state: intern(s.State ?? 'unknown'),
     sizeGiB: s.VolumeSize ?? 0,

@@ -28,6 +28,7 @@ export type KeepRule =
   | 'min-age'
   | 'future'
   | 'stale-volume'
+  | 'copy-pending'
   | 'min-keep'
   | 'keep-last'
   | Granularity

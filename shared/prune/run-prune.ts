@@ -14,6 +14,8 @@ import { DELETE_ACTION, planRetention, type PruneDecision, type PruneItem } from
 import { countPlanEntry, emptyTally, FOREIGN_REASON, summarizePrune, tallyDecision } from './summarize-prune';
 import { type ContinuationTarget, scheduleContinuation } from './continuation';
 import { assessFreshness, policyStaleAfterMs, staleVolumeItem } from './freshness';
+import { copyRulesIn, describePendingCopies, holdForPendingCopy } from './copies';
+import { clientRegion } from '../aws/clients';
 
 /** DeleteSnapshot's AWS token bucket (GUIDE §3). */
 export const DELETE_SNAPSHOT_BUCKET = { capacity: 100, refillPerSecond: 5 } as const;
@@ -56,19 +58,22 @@ export interface PruneOptions {
  */
 export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' | 'prune'>, options: PruneOptions = {}): Promise<RunReport> {
   const report = emptyReport('prune', ctx);
-  const scope = pruneScope(config, options);
+  const region = await clientRegion(ctx.clients.ec2);
+  const scope = pruneScope(config, options, region);
   const listed = scope.volumes.map((v, i) => ({ volumeId: v.volumeId, path: options.volumes ? '--volume' : `prune.volumes[${i}].volumeId` }));
-  if (scope.policies.length === 0 && scope.volumes.length === 0) {
+  if (scope.policies.length === 0 && scope.volumes.length === 0 && !scope.copies?.length) {
     report.notes.push('Nothing to prune: no snapshot policy has a retain section and prune.volumes is empty.');
     return finishReport(report, ctx);
   }
 
   let state: PruneState;
   let amiSnapshotIds: Set<string>;
+  let pendingCopies: Map<string, string>;
   try {
     state = await collectSnapshotGroups(describeSnapshotPages(ctx.clients.ec2, scope), scope);
     await checkListedVolumes(ctx.clients.ec2, listed, state.seenPerVolume);
     amiSnapshotIds = await describeAmiSnapshotIds(ctx.clients.ec2);
+    pendingCopies = region === undefined ? new Map() : await describePendingCopies(ctx, config, scope.policies.map((p) => p.name), region);
   } catch (error) {
     if (error instanceof InputError) throw error;
     report.error = { code: errorCode(error), message: `describe failed: ${errorMessage(error)}` };
@@ -95,6 +100,7 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
     const scopeGroup = reportGroup(group.scope);
     const planned = planRetention(group.rows, group.retain, { now: ctx.now, minAgeHours: config.prune.minAgeHours, amiSnapshotIds, staleAfterMs: group.staleAfterMs, errorMaxAgeMs });
     for (const d of planned) {
+      holdForPendingCopy(d, pendingCopies);
       d.reason = intern(d.reason);
       d.group = scopeGroup;
       const rules = d.payload.rules.join(',');
@@ -198,14 +204,16 @@ export const VOLUME_RULES_GROUP = 'prune.volumes';
 export const UNMANAGED_GROUP = 'unmanaged';
 
 function reportGroup(scope: string): string {
+  if (scope.startsWith('copy ')) return `${scope.slice('copy '.length)} copies`;
   return scope.startsWith('policy ') ? scope.slice('policy '.length) : VOLUME_RULES_GROUP;
 }
 
 /** Which policies and volumes this run prunes. */
-export function pruneScope(config: Pick<Config, 'snapshot' | 'prune'>, options: PruneOptions): PruneScope {
+export function pruneScope(config: Pick<Config, 'snapshot' | 'prune'>, options: PruneOptions, region?: string): PruneScope {
   if (options.volumes) return { policies: [], volumes: options.volumes, includeUnmanaged: config.prune.includeUnmanaged };
   return {
     policies: config.snapshot.policies.flatMap((p) => (p.retain ? [{ name: p.name, retain: p.retain, staleAfterMs: policyStaleAfterMs(p) }] : [])),
+    copies: region === undefined ? [] : copyRulesIn(config, region),
     volumes: config.prune.volumes,
     includeUnmanaged: config.prune.includeUnmanaged,
   };

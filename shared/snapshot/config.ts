@@ -25,6 +25,8 @@ export const copyTargetSchema = z
     kmsKeyId: kmsKeyRef.optional(),
     /** Copy the source snapshot's tags onto the copy (the managed-by and copy-of tags are always set). */
     copyTags: z.boolean().default(true),
+    /** Blast-radius cap: a run that would start more copies to this Region alerts instead. */
+    maxCopiesPerRun: positiveInt.default(200),
   })
   .superRefine((t, ctx) => {
     const arnRegion = /^arn:aws[\w-]*:kms:([a-z0-9-]+):/.exec(t.kmsKeyId ?? '')?.[1];

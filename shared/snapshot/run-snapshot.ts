@@ -1,7 +1,8 @@
 import type { Config } from '../config/schema';
 import { RateLimiter } from '../engine/rate-limit';
 import { InputError } from '../engine/errors';
-import { runJob } from '../engine/run';
+import { finishReport, runJob } from '../engine/run';
+import { appendCopies, runCopies } from '../copy/run-copies';
 import type { JobContext, RunReport } from '../engine/types';
 import { applySnapshot } from './apply-snapshot';
 import type { SnapshotPolicy } from './config';
@@ -43,7 +44,7 @@ export async function runSnapshot(ctx: JobContext, config: Config, options: Snap
   const policy = findPolicy(config, options.policy);
   const slot = scheduleSlot(policy.schedule, ctx.now, options.time ? new Date(options.time) : undefined, policy.timeZone);
   const limiter = new RateLimiter(CREATE_SNAPSHOTS_BUCKET, ctx);
-  return runJob<FleetState, SnapshotPayload | undefined>(
+  const report = await runJob<FleetState, SnapshotPayload | undefined>(
     {
       job: 'snapshot',
       describe: (c) => describeFleet(c, policy, slot),
@@ -68,4 +69,7 @@ export async function runSnapshot(ctx: JobContext, config: Config, options: Snap
     },
     ctx,
   );
+  // The copy sweep: snapshots completed since the last trigger whose copy is missing (an EBS event lost, a copy deferred).
+  if (policy.copyTo.length === 0) return report;
+  return finishReport(appendCopies(report, await runCopies(ctx, policy)), ctx);
 }

@@ -7,6 +7,7 @@ import type { JobContext, RunReport } from '../engine/types';
 import { TAG } from '../tags';
 import type { CompletionEvent } from './completion-event';
 import { runSnapshot } from './run-snapshot';
+import { appendCopies, runCopies } from '../copy/run-copies';
 
 /**
  * Reacts to EBS's completion event for snapshots caretaker started: reads them (a `snapshot-id`
@@ -23,12 +24,15 @@ export async function runVerifySnapshots(ctx: JobContext, config: Config, event:
   const slots = new Map<string, { policy: string; slot: string }>();
   let seen = 0;
   let failed = 0;
+  /** Policies with `copyTo` that have a snapshot completed in this event: their copies start now. */
+  const toCopy = new Set<string>();
   try {
     for (const ids of filterChunks(event.snapshotIds)) {
       for await (const page of paginateDescribeSnapshots({ client: ctx.clients.ec2, pageSize: 1000 }, { OwnerIds: ['self'], Filters: [{ Name: 'snapshot-id', Values: ids }], MaxResults: 1000 })) {
         for (const s of page.Snapshots ?? []) {
           seen++;
           const tag = (key: string) => s.Tags?.find((t) => t.Key === key)?.Value;
+          if (s.State === 'completed' && tag(TAG.managed) === 'true') toCopy.add(tag(TAG.policy) ?? '');
           if (s.State !== 'error' || tag(TAG.managed) !== 'true') continue;
           failed++;
           const policy = tag(TAG.policy) ?? '';
@@ -52,6 +56,10 @@ export async function runVerifySnapshots(ctx: JobContext, config: Config, event:
     report.notes.push(...sub.notes);
     if (sub.actionNeeded?.length) report.actionNeeded = [...(report.actionNeeded ?? []), ...sub.actionNeeded];
     report.error ??= sub.error;
+  }
+  // The policy's whole sweep, not just this event's snapshots: oldest first, so copies move forward in order.
+  for (const policy of config.snapshot.policies) {
+    if (toCopy.has(policy.name) && policy.copyTo.length > 0) appendCopies(report, await runCopies(ctx, policy));
   }
   return finishReport(report, ctx);
 }

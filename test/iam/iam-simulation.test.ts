@@ -38,7 +38,7 @@ function osls(args: string[], env: Record<string, string> = {}): void {
 beforeAll(() => {
   log = readCallLog(process.env[CALL_LOG_ENV] ?? '');
   const packaged = join(root, '.serverless', 'cloudformation-template-update-stack.json');
-  const inputs = ['deploy/iam.cjs', 'deploy/iam-degraded.cjs', 'deploy/schedules.cjs', 'deploy/ssm-documents.cjs', 'serverless.yml', 'caretaker.config.yml'].map((f) => statSync(join(root, f)).mtimeMs);
+  const inputs = ['deploy/iam.cjs', 'deploy/iam-degraded.cjs', 'deploy/iam-copy.cjs', 'deploy/schedules.cjs', 'deploy/ssm-documents.cjs', 'serverless.yml', 'caretaker.config.yml'].map((f) => statSync(join(root, f)).mtimeMs);
   // Package here only if test/deploy's template is missing or older than its inputs.
   if (!existsSync(packaged) || statSync(packaged).mtimeMs < Math.max(...inputs)) osls([]);
   template = JSON.parse(readFileSync(packaged, 'utf8'));

@@ -137,6 +137,24 @@ export function merge(base: Config, extra: Config): Config {
 const idOf = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
 
 /**
+ * Cross-Region copies: the copying policy (from the copy's tags) and the destination Region and key
+ * the call implies (the new snapshot's Region, or the Region EC2 uses the key through).
+ */
+function copyScope(fn: string, r: IamRequest): Config | undefined {
+  const ctx = r.context;
+  const policy = String(ctx['aws:RequestTag/caretaker:policy'] ?? ctx['aws:ResourceTag/caretaker:policy'] ?? 'scope');
+  const regionOfArn = r.resource.split(':')[3] ?? '';
+  const copying =
+    (fn === 'snapshot-volumes' && (r.action === 'ec2:CopySnapshot' || ctx['ec2:CreateAction'] === 'CopySnapshot' || (r.action === 'ec2:DeleteSnapshot' && ctx['aws:ResourceTag/caretaker:copy-of'] !== undefined))) ||
+    (fn === 'prune-snapshots' && r.action === 'ec2:DeleteSnapshot' && ctx['aws:ResourceTag/caretaker:copy-of'] !== undefined);
+  const viaKms = fn === 'snapshot-volumes' && r.action.startsWith('kms:') && typeof ctx['kms:ViaService'] === 'string';
+  if (!copying && !viaKms) return undefined;
+  const region = viaKms ? String(ctx['kms:ViaService']).split('.')[1]! : regionOfArn;
+  const target = { region, retain: { daily: 1 }, ...(viaKms ? { kmsKeyId: r.resource } : {}) };
+  return { snapshot: { policies: [{ name: policy, schedule: 'rate(1 day)', selector: { instanceIds: [] }, copyTo: [target] }] } };
+}
+
+/**
  * The config a scenario test must have had for the code to make this call: the zone, names and
  * types it changed, the SSM document and instance it ran on, the Elastic IP and member it moved,
  * the role it passed, the unmanaged volume it pruned, the action it chose. Only these
@@ -145,6 +163,8 @@ const idOf = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
  */
 export function scopeOf(fn: string, r: IamRequest): Config {
   const ctx = r.context;
+  const copy = copyScope(fn, r);
+  if (copy) return copy;
   switch (`${fn} ${r.action}`) {
     case 'dns-failover route53:ChangeResourceRecordSets': {
       const names = ctx['route53:ChangeResourceRecordSetsNormalizedRecordNames'] as string[];
