@@ -40,7 +40,7 @@ export interface StatusState {
 
 export interface CopyRow {
   id: string;
-  /** The `caretaker:copy-of` tag: the source snapshot. */
+  /** The `caretaker:copy-of` tag: `<source Region>:<source snapshot id>`. */
   copyOf: string;
   policy?: string;
   state: string;

@@ -41,5 +41,12 @@ describe('caretaker CLI', () => {
     expect(await main(['demo'])).toBe(0);
     expect(out.join('\n')).toContain('Account afterwards');
     expect(out.join('\n')).toMatch(/Elastic IP 52\.20\.0\.10 → i-[0-9a-f]+; app\.example\.com A 52\.20\.0\.10/);
+    // Two Regions: the fleet in both, db-1's snapshots copied from us-east-1 to eu-west-1 once they complete.
+    const text = out.join('\n');
+    expect(text).toContain('Account 123456789012 in us-east-1 and eu-west-1');
+    expect(text).toMatch(/web-eu-1: 2 volumes, daily snapshots/);
+    expect(text).toMatch(/copy-snapshot snap-[0-9a-f]+: copy started in eu-west-1 \(copy=snap-[0-9a-f]+, region=eu-west-1\)/);
+    expect(text).toMatch(/^ {2}us-east-1: 9 volume\(s\) selected, 0 stale; .*copies from other Regions: none$/m);
+    expect(text).toMatch(/^ {2}eu-west-1: 2 volume\(s\) selected, .*copies from other Regions: db-consistent 0 completed, 2 pending$/m);
   });
 });

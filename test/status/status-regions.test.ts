@@ -55,8 +55,8 @@ describe('caretaker status over two Regions (demo sandbox)', () => {
     const { sandbox, config, euFleet } = buildDemoAccount();
     // A copy of db-1's consistent snapshot landed in eu-west-1 yesterday; today's is still on its way.
     const vol = { VolumeId: 'vol-ffffffff', Size: 500 };
-    const done = euFleet.snapshot(vol, 86_400_000, { [TAG.managed]: 'true', [TAG.policy]: 'db-consistent', [TAG.copyOf]: 'snap-0aaaaaaaaaaaaaaa1' });
-    const pending = euFleet.snapshot(vol, 0, { [TAG.managed]: 'true', [TAG.policy]: 'db-consistent', [TAG.copyOf]: 'snap-0aaaaaaaaaaaaaaa2' }, true);
+    const done = euFleet.snapshot(vol, 86_400_000, { [TAG.managed]: 'true', [TAG.policy]: 'db-consistent', [TAG.copyOf]: 'us-east-1:snap-0aaaaaaaaaaaaaaa1' });
+    const pending = euFleet.snapshot(vol, 0, { [TAG.managed]: 'true', [TAG.policy]: 'db-consistent', [TAG.copyOf]: 'us-east-1:snap-0aaaaaaaaaaaaaaa2' }, true);
     const ctx = sandboxJobContext(sandbox, { now: new Date(done.StartTime!.getTime() + 86_400_000), clientsIn: (region) => sandbox.clients({ region }) });
     const before = sandbox.calls.length;
     const [us, eu] = await Promise.all(statusScopes(config, ['us-east-1', 'eu-west-1'], 'us-east-1').map(async (scope) => planStatus(await describeStatus(ctx, config, scope), config, ctx.now)));
@@ -70,7 +70,7 @@ describe('caretaker status over two Regions (demo sandbox)', () => {
         policy: 'db-consistent',
         completed: 1,
         newestCompleted: { snapshotId: done.SnapshotId, at: done.StartTime!.toISOString(), ageHours: 24 },
-        pending: [{ snapshotId: pending.SnapshotId, copyOf: 'snap-0aaaaaaaaaaaaaaa2', startedAt: pending.StartTime!.toISOString(), progress: expect.stringMatching(/%$/) }],
+        pending: [{ snapshotId: pending.SnapshotId, copyOf: 'us-east-1:snap-0aaaaaaaaaaaaaaa2', startedAt: pending.StartTime!.toISOString(), progress: expect.stringMatching(/%$/) }],
         failed: 0,
       },
     ]);
@@ -85,7 +85,7 @@ describe('caretaker status over two Regions (demo sandbox)', () => {
     expect(calls.filter((c) => !c.operation.startsWith('Describe') && c.service === 'ec2')).toEqual([]);
     const text = formatStatus(eu!).join('\n');
     expect(text).toContain('Copies from other Regions (1 completed, 1 pending):');
-    expect(text).toMatch(new RegExp(`${pending.SnapshotId}\\s+snap-0aaaaaaaaaaaaaaa2\\s+db-consistent`));
+    expect(text).toMatch(new RegExp(`${pending.SnapshotId}\\s+us-east-1:snap-0aaaaaaaaaaaaaaa2\\s+db-consistent`));
   });
 });
 
