@@ -26,16 +26,26 @@ export async function describeEnabledRegions(ec2: EC2Client): Promise<string[]> 
   return (out.Regions ?? []).flatMap((r) => (r.RegionName && r.OptInStatus !== 'not-opted-in' ? [r.RegionName] : [])).sort();
 }
 
+/**
+ * The parts of a config that name Regions, as jobs hold it: a job that reads only its own
+ * sections (tests and benches pass those) leaves the others out, and they name no Region.
+ */
+export type RegionConfig = Omit<RegionScoped, 'degraded' | 'failover'> & Partial<Pick<RegionScoped, 'degraded' | 'failover'>>;
+
+function scoped(config: RegionConfig): RegionScoped {
+  return { ...config, degraded: config.degraded ?? {}, failover: config.failover ?? { groups: [] } };
+}
+
 /** Every Region the config names anywhere (top-level list and every narrowing or copy target). */
-export function namedRegions(config: RegionScoped): string[] {
+export function namedRegions(config: RegionConfig): string[] {
   const named = new Set<string>(Array.isArray(config.regions) ? config.regions : []);
   for (const p of config.snapshot.policies) {
     p.regions?.forEach((r) => named.add(r));
     p.copyTo.forEach((t) => named.add(t.region));
   }
   config.prune.regions?.forEach((r) => named.add(r));
-  config.degraded.regions?.forEach((r) => named.add(r));
-  for (const g of config.failover.groups) if (g.region) named.add(g.region);
+  config.degraded?.regions?.forEach((r) => named.add(r));
+  for (const g of config.failover?.groups ?? []) if (g.region) named.add(g.region);
   return [...named];
 }
 
@@ -54,18 +64,18 @@ export function namedRegions(config: RegionScoped): string[] {
  * @example
  * const regions = await resolveRegions(ctx, config, policy.regions);   // ['us-east-1', 'eu-west-1']
  */
-export async function resolveRegions(ctx: Pick<JobContext, 'clients' | 'region'>, config: RegionScoped, narrowing?: readonly string[]): Promise<string[]> {
+export async function resolveRegions(ctx: Pick<JobContext, 'clients' | 'region'>, config: RegionConfig, narrowing?: readonly string[]): Promise<string[]> {
   const home = await homeRegion(ctx);
   const needsAccount = config.regions === 'all' || namedRegions(config).some((r) => r !== home);
   const enabled = needsAccount ? await describeEnabledRegions(ctx.clients.ec2) : undefined;
-  assertRegionScopes(config, home, enabled ? new Set(enabled) : undefined);
+  assertRegionScopes(scoped(config), home, enabled ? new Set(enabled) : undefined);
   const top = config.regions === 'all' ? enabled! : (config.regions ?? [home]);
   const chosen = narrowing ? top.filter((r) => narrowing.includes(r)) : [...top];
   return chosen.includes(home) ? [home, ...chosen.filter((r) => r !== home)] : chosen;
 }
 
-/** One Region's part of a run: what {@link runInRegions} calls for every Region. */
-export type RegionRun = (regionCtx: JobContext, region: string) => Promise<RunReport>;
+/** One Region's part of a run: what {@link runInRegions} calls for every Region (`regions`: all of the run's). */
+export type RegionRun = (regionCtx: JobContext, region: string, regions: readonly string[]) => Promise<RunReport>;
 
 /**
  * Runs `run` in every Region **in parallel**, each with that Region's clients
@@ -91,7 +101,7 @@ export type RegionRun = (regionCtx: JobContext, region: string) => Promise<RunRe
  */
 export async function runInRegions(ctx: JobContext, regions: readonly string[], run: RegionRun): Promise<RunReport> {
   const home = await homeRegion(ctx);
-  if (regions.length === 1 && regions[0] === home) return run({ ...ctx, region: home }, home);
+  if (regions.length === 1 && regions[0] === home) return run({ ...ctx, region: home }, home, regions);
   const gate = new RunCapGate(regions);
   const outcomes = await Promise.all(
     regions.map(async (region): Promise<RegionOutcome> => {
@@ -106,7 +116,7 @@ export async function runInRegions(ctx: JobContext, regions: readonly string[], 
           runCap: (planned, cap) => gate.check(region, planned, cap),
           ...(ctx.progress ? { progress: (u) => ctx.progress!(typeof u === 'string' ? `${region}: ${u}` : { ...u, region }) } : {}),
         };
-        return { region, report: await run(regionCtx, region) };
+        return { region, report: await run(regionCtx, region, regions) };
       } catch (error) {
         return { region, error };
       } finally {
@@ -127,7 +137,7 @@ export async function runInRegions(ctx: JobContext, regions: readonly string[], 
  * A bad Region in the config is thrown (an alert, no action anywhere); a failed DescribeRegions is
  * the run's error (nothing done), like any describe failure.
  */
-export async function runOverRegions(job: JobName, ctx: JobContext, config: RegionScoped, narrowing: readonly string[] | undefined, run: RegionRun): Promise<RunReport> {
+export async function runOverRegions(job: JobName, ctx: JobContext, config: RegionConfig, narrowing: readonly string[] | undefined, run: RegionRun): Promise<RunReport> {
   let regions: string[];
   try {
     regions = await resolveRegions(ctx, config, narrowing);

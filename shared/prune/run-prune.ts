@@ -3,7 +3,9 @@ import { errorCode, errorMessage } from '../aws/errors';
 import { applyDecisions } from '../engine/apply';
 import { BlastRadiusError, InputError } from '../engine/errors';
 import { RateLimiter } from '../engine/rate-limit';
-import { emptyReport, enforceCap, finishReport, skipResult } from '../engine/run';
+import { checkRunCap, emptyReport, finishReport, skipResult } from '../engine/run';
+import { runOverRegions } from '../engine/regions';
+import { locateListedVolumes } from './locate-volumes';
 import type { ItemResult, JobContext, RunReport } from '../engine/types';
 import { snapshotDeleter } from './apply-deletions';
 import type { VolumeRule } from './config';
@@ -15,7 +17,6 @@ import { countPlanEntry, emptyTally, FOREIGN_REASON, summarizePrune, tallyDecisi
 import { type ContinuationTarget, scheduleContinuation } from './continuation';
 import { assessFreshness, policyStaleAfterMs, staleVolumeItem } from './freshness';
 import { copyRulesIn, describePendingCopies, holdForPendingCopy } from './copies';
-import { clientRegion } from '../aws/clients';
 
 /** DeleteSnapshot's AWS token bucket (GUIDE §3). */
 export const DELETE_SNAPSHOT_BUCKET = { capacity: 100, refillPerSecond: 5 } as const;
@@ -56,24 +57,62 @@ export interface PruneOptions {
  *   volumes: [{ volumeId: 'vol-0123456789abcdef0', olderThanDays: 7, minKeep: 1, timeZone: 'UTC' }],
  * });                                                            // caretaker prune --volume … --older-than 7d --dry-run
  */
-export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' | 'prune'>, options: PruneOptions = {}): Promise<RunReport> {
-  const report = emptyReport('prune', ctx);
-  const region = await clientRegion(ctx.clients.ec2);
-  const scope = pruneScope(config, options, region);
+export async function runPrune(ctx: JobContext, config: PruneRunConfig, options: PruneOptions = {}): Promise<RunReport> {
+  const scope = pruneScope(config, options);
   const listed = scope.volumes.map((v, i) => ({ volumeId: v.volumeId, path: options.volumes ? '--volume' : `prune.volumes[${i}].volumeId` }));
-  if (scope.policies.length === 0 && scope.volumes.length === 0 && !scope.copies?.length) {
+  const copies = !options.volumes && config.snapshot.policies.some((p) => p.copyTo.length > 0);
+  if (scope.policies.length === 0 && scope.volumes.length === 0 && !copies) {
+    const report = emptyReport('prune', ctx);
     report.notes.push('Nothing to prune: no snapshot policy has a retain section and prune.volumes is empty.');
     return finishReport(report, ctx);
   }
+  let located: Promise<Map<string, Set<string>>> | undefined;
+  const report = await runOverRegions('prune', ctx, config, config.prune.regions, async (regionCtx, region, regions) => {
+    // Copies are pruned in the Region they landed in, by their policy's copyTo retain.
+    const copiesHere = options.volumes ? [] : copyRulesIn(config, region);
+    if (regions.length === 1) return pruneRegion(regionCtx, region, config, { ...scope, copies: copiesHere }, options, listed);
+    // Several Regions: a policy is pruned where it snapshots, a listed volume where it is (located
+    // once for the run; a typo refuses every Region before any deletes).
+    located ??= locateListedVolumes((r) => (ctx.clientsIn?.(r) ?? ctx.clients).ec2, regions, listed);
+    const here = (await located).get(region)!;
+    const regional: PruneScope = {
+      ...scope,
+      policies: scope.policies.filter((p) => covers(config, p.name, region)),
+      volumes: scope.volumes.filter((v) => here.has(v.volumeId)),
+      copies: copiesHere,
+    };
+    return pruneRegion(regionCtx, region, config, regional, options);
+  });
+  // One continuation for the whole run: the next run re-reads every Region and continues each.
+  await scheduleContinuation(ctx, report, options.continuation, config.prune.maxContinuationRuns);
+  return finishReport(report, ctx);
+}
 
+/** What a prune run reads of the config (tests and benches pass a parsed config; Regions default to the home one). */
+export type PruneRunConfig = Pick<Config, 'snapshot' | 'prune'> & Partial<Pick<Config, 'regions' | 'degraded' | 'failover'>>;
+
+/** Prunes one Region: describe its snapshots, plan each volume, cap the whole run, delete at its buckets' rate. */
+async function pruneRegion(
+  ctx: JobContext,
+  region: string,
+  config: PruneRunConfig,
+  scope: PruneScope,
+  options: PruneOptions,
+  listed?: ReadonlyArray<{ volumeId: string; path: string }>,
+): Promise<RunReport> {
+  const report = emptyReport('prune', ctx);
+  if (scope.policies.length === 0 && scope.volumes.length === 0 && !scope.copies?.length) {
+    report.notes.push('Nothing to prune here: no policy with a retain section snapshots in this Region and no listed volume is here.');
+    return finishReport(report, ctx);
+  }
   let state: PruneState;
   let amiSnapshotIds: Set<string>;
   let pendingCopies: Map<string, string>;
   try {
     state = await collectSnapshotGroups(describeSnapshotPages(ctx.clients.ec2, scope), scope);
-    await checkListedVolumes(ctx.clients.ec2, listed, state.seenPerVolume);
+    if (listed) await checkListedVolumes(ctx.clients.ec2, listed, state.seenPerVolume);
     amiSnapshotIds = await describeAmiSnapshotIds(ctx.clients.ec2);
-    pendingCopies = region === undefined ? new Map() : await describePendingCopies(ctx, config, scope.policies.map((p) => p.name), region);
+    pendingCopies = await describePendingCopies(ctx, config, scope.policies.map((p) => p.name), region);
   } catch (error) {
     if (error instanceof InputError) throw error;
     report.error = { code: errorCode(error), message: `describe failed: ${errorMessage(error)}` };
@@ -135,7 +174,7 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
   // Oldest first: a run cut short by its time budget has removed the most expired snapshots.
   deletions.sort((a, b) => a.payload.startMs - b.payload.startMs);
   try {
-    enforceCap(deletions.length, { name: 'maxDeletesPerRun', limit: config.prune.maxDeletesPerRun });
+    await checkRunCap(ctx, deletions.length, { name: 'maxDeletesPerRun', limit: config.prune.maxDeletesPerRun });
   } catch (error) {
     if (!(error instanceof BlastRadiusError)) throw error;
     report.error = { code: error.name, message: error.message };
@@ -168,7 +207,6 @@ export async function runPrune(ctx: JobContext, config: Pick<Config, 'snapshot' 
     report.remaining = notStarted.length;
   }
   report.notes.push(...summarizePrune(report, tally, facts));
-  await scheduleContinuation(ctx, report, options.continuation, config.prune.maxContinuationRuns);
   return finishReport(report, ctx);
 }
 
@@ -208,12 +246,17 @@ function reportGroup(scope: string): string {
   return scope.startsWith('policy ') ? scope.slice('policy '.length) : VOLUME_RULES_GROUP;
 }
 
+/** Whether a policy snapshots in a Region (its `regions` narrowing; without one, every Region of the run). */
+function covers(config: PruneRunConfig, policy: string, region: string): boolean {
+  const regions = config.snapshot.policies.find((p) => p.name === policy)?.regions;
+  return regions === undefined || regions.includes(region);
+}
+
 /** Which policies and volumes this run prunes. */
-export function pruneScope(config: Pick<Config, 'snapshot' | 'prune'>, options: PruneOptions, region?: string): PruneScope {
+export function pruneScope(config: Pick<Config, 'snapshot' | 'prune'>, options: PruneOptions): PruneScope {
   if (options.volumes) return { policies: [], volumes: options.volumes, includeUnmanaged: config.prune.includeUnmanaged };
   return {
     policies: config.snapshot.policies.flatMap((p) => (p.retain ? [{ name: p.name, retain: p.retain, staleAfterMs: policyStaleAfterMs(p) }] : [])),
-    copies: region === undefined ? [] : copyRulesIn(config, region),
     volumes: config.prune.volumes,
     includeUnmanaged: config.prune.includeUnmanaged,
   };

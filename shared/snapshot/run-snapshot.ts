@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema';
 import { RateLimiter } from '../engine/rate-limit';
 import { InputError } from '../engine/errors';
+import { runOverRegions } from '../engine/regions';
 import { finishReport, runJob } from '../engine/run';
 import { appendCopies, runCopies } from '../copy/run-copies';
 import type { JobContext, RunReport } from '../engine/types';
@@ -35,7 +36,8 @@ export function findPolicy(config: Config, name: string, source = 'event'): Snap
 
 /**
  * Snapshots the EBS volumes of the instances a policy selects: one `CreateSnapshots` per
- * instance, tagged at creation, idempotent per schedule slot.
+ * instance, tagged at creation, idempotent per schedule slot; in every Region the policy covers,
+ * in parallel (shared/engine/regions.ts), with `maxInstancesPerRun` over all of them.
  *
  * @example
  * const report = await runSnapshot(ctx, config, { policy: 'daily', time: event.time });
@@ -43,6 +45,11 @@ export function findPolicy(config: Config, name: string, source = 'event'): Snap
 export async function runSnapshot(ctx: JobContext, config: Config, options: SnapshotOptions): Promise<RunReport> {
   const policy = findPolicy(config, options.policy);
   const slot = scheduleSlot(policy.schedule, ctx.now, options.time ? new Date(options.time) : undefined, policy.timeZone);
+  return runOverRegions('snapshot', ctx, config, policy.regions, (regionCtx) => snapshotRegion(regionCtx, policy, slot, options));
+}
+
+/** Snapshots the policy's instances in one Region, paced by that Region's CreateSnapshots bucket. */
+async function snapshotRegion(ctx: JobContext, policy: SnapshotPolicy, slot: string, options: SnapshotOptions): Promise<RunReport> {
   const limiter = new RateLimiter(CREATE_SNAPSHOTS_BUCKET, ctx);
   const report = await runJob<FleetState, SnapshotPayload | undefined>(
     {
@@ -69,7 +76,7 @@ export async function runSnapshot(ctx: JobContext, config: Config, options: Snap
     },
     ctx,
   );
-  // The copy sweep: snapshots completed since the last trigger whose copy is missing (an EBS event lost, a copy deferred).
+  // The copy sweep (from this Region to the policy's copyTo): snapshots completed since the last trigger whose copy is missing (an EBS event lost, a copy deferred).
   if (policy.copyTo.length === 0) return report;
   return finishReport(appendCopies(report, await runCopies(ctx, policy)), ctx);
 }

@@ -48,7 +48,7 @@ describe('runInRegions', () => {
     const { sandbox, fleet } = twoRegions();
     fleet.volume({ sizeGiB: 8 });
     const euVolume = new FleetBuilder(sandbox, 'eu-west-1').volume({ sizeGiB: 8 });
-    const report = await runInRegions(sandboxContext(sandbox), ['us-east-1', 'eu-west-1'], volumesRun);
+    const report = await runInRegions(sandboxContext(sandbox), ['us-east-1', 'eu-west-1'], (c, r) => volumesRun(c, r));
     expect(report.results.map((r) => [r.region, r.reason])).toEqual([
       ['us-east-1', 'in us-east-1'],
       ['eu-west-1', 'in eu-west-1'],
@@ -61,7 +61,7 @@ describe('runInRegions', () => {
   it('keeps a single home-Region run exactly as it was (no Region stamps)', async () => {
     const { sandbox, fleet } = twoRegions();
     fleet.volume({ sizeGiB: 8 });
-    const report = await runInRegions(sandboxContext(sandbox), ['us-east-1'], volumesRun);
+    const report = await runInRegions(sandboxContext(sandbox), ['us-east-1'], (c, r) => volumesRun(c, r));
     expect(report.results[0]).not.toHaveProperty('region');
     expect(report.notes).toEqual(['1 volume(s)']);
   });
@@ -90,7 +90,7 @@ describe('runInRegions', () => {
     const { sandbox, fleet } = twoRegions();
     fleet.volume({ sizeGiB: 8 });
     // af-south-1 is not enabled: AWS refuses the credentials there (AuthFailure).
-    const report = await runInRegions(sandboxContext(sandbox), ['us-east-1', 'af-south-1'], volumesRun);
+    const report = await runInRegions(sandboxContext(sandbox), ['us-east-1', 'af-south-1'], (c, r) => volumesRun(c, r));
     expect(report.error).toBeUndefined();
     expect(report.results.filter((r) => r.outcome === 'done').map((r) => r.region)).toEqual(['us-east-1']);
     expect(report.results.find((r) => r.outcome === 'failed')).toMatchObject({ id: 'af-south-1', action: REGION_FAILED_ACTION, errorCode: 'AuthFailure', region: 'af-south-1' });
