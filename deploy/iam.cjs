@@ -164,6 +164,32 @@ function pruneStatements(config, functionName = 'prune-snapshots') {
   }
   // Copies are pruned in their own Region (copyTo[].retain): their own block, deploy/iam-copy.cjs.
   statements.push(...copyPruneStatements(config));
+  statements.push(...archiveTierStatements(config, snapshots));
+  return statements;
+}
+
+// ----- archive tier (issue 15 deliverable 4) -----
+// Prune reads the tiering status, and moves only caretaker's own snapshots to the archive tier, only
+// when a retention has `archive`. It never restores (RestoreSnapshotTier is not prune's business).
+/**
+ * prune-snapshots and the archive tier: DescribeSnapshotTierStatus always (prune must know when an
+ * archived snapshot went into the archive, whatever archived it, to respect the 90-day minimum; a
+ * Describe has no resource-level permissions), ModifySnapshotTier on managed snapshots only when a
+ * `retain.archive` (of a policy or a prune.volumes rule) asks for moves.
+ * https://docs.aws.amazon.com/ebs/latest/userguide/snapshot-archiving-iam.html
+ */
+function archiveTierStatements(config, snapshots) {
+  const retains = [...((config.snapshot || {}).policies || []).map((p) => p.retain), ...((config.prune || {}).volumes || [])];
+  const statements = [{ Sid: 'ReadSnapshotTierStatus', Effect: 'Allow', Action: ['ec2:DescribeSnapshotTierStatus'], Resource: '*' }];
+  if (retains.some((r) => r && r.archive)) {
+    statements.push({
+      Sid: 'ArchiveOnlyManagedSnapshots',
+      Effect: 'Allow',
+      Action: ['ec2:ModifySnapshotTier'],
+      Resource: snapshots,
+      Condition: { StringEquals: { 'aws:ResourceTag/caretaker:managed': 'true' } },
+    });
+  }
   return statements;
 }
 

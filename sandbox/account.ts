@@ -98,6 +98,8 @@ export class SandboxRegion {
     this.ec2 = new Ec2Model(clock, account.accountId, name, {
       snapshotCompleteMs: options.timings?.snapshotCompleteMs ?? 60_000,
       perVolumeSnapshotGapMs: options.timings?.perVolumeSnapshotGapMs ?? 15_000,
+      archiveMs: options.timings?.archiveMs,
+      restoreMs: options.timings?.restoreMs,
     }, (options.seed ?? 1) + 2 + index * 101);
     if (index > 0) this.ec2.startIdsAt(index * 0x10_0000_0000);
     this.sns = new SnsModel(clock, account.accountId, name);

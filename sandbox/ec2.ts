@@ -23,12 +23,16 @@ import type { SandboxClock } from './clock';
 import { fail } from './errors';
 import { afterCursor, applyFilters, type FilterFields, paginate, type Stored } from './query';
 import { SnapshotOutcomes } from './ec2-snapshot-outcomes';
+import { DEFAULT_TIERING_TIMINGS, SnapshotTiers } from './ec2-archive';
 
 /** How long things take in the model, in sandbox milliseconds. */
 export interface Ec2Timings {
   snapshotCompleteMs: number;
   /** Minimum gap between two snapshots of one volume (SnapshotCreationPerVolumeRateExceeded). */
   perVolumeSnapshotGapMs: number;
+  /** How long ModifySnapshotTier and RestoreSnapshotTier take (defaults: 6 h, 24 h). */
+  archiveMs?: number;
+  restoreMs?: number;
 }
 
 /** Scheduled events and status checks of an instance, as DescribeInstanceStatus shows them. */
@@ -60,6 +64,8 @@ export class Ec2Model {
   private ids = 0;
   /** Which snapshots end in `error` (seeded faults), and the completion events EBS emits. */
   readonly outcomes: SnapshotOutcomes;
+  /** The archive tier (ModifySnapshotTier, DescribeSnapshotTierStatus, RestoreSnapshotTier). */
+  readonly tiers: SnapshotTiers;
 
   constructor(
     private readonly clock: SandboxClock,
@@ -69,6 +75,11 @@ export class Ec2Model {
     seed = 1,
   ) {
     this.outcomes = new SnapshotOutcomes(accountId, region, seed);
+    this.tiers = new SnapshotTiers(clock, accountId, this.snapshots, this.images, {
+      archiveMs: timings.archiveMs ?? DEFAULT_TIERING_TIMINGS.archiveMs,
+      restoreMs: timings.restoreMs ?? DEFAULT_TIERING_TIMINGS.restoreMs,
+    });
+    Object.assign(this.operations, this.tiers.operations);
   }
 
   /** Operations the sandbox serves, by API name. */
@@ -176,6 +187,7 @@ export class Ec2Model {
     'owner-id': (s) => [s.OwnerId],
     'volume-size': (s) => [String(s.VolumeSize)],
     description: (s) => [s.Description],
+    'storage-tier': (s) => [this.tiers.refresh(s).StorageTier],
   };
 
   /** Snapshots end (completed, or error when a seeded fault says so) after `snapshotCompleteMs`; worked out when someone looks. */
@@ -192,7 +204,7 @@ export class Ec2Model {
         s.Progress = `${Math.floor((elapsed / this.timings.snapshotCompleteMs) * 100)}%`;
       }
     }
-    return s;
+    return this.tiers.refresh(s);
   }
 
   private describeSnapshots(input: DescribeSnapshotsRequest) {
@@ -323,6 +335,8 @@ export class Ec2Model {
         throw fail('ec2', 'InvalidSnapshot.InUse', `The snapshot ${id} is currently in use by ${image.ImageId}`);
       }
     }
+    // Allowed for an archived snapshot too: within its 90-day minimum the rest is billed (recorded).
+    this.tiers.deleted(this.snapshots.get(id)!.data);
     this.snapshots.delete(id);
     return {};
   }

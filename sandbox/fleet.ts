@@ -118,6 +118,7 @@ export class FleetBuilder {
       OwnerId: this.account.accountId,
       Description: '',
       Encrypted: true,
+      StorageTier: 'standard',
       Tags: Object.keys(tags).length ? toTags(tags) : undefined,
     });
   }

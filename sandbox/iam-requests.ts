@@ -143,6 +143,12 @@ export function iamRequests(service: ServiceName, operation: string, input: Inpu
       return [on('ec2:DeleteSnapshot', snapshot(input.SnapshotId))];
     case 'ec2:CopySnapshot':
       return copySnapshotRequests(input, state);
+    // The archive tier: authorized on the snapshot with its tags and ec2:ParentVolume
+    // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html);
+    // DescribeSnapshotTierStatus is a Describe (no resource-level permissions, above).
+    case 'ec2:ModifySnapshotTier':
+    case 'ec2:RestoreSnapshotTier':
+      return [on(key, snapshot(input.SnapshotId))];
     case 'ec2:CreateTags':
     case 'ec2:DeleteTags':
       return (input.Resources as string[]).map((id) => {

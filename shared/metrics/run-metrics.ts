@@ -12,6 +12,8 @@ export interface MetricSet {
 }
 
 const DELETE = 'delete-snapshot';
+/** Prune's move of a kept snapshot to the archive tier (shared/prune/plan-archive.ts). */
+const ARCHIVE = 'archive-snapshot';
 const MOVES = new Set(['upsert', 'create', 'associate-address']);
 const REPLACEMENT_ACTIONS = new Set(['notify', 'stop-start', 'relaunch']);
 
@@ -83,16 +85,18 @@ function snapshotSets(report: RunReport, base: Record<string, string>): MetricSe
 
 function pruneSets(report: RunReport, base: Record<string, string>): MetricSet[] {
   // Prune counts its plan rather than listing it outside dry runs: totals cover both.
-  const plan = new Map<string, { planned: number; kept: number }>();
+  const plan = new Map<string, { planned: number; kept: number; archives: number }>();
   for (const { group, action, count } of planTotals(report)) {
     const policy = group ?? 'none';
     let entry = plan.get(policy);
-    if (!entry) plan.set(policy, (entry = { planned: 0, kept: 0 }));
+    if (!entry) plan.set(policy, (entry = { planned: 0, kept: 0, archives: 0 }));
     if (action === DELETE) entry.planned += count;
     else entry.kept += count;
+    if (action === ARCHIVE) entry.archives += count;
   }
   const results = byGroup(report.results.filter((r) => r.action === DELETE));
-  return [...plan].map(([policy, { planned, kept }]) => {
+  const archived = byGroup(report.results.filter((r) => r.action === ARCHIVE && r.outcome === 'done'));
+  return [...plan].map(([policy, { planned, kept, archives }]) => {
     const deletes = results.get(policy) ?? [];
     return set('policy', { ...base, Policy: policy }, {
       SnapshotsDeleted: deletes.filter((r) => r.outcome === 'done').length,
@@ -100,6 +104,8 @@ function pruneSets(report: RunReport, base: Record<string, string>): MetricSet[]
       DeletionsFailed: deletes.filter((r) => r.outcome === 'failed').length,
       // Planned but never attempted: the time budget ran out, or the cap refused the whole plan.
       DeletionsRemaining: planned - deletes.length,
+      // Only for policies with archive moves planned (an archive rule), so other policies' series stay as they were.
+      ...(archives > 0 ? { SnapshotsArchived: (archived.get(policy) ?? []).length } : {}),
     });
   });
 }

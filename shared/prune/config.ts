@@ -128,6 +128,13 @@ export const pruneSchema = z
      * one-time EventBridge Scheduler schedule), at most this many runs in a chain; 0 turns it off.
      */
     maxContinuationRuns: nonNegativeInt.default(24),
+    /**
+     * Archive moves (`retain.archive`) started at once in a Region: EBS's quota "In-progress
+     * snapshot archives per account" (default 25, adjustable; archiving takes hours). A run starts
+     * only the moves the quota has room for, oldest first; the rest wait for later runs.
+     * https://docs.aws.amazon.com/ebs/latest/userguide/ebs-resource-quotas.html
+     */
+    maxArchivesInProgress: positiveInt.default(25),
     /** Snapshots that ended in state `error` (no data) are deleted once this old; they stay that long for the record. */
     deleteErrorSnapshotsAfterDays: positiveInt.default(14),
     /** Volumes pruned by their own rule, whichever policy (if any) made their snapshots. */

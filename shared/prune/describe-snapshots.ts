@@ -172,6 +172,7 @@ function toRow(s: Snapshot, unmanaged: boolean, intern: (text: string) => string
     sizeGiB: s.VolumeSize ?? 0,
     keepTag: s.Tags?.some((t) => t.Key === TAG.keep) ?? false,
     unmanaged,
+    storageTier: intern(s.StorageTier ?? 'standard'),
   };
 }
 

@@ -2,6 +2,7 @@ import type { Decision } from '../engine/types';
 import type { Retain } from './config';
 import { assessFreshness, type Freshness } from './freshness';
 import { bucketKey, bucketLabel, type Granularity, GRANULARITIES } from './time-buckets';
+import { ARCHIVE_ACTION, archiveMinimumLabel, archiveVerdict, inArchive, SHORTEST_PERIOD_DAYS, type TierInfo, withinArchiveMinimum } from './plan-archive';
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
@@ -18,6 +19,8 @@ export interface SnapshotRow {
   keepTag: boolean;
   /** Not made by caretaker; a candidate only because `includeUnmanaged` selected it. */
   unmanaged: boolean;
+  /** DescribeSnapshots' `StorageTier`: `standard` (or absent), or `archive` (still counted by every rule). */
+  storageTier?: string;
 }
 
 /** Rules that keep a snapshot: safety rails first, then retention rules (the order reasons list them in). */
@@ -33,7 +36,8 @@ export type KeepRule =
   | 'keep-last'
   | Granularity
   | 'keep-within'
-  | 'newer-than';
+  | 'newer-than'
+  | 'archive-minimum';
 
 /** Rules that condemn one: the seed's age limit, "no retention rule keeps it", or a failed snapshot past its age. */
 export type CondemnRule = 'older-than' | 'outside-retention' | 'error-snapshot';
@@ -46,6 +50,8 @@ export interface PruneItem {
   unmanaged: boolean;
   /** Why it is deleted (one rule) or every rule that keeps it. */
   rules: Array<KeepRule | CondemnRule>;
+  /** In the archive tier, or on its way there. */
+  archived?: true;
 }
 
 export type PruneDecision = Decision<PruneItem>;
@@ -67,6 +73,8 @@ export interface RetentionContext {
   staleAfterMs?: number;
   /** Snapshots in state `error` older than this are deleted (they hold no data); undefined: kept. */
   errorMaxAgeMs?: number;
+  /** DescribeSnapshotTierStatus of the snapshots archived or being archived (absent: none is). */
+  tiering?: ReadonlyMap<string, TierInfo>;
 }
 
 /**
@@ -91,6 +99,9 @@ export function planRetention(rows: readonly SnapshotRow[], retain: RetentionRul
   const sorted = [...rows].sort((a, b) => b.startMs - a.startMs || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
   const keeps = new Map<string, KeepRule[]>();
   const labels = new Map<string, string[]>();
+  // The least number of days the rules that keep a snapshot go on keeping it (for archive moves).
+  const stays = new Map<string, number>();
+  const stay = (row: SnapshotRow, days: number) => stays.set(row.id, Math.max(stays.get(row.id) ?? 0, days));
   const keep = (row: SnapshotRow, rule: KeepRule, label: string) => {
     let r = keeps.get(row.id);
     if (!r) {
@@ -105,7 +116,10 @@ export function planRetention(rows: readonly SnapshotRow[], retain: RetentionRul
   for (const row of sorted) {
     if (row.state === 'error' && ctx.errorMaxAgeMs !== undefined && now - row.startMs > ctx.errorMaxAgeMs) expiredErrors.add(row.id);
     else if (row.state !== 'completed') keep(row, 'not-completed', `state ${row.state}`);
-    if (row.keepTag) keep(row, 'keep-tag', 'tagged caretaker:keep');
+    if (row.keepTag) {
+      keep(row, 'keep-tag', 'tagged caretaker:keep');
+      stay(row, Number.POSITIVE_INFINITY);
+    }
     if (ctx.amiSnapshotIds.has(row.id)) keep(row, 'ami', 'used by an AMI');
     // A clock ahead of ours (or a bad StartTime) is kept and reported, never a reference point.
     if (row.startMs > now) keep(row, 'future', 'start time in the future');
@@ -130,6 +144,8 @@ export function planRetention(rows: readonly SnapshotRow[], retain: RetentionRul
       last = key;
       left--;
       keep(row, granularity, `${granularity} ${bucketLabel(key, granularity)}`);
+      // It drops out only after `left` more periods with a snapshot have begun.
+      stay(row, left * SHORTEST_PERIOD_DAYS[granularity]);
     }
   }
   const newest = completed[0];
@@ -144,18 +160,38 @@ export function planRetention(rows: readonly SnapshotRow[], retain: RetentionRul
       for (const row of completed) keep(row, 'stale-volume', staleLabel(freshness));
     } else {
       for (const row of completed) {
-        if (now - row.startMs <= retain.olderThanDays * DAY) keep(row, 'newer-than', `not older than ${retain.olderThanDays} days`);
+        if (now - row.startMs > retain.olderThanDays * DAY) continue;
+        keep(row, 'newer-than', `not older than ${retain.olderThanDays} days`);
+        stay(row, retain.olderThanDays - (now - row.startMs) / DAY);
       }
     }
   }
 
+  // An archived snapshot the rules condemn within its 90-day minimum: deleting it now is billed
+  // as if it stayed, so it stays (and is deleted by the first run after the minimum).
+  for (const row of completed) {
+    const tier = ctx.tiering?.get(row.id);
+    if (!keeps.has(row.id) && withinArchiveMinimum(tier, now)) keep(row, 'archive-minimum', archiveMinimumLabel(tier));
+  }
+
   const condemn = condemnation(retain);
+  let archivedOfVolume = sorted.filter((row) => row.storageTier === 'archive' || inArchive(ctx.tiering?.get(row.id))).length;
   return sorted.map((row) => {
     const rules = keeps.get(row.id);
-    const item = { volumeId: row.volumeId, sizeGiB: row.sizeGiB, startMs: row.startMs, unmanaged: row.unmanaged };
-    const prefix = row.unmanaged ? 'unmanaged (selected by includeUnmanaged); ' : '';
+    const tier = ctx.tiering?.get(row.id);
+    const archived = row.storageTier === 'archive' || inArchive(tier);
+    const item = { volumeId: row.volumeId, sizeGiB: row.sizeGiB, startMs: row.startMs, unmanaged: row.unmanaged, ...(archived ? { archived: true as const } : {}) };
+    const prefix = `${row.unmanaged ? 'unmanaged (selected by includeUnmanaged); ' : ''}${archived ? 'archive tier; ' : ''}`;
     if (rules) {
-      return { target: row.id, action: 'skip', reason: `${prefix}kept: ${labels.get(row.id)!.join(', ')}`, payload: { ...item, rules } };
+      const kept = `${prefix}kept: ${labels.get(row.id)!.join(', ')}`;
+      const verdict = retain.archive
+        ? archiveVerdict({ ...row, storageTier: row.storageTier ?? 'standard', rules, staysDays: stays.get(row.id) ?? 0, amiHeld: ctx.amiSnapshotIds.has(row.id), tier }, retain.archive, now, archivedOfVolume)
+        : { archive: false as const };
+      if (verdict.archive) {
+        archivedOfVolume++;
+        return { target: row.id, action: ARCHIVE_ACTION, reason: `${kept}; ${verdict.reason}`, payload: { ...item, rules } };
+      }
+      return { target: row.id, action: 'skip', reason: verdict.reason ? `${kept}; ${verdict.reason}` : kept, payload: { ...item, rules } };
     }
     if (expiredErrors.has(row.id)) {
       const days = Math.round(ctx.errorMaxAgeMs! / DAY);

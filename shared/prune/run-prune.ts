@@ -13,10 +13,14 @@ import { describeAmiSnapshotIds } from './describe-ami-snapshots';
 import { checkListedVolumes } from './describe-listed-volumes';
 import { collectSnapshotGroups, describeSnapshotPages, interner, type PruneScope, type PruneState } from './describe-snapshots';
 import { DELETE_ACTION, planRetention, type PruneDecision, type PruneItem } from './plan-retention';
-import { countPlanEntry, emptyTally, FOREIGN_REASON, summarizePrune, tallyDecision } from './summarize-prune';
+import { countPlanEntry, emptyTally, FOREIGN_REASON, type PruneTally, summarizePrune, tallyDecision } from './summarize-prune';
 import { type ContinuationTarget, scheduleContinuation } from './continuation';
 import { assessFreshness, policyStaleAfterMs, staleVolumeItem } from './freshness';
 import { copyRulesIn, describePendingCopies, holdForPendingCopy } from './copies';
+import { ARCHIVE_PACING, MODIFY_SNAPSHOT_TIER_BUCKET, snapshotArchiver } from './apply-archives';
+import { describeArchiveTiers } from './describe-tiers';
+import { ARCHIVE_ACTION, type TierInfo } from './plan-archive';
+import { archiveSlots } from './summarize-archive';
 
 /** DeleteSnapshot's AWS token bucket (GUIDE §3). */
 export const DELETE_SNAPSHOT_BUCKET = { capacity: 100, refillPerSecond: 5 } as const;
@@ -108,11 +112,16 @@ async function pruneRegion(
   let state: PruneState;
   let amiSnapshotIds: Set<string>;
   let pendingCopies: Map<string, string>;
+  let tiering: Map<string, TierInfo> | undefined;
   try {
     state = await collectSnapshotGroups(describeSnapshotPages(ctx.clients.ec2, scope), scope);
     if (listed) await checkListedVolumes(ctx.clients.ec2, listed, state.seenPerVolume);
     amiSnapshotIds = await describeAmiSnapshotIds(ctx.clients.ec2);
     pendingCopies = await describePendingCopies(ctx, config, scope.policies.map((p) => p.name), region);
+    // The archive's times (the 90-day minimum, archives in progress) only when something is archived or may be.
+    if (wantsArchive(scope) || [...state.groups.values()].some((g) => g.rows.some((r) => r.storageTier === 'archive'))) {
+      tiering = await describeArchiveTiers(ctx.clients.ec2);
+    }
   } catch (error) {
     if (error instanceof InputError) throw error;
     report.error = { code: errorCode(error), message: `describe failed: ${errorMessage(error)}` };
@@ -125,9 +134,12 @@ async function pruneRegion(
   // metrics' figures come from the tally), and the plan is listed entry by entry only in a dry
   // run, where it is what the run reports (measured: bench/bundles.ts, prune100k).
   const deletions: PruneDecision[] = [];
+  const archives: PruneDecision[] = [];
   const skips: ItemResult[] = [];
   const plan: RunReport['plan'] = [];
   const tally = emptyTally();
+  tally.archive.maxInProgress = config.prune.maxArchivesInProgress;
+  for (const t of tiering?.values() ?? []) if (t.op === 'archival-in-progress') tally.archive.inProgress++;
   const volumes = new Set<string>();
   const intern = interner();
   const ruleLists = new Map<string, PruneDecision['payload']['rules']>();
@@ -137,7 +149,7 @@ async function pruneRegion(
   for (const [key, group] of state.groups) {
     volumes.add(group.volumeId);
     const scopeGroup = reportGroup(group.scope);
-    const planned = planRetention(group.rows, group.retain, { now: ctx.now, minAgeHours: config.prune.minAgeHours, amiSnapshotIds, staleAfterMs: group.staleAfterMs, errorMaxAgeMs });
+    const planned = planRetention(group.rows, group.retain, { now: ctx.now, minAgeHours: config.prune.minAgeHours, amiSnapshotIds, staleAfterMs: group.staleAfterMs, errorMaxAgeMs, tiering });
     for (const d of planned) {
       holdForPendingCopy(d, pendingCopies);
       d.reason = intern(d.reason);
@@ -148,6 +160,7 @@ async function pruneRegion(
       tallyDecision(tally, d);
       if (ctx.dryRun) plan.push({ target: d.target, action: d.action, reason: d.reason, group: d.group });
       if (d.action === DELETE_ACTION) deletions.push(new PlannedDeletion(d));
+      else if (d.action === ARCHIVE_ACTION) archives.push(d);
       else if (ctx.dryRun) skips.push(skipResult(d));
     }
     const freshness = assessFreshness(group.rows, group.staleAfterMs, now);
@@ -189,6 +202,8 @@ async function pruneRegion(
   // A dry run lists what it keeps; a run counts it (every kept snapshot is in the tally, per group).
   report.results = skips;
   if (!ctx.dryRun) report.resultCounts = [...tally.perGroup.values()].filter((c) => c.action === 'skip').map((c) => ({ ...c, outcome: 'skipped' as const }));
+
+  if (!ctx.dryRun && archives.length > 0) await applyArchives(ctx, archives, report, tally.archive, options);
 
   if (!ctx.dryRun && deletions.length > 0) {
     ctx.progress?.(`prune: deleting ${deletions.length} snapshot(s)`);
@@ -235,6 +250,39 @@ class PlannedDeletion implements PruneDecision, PruneItem {
   get payload(): PruneItem {
     return this;
   }
+}
+
+/**
+ * Starts the archive moves the Region's in-progress quota has room for, oldest first, paced to
+ * ModifySnapshotTier's bucket; the others wait for a later run (counted, not listed: on the first
+ * run after `retain.archive` is set they may be many). No continuation is scheduled for them:
+ * archives take hours, so the quota frees up on the regular schedule's time scale.
+ */
+async function applyArchives(ctx: JobContext, archives: PruneDecision[], report: RunReport, tally: PruneTally['archive'], options: PruneOptions): Promise<void> {
+  archives.sort((a, b) => a.payload.startMs - b.payload.startMs);
+  const start = archives.slice(0, archiveSlots(tally));
+  const limiter = new RateLimiter(ARCHIVE_PACING, { nowMs: ctx.nowMs, sleep: ctx.sleep });
+  let failed = 0;
+  ctx.progress?.(`prune: moving ${start.length} snapshot(s) to the archive tier`);
+  const { results, notStarted } = await applyDecisions(start, snapshotArchiver(ctx.clients.ec2, limiter, ctx.sleep), {
+    concurrency: 4,
+    deadline: ctx.deadline,
+    safetyMarginMs: options.safetyMarginMs ?? 30_000,
+    onResult: (r, done) => {
+      if (r.outcome === 'failed') failed++;
+      ctx.progress?.({ job: 'prune', action: ARCHIVE_ACTION, done, planned: start.length, failed, limitPerSecond: MODIFY_SNAPSHOT_TIER_BUCKET.refillPerSecond });
+    },
+  });
+  report.results.push(...results);
+  const waiting = [...archives.slice(start.length), ...notStarted];
+  tally.deferred = waiting.length;
+  const perGroup = new Map<string, number>();
+  for (const d of waiting) perGroup.set(d.group ?? '', (perGroup.get(d.group ?? '') ?? 0) + 1);
+  for (const [group, count] of perGroup) (report.resultCounts ??= []).push({ ...(group ? { group } : {}), action: ARCHIVE_ACTION, outcome: 'skipped', count });
+}
+
+function wantsArchive(scope: PruneScope): boolean {
+  return scope.policies.some((p) => p.retain.archive) || scope.volumes.some((v) => v.archive);
 }
 
 /** Reports and metrics count per policy; every `prune.volumes` rule counts as one group (not one per volume). */

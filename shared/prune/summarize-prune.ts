@@ -1,5 +1,7 @@
 import type { PlanCount, RunReport } from '../engine/types';
+import { ARCHIVE_ACTION } from './plan-archive';
 import { DELETE_ACTION, type PruneDecision } from './plan-retention';
+import { archiveNotes, type ArchiveTally, emptyArchiveTally } from './summarize-archive';
 
 export const FOREIGN_REASON = 'unmanaged: not tagged caretaker:managed=true; left alone (select it with prune.includeUnmanaged)';
 
@@ -28,10 +30,12 @@ export interface PruneTally {
   selected: number;
   /** Plan entries per report group and action. */
   perGroup: Map<string, PlanCount>;
+  /** The archive tier: moves planned, archived snapshots seen, deletions held by the 90-day minimum. */
+  archive: ArchiveTally;
 }
 
 export function emptyTally(): PruneTally {
-  return { deletions: 0, deletionGiB: 0, condemnedBy: new Map(), kept: 0, keptBy: new Map(), selected: 0, perGroup: new Map() };
+  return { deletions: 0, deletionGiB: 0, condemnedBy: new Map(), kept: 0, keptBy: new Map(), selected: 0, perGroup: new Map(), archive: emptyArchiveTally() };
 }
 
 /** Counts one decision (planned under report group `decision.group`) into the tally. */
@@ -42,9 +46,16 @@ export function tallyDecision(tally: PruneTally, decision: Pick<PruneDecision, '
     tally.deletionGiB += decision.payload.sizeGiB;
     bump(tally.condemnedBy, rules[0] ?? 'retention');
   } else {
+    // An archive move keeps the snapshot (in another tier): it counts as kept.
     tally.kept++;
     for (const rule of rules) bump(tally.keptBy, rule);
+    if (decision.action === ARCHIVE_ACTION) tally.archive.moves++;
+    if (rules.length === 1 && rules[0] === 'archive-minimum') {
+      tally.archive.heldByMinimum++;
+      tally.archive.heldGiB += decision.payload.sizeGiB;
+    }
   }
+  if (decision.payload.archived) tally.archive.inArchive++;
   if (decision.payload.unmanaged) tally.selected++;
   countPlanEntry(tally, decision.group, decision.action);
 }
@@ -89,6 +100,7 @@ export function summarizePrune(report: RunReport, tally: PruneTally, facts: Prun
   const failed = report.results.filter((r) => r.outcome === 'failed');
   if (failed.length) notes.push(`Failed: ${failed.length} (${counts(failed.map((r) => r.errorCode ?? 'Error'))}); the next run retries them.`);
   if (report.remaining > 0) notes.push(`Remaining backlog: ${report.remaining} deletion(s) not started (time budget); the next run continues.`);
+  notes.push(...archiveNotes(report, tally.archive));
   return notes;
 }
 

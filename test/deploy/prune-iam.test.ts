@@ -6,9 +6,25 @@ const { pruneStatements } = require('../../deploy/iam.cjs') as { pruneStatements
 const volume = (id: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:volume/${id}` });
 
 describe('prune-snapshots IAM', () => {
+  it('reads tiering status always, and archives only managed snapshots and only when a retention has an archive rule', () => {
+    const archive = { afterDays: 30, rules: ['monthly'] };
+    const sids = (config: object) => pruneStatements(config).map((s) => s.Sid);
+    expect(sids({ prune: {} })).not.toContain('ArchiveOnlyManagedSnapshots');
+    expect(sids({ snapshot: { policies: [{ name: 'p', retain: { monthly: 12 } }] }, prune: {} })).not.toContain('ArchiveOnlyManagedSnapshots');
+    for (const config of [{ snapshot: { policies: [{ name: 'p', retain: { monthly: 12, archive } }] }, prune: {} }, { prune: { volumes: [{ volumeId: 'vol-0123456789abcdef0', monthly: 12, archive }] } }]) {
+      expect(pruneStatements(config).find((s) => s.Sid === 'ArchiveOnlyManagedSnapshots')).toEqual({
+        Sid: 'ArchiveOnlyManagedSnapshots',
+        Effect: 'Allow',
+        Action: ['ec2:ModifySnapshotTier'],
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*' },
+        Condition: { StringEquals: { 'aws:ResourceTag/caretaker:managed': 'true' } },
+      });
+    }
+  });
+
   it('conditions DeleteSnapshot on the managed tag, and never deletes what caretaker:keep holds', () => {
     const statements = pruneStatements({ prune: {} });
-    expect(statements.map((s) => s.Sid)).toEqual(['DescribeSnapshotsImagesVolumes', 'DeleteOnlyManagedSnapshots', 'NeverDeleteKeptSnapshots', 'ScheduleOwnContinuation', 'PassContinuationRoleToScheduler']);
+    expect(statements.map((s) => s.Sid)).toEqual(['DescribeSnapshotsImagesVolumes', 'DeleteOnlyManagedSnapshots', 'NeverDeleteKeptSnapshots', 'ScheduleOwnContinuation', 'PassContinuationRoleToScheduler', 'ReadSnapshotTierStatus']);
     expect(statements[1]).toMatchObject({ Condition: { StringEquals: { 'aws:ResourceTag/caretaker:managed': 'true' } } });
     expect(statements[2]).toMatchObject({ Effect: 'Deny', Condition: { Null: { 'aws:ResourceTag/caretaker:keep': 'false' } } });
   });
@@ -17,7 +33,7 @@ describe('prune-snapshots IAM', () => {
     const statements = pruneStatements({
       prune: { volumes: [{ volumeId: 'vol-0123456789abcdef0' }, { volumeId: 'vol-0123456789abcdef1' }], includeUnmanaged: { volumeIds: ['vol-0123456789abcdef0'], tags: { team: ['db'], backup: [] } } },
     });
-    expect(statements.slice(5)).toEqual([
+    expect(statements.slice(5, 8)).toEqual([
       expect.objectContaining({ Sid: 'DeleteUnmanagedSnapshotsOfListedVolumes', Condition: { ArnEquals: { 'ec2:ParentVolume': [volume('vol-0123456789abcdef0')] } } }),
       expect.objectContaining({
         Sid: 'DeleteUnmanagedTaggedSnapshots0',

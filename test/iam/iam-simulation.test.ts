@@ -184,11 +184,16 @@ const DENY: Probe[] = [
   ['snapshot-volumes: delete a snapshot', 'snapshot-volumes', { action: 'ec2:DeleteSnapshot', resource: ec2('snapshot', 'snap-0f00000000000001', false), context: tags({ 'caretaker:managed': 'true' }) }],
   ['snapshot-volumes: create snapshots not tagged caretaker:managed=true', 'snapshot-volumes', { action: 'ec2:CreateSnapshots', resource: ec2('snapshot', 'snap-0new0000000000000', false), context: { 'aws:RequestTag/Name': 'x', 'aws:TagKeys': ['Name'] } }],
   ['snapshot-volumes: tag an existing snapshot (not at creation)', 'snapshot-volumes', { action: 'ec2:CreateTags', resource: ec2('snapshot', 'snap-0f00000000000001', false), context: { 'aws:RequestTag/caretaker:managed': 'true', 'aws:TagKeys': ['caretaker:managed'] } }],
+  ['prune-snapshots: archive a snapshot caretaker did not make', 'prune-snapshots', { action: 'ec2:ModifySnapshotTier', resource: ec2('snapshot', 'snap-0f00000000000008', false), context: { ...tags({ team: 'db' }), 'ec2:ParentVolume': ec2('volume', 'vol-0aaaaaaaaaaaaaaa1') } }],
+  ['prune-snapshots: restore an archived snapshot (not its business)', 'prune-snapshots', { action: 'ec2:RestoreSnapshotTier', resource: ec2('snapshot', 'snap-0f00000000000009', false), context: tags({ 'caretaker:managed': 'true' }) }],
+  ['snapshot-volumes: archive a snapshot', 'snapshot-volumes', { action: 'ec2:ModifySnapshotTier', resource: ec2('snapshot', 'snap-0f00000000000009', false), context: tags({ 'caretaker:managed': 'true' }) }],
   ['prune-snapshots: stop an instance', 'prune-snapshots', { action: 'ec2:StopInstances', resource: ec2('instance', 'i-0f00000000000001'), context: {} }],
 ];
 
 const ALLOW: Probe[] = [
   ['prune: a managed snapshot', 'prune-snapshots', { action: 'ec2:DeleteSnapshot', resource: ec2('snapshot', 'snap-0f00000000000005', false), context: { ...tags({ 'caretaker:managed': 'true' }), 'ec2:ParentVolume': ec2('volume', 'vol-0ccccccccccccccc3') } }],
+  ['prune: archive a managed snapshot (the fixture has an archive rule)', 'prune-snapshots', { action: 'ec2:ModifySnapshotTier', resource: ec2('snapshot', 'snap-0f00000000000010', false), context: { ...tags({ 'caretaker:managed': 'true' }), 'ec2:ParentVolume': ec2('volume', 'vol-0ccccccccccccccc3') } }],
+  ['prune: read tiering status', 'prune-snapshots', { action: 'ec2:DescribeSnapshotTierStatus', resource: '*', context: {} }],
   ['prune: an unmanaged snapshot of the includeUnmanaged volume', 'prune-snapshots', { action: 'ec2:DeleteSnapshot', resource: ec2('snapshot', 'snap-0f00000000000006', false), context: { 'ec2:ParentVolume': ec2('volume', 'vol-0aaaaaaaaaaaaaaa1') } }],
   ['prune: an unmanaged snapshot tagged team=db of a listed volume', 'prune-snapshots', { action: 'ec2:DeleteSnapshot', resource: ec2('snapshot', 'snap-0f00000000000007', false), context: { ...tags({ team: 'db' }), 'ec2:ParentVolume': ec2('volume', 'vol-0aaaaaaaaaaaaaaa1') } }],
   ['degraded: stop an opted-in instance being remediated', 'replace-degraded', { action: 'ec2:StopInstances', resource: ec2('instance', 'i-0f00000000000001'), context: { ...tags({ 'caretaker:remediation': 'stop-start:in-progress', 'caretaker:on-degraded': 'stop-start' }), 'ec2:RootDeviceType': 'ebs' } }],
