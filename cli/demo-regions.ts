@@ -32,6 +32,7 @@ export async function regionLines(sandbox: SandboxAccount, config: Config): Prom
   return statuses.map((s) => {
     const copies = s.copies.map((c) => `${c.policy} ${c.completed} completed, ${c.pending.length} pending`).join('; ') || 'none';
     const snapshots = sandbox.inRegion(s.region).ec2.snapshots.size;
-    return `${s.region}: ${s.volumes.length} volume(s) selected, ${s.volumes.filter((v) => v.stale).length} stale; ${snapshots} snapshot(s); copies from other Regions: ${copies}`;
+    const archiving = sandbox.calls.filter((c) => c.region === s.region && c.operation === 'ModifySnapshotTier' && !c.error).length;
+    return `${s.region}: ${s.volumes.length} volume(s) selected, ${s.volumes.filter((v) => v.stale).length} stale; ${snapshots} snapshot(s), ${archiving} moved to the archive tier; copies from other Regions: ${copies}`;
   });
 }

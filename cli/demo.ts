@@ -80,15 +80,12 @@ export async function runDemo(config?: { file: string; config: Config }): Promis
     },
     {
       title: 'Prune: the daily schedule fires',
-      explain: 'Deletes, paced to the DeleteSnapshot bucket, what no rule keeps; the AMI snapshot, the caretaker:keep one and today\'s are kept.',
+      explain:
+        "Deletes, paced to the DeleteSnapshot bucket, what no rule keeps; the AMI snapshot, the caretaker:keep one and today's are kept. Monthly snapshots older than 30 days move to the archive tier (ModifySnapshotTier); eu-west-1's copies are pruned there by their own retain.",
       functionName: 'caretaker-demo-prune-snapshots',
       handler: pruneHandler(deps),
       event: { time: '2026-11-22T04:00:00Z' },
     },
-    // ARCHIVE STEP (issue 15 deliverable 7): the daily policy archives its monthly snapshots after
-    // 30 days (DEMO_CONFIG `retain.archive`). Once the archive tier is merged, the prune run above
-    // moves web-1's monthly snapshots older than 30 days with ModifySnapshotTier; this place is for
-    // the step that shows it (the prune report's archive items, DescribeSnapshotTierStatus).
     {
       title: 'Degraded host: AWS Health announces the retirement of app-1',
       explain:

@@ -29,13 +29,13 @@ export const DEMO_CONFIG = {
     policies: [
       {
         // Both Regions: web fleets in us-east-1 and eu-west-1. Monthly snapshots go to the archive
-        // tier after 30 days (6 monthly ones keep a snapshot ≥ 140 days: past the 90-day minimum).
+        // tier after 30 days (12 monthly ones keep a snapshot ≥ 308 days: well past the 90-day minimum).
         name: 'daily',
         schedule: 'cron(0 3 * * ? *)',
         selector: { tags: { 'caretaker:snapshot': ['daily'] } },
         excludeVolumeTags: { 'caretaker:no-snapshot': ['true'] },
         extraTags: { 'cost-center': 'ops' },
-        retain: { daily: 7, weekly: 4, monthly: 6, archive: { afterDays: 30, rules: ['monthly'] } },
+        retain: { daily: 7, weekly: 4, monthly: 12, archive: { afterDays: 30, rules: ['monthly'] } },
       },
       {
         // The database lives in us-east-1; its consistent snapshots are copied to eu-west-1.
@@ -109,7 +109,7 @@ function seedSnapshotHistory(sandbox: SandboxAccount, fleet: FleetBuilder, insta
   }
   const golden = fleet.image([ids.get(`${volumes[0]!.VolumeId}/45`)!], 'web-golden');
   return [
-    `${volumes.length * 60} daily snapshots of web-1 from the last 60 days (policy daily: retain daily 7, weekly 4, monthly 6)`,
+    `${volumes.length * 60} daily snapshots of web-1 from the last 60 days (policy daily: retain daily 7, weekly 4, monthly 12; monthly ones archived after 30 days)`,
     `${golden.ImageId} web-golden: an AMI built from one 45-day-old snapshot; one 40-day-old snapshot tagged caretaker:keep`,
   ];
 }

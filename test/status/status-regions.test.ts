@@ -118,3 +118,30 @@ describe('caretaker status command over Regions', () => {
     expect(out).toEqual([]);
   });
 });
+
+describe('--region on a job', () => {
+  const { out, err } = captureConsole();
+
+  it('narrows the run to that Region; without it the CLI covers every configured Region', async () => {
+    expect(await main(['snapshot', '--sandbox', '--policy', 'daily', '--dry-run', '--json'])).toBe(0);
+    const all = JSON.parse(out.join('\n'));
+    expect(new Set(all.plan.map((p: { region?: string }) => p.region))).toEqual(new Set(['us-east-1', 'eu-west-1']));
+    out.length = 0;
+    expect(await main(['snapshot', '--sandbox', '--policy', 'daily', '--dry-run', '--json', '--region', 'eu-west-1'])).toBe(0);
+    const eu = JSON.parse(out.join('\n'));
+    expect(eu.plan.map((p: { target: string }) => p.target)).toHaveLength(1);
+    expect(eu.plan.every((p: { region?: string }) => p.region === undefined || p.region === 'eu-west-1')).toBe(true);
+    out.length = 0;
+    // db-consistent snapshots in us-east-1 only (it copies to eu-west-1): narrowed to eu-west-1 it runs nowhere.
+    expect(await main(['snapshot', '--sandbox', '--policy', 'db-consistent', '--dry-run', '--json', '--region', 'eu-west-1'])).toBe(0);
+    expect(JSON.parse(out.join('\n')).plan).toEqual([]);
+  });
+
+  it('refuses a Region the config does not cover with exit 2 naming --region, for every job', async () => {
+    for (const job of [['snapshot', '--policy', 'daily'], ['prune'], ['degraded'], ['failover', '--once']]) {
+      err.length = 0;
+      expect(await main([...job, '--sandbox', '--region', 'ap-south-1'])).toBe(2);
+      expect(err.join('\n')).toContain('--region: ap-south-1 is not one of the configured Regions (us-east-1, eu-west-1)');
+    }
+  });
+});
