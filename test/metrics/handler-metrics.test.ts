@@ -29,11 +29,11 @@ describe('EMF lines each handler logs', () => {
     expect(parseEmf(lines)).toEqual([
       {
         dimensions: { service, Job: 'snapshot', Region: 'us-east-1' },
-        values: expect.objectContaining({ ItemsDone: 4, ItemsSkipped: 0, ItemsFailed: 0, RunRefused: 0, StaleVolumes: 0, Remaining: 0 }),
+        values: expect.objectContaining({ ItemsDone: 5, ItemsSkipped: 0, ItemsFailed: 0, RunRefused: 0, StaleVolumes: 0, Remaining: 0 }),
       },
       {
         dimensions: { service, Job: 'snapshot', Region: 'us-east-1', Policy: 'daily' },
-        values: { SnapshotsStarted: 7, SnapshotsCompleted: 0, SnapshotsFailed: 0, SnapshotCopies: 0 },
+        values: { SnapshotsStarted: 9, SnapshotsCompleted: 0, SnapshotsFailed: 0, SnapshotCopies: 0 },
       },
     ]);
   });
@@ -43,8 +43,8 @@ describe('EMF lines each handler logs', () => {
     sandbox.injectFault({ operation: 'CreateSnapshots', code: 'UnauthorizedOperation', httpStatusCode: 403 });
     await expect(snapshotHandler(deps)({ policy: 'daily' }, context('snapshot'))).rejects.toThrow();
     const [run, policy] = parseEmf(lines);
-    expect(run!.values).toMatchObject({ ItemsFailed: 4, ItemsDone: 0 });
-    expect(policy!.values).toMatchObject({ SnapshotsStarted: 0, SnapshotsFailed: 4 });
+    expect(run!.values).toMatchObject({ ItemsFailed: 5, ItemsDone: 0 });
+    expect(policy!.values).toMatchObject({ SnapshotsStarted: 0, SnapshotsFailed: 5 });
   });
 
   it('prune-snapshots: deleted and kept per policy, the demo volume rule under prune.volumes', async () => {
@@ -54,7 +54,7 @@ describe('EMF lines each handler logs', () => {
     const parsed = parseEmf(lines);
     expect(parsed[0]).toEqual({
       dimensions: { service, Job: 'prune', Region: 'us-east-1' },
-      values: expect.objectContaining({ ItemsDone: 96, ItemsSkipped: 24, ItemsFailed: 0 }),
+      values: expect.objectContaining({ ItemsDone: 98, ItemsSkipped: 22, ItemsFailed: 0 }),
     });
     const perPolicy = parsed.slice(1);
     expect(perPolicy.every((p) => p.dimensions.Job === 'prune' && p.dimensions.Policy)).toBe(true);
