@@ -6,6 +6,7 @@ import { DELETE_SNAPSHOT_BUCKET, runPrune } from '../shared/prune/run-prune';
 import { SandboxAccount } from '../sandbox/account';
 import { PRUNE_FLEET_CONFIG, seedPruneFleet } from '../sandbox/prune-fleet';
 import { benchContext, ratioToLimit, table, withPeakRss, writeResult } from './lib';
+import { measurePruneRegions } from './regions';
 import { sandboxJobContext } from '../sandbox/job-context';
 import type { ContinuationChain } from '../shared/prune/continuation';
 
@@ -190,6 +191,11 @@ export async function benchPrune() {
   const two = await baseline(pair, 2);
   const t = deleteWindow(pair.sandbox);
 
+  const regions = await measurePruneRegions();
+  console.log(
+    `${regions.regions} Regions × 25,000 snapshots in one run: ${regions.regionsAwsSeconds} AWS-s vs ${regions.oneRegionAwsSeconds} for one Region's 25,000 ` +
+      `(ratio ${regions.regionsWallRatio}); worst Region's DeleteSnapshot bucket use ${regions.minRegionRatioToLimit}`,
+  );
   const result = {
     job: 'prune',
     snapshots: VOLUMES * PER_VOLUME,
@@ -219,6 +225,7 @@ export async function benchPrune() {
     heapCapMb: HEAP_CAP_MB,
     summaryBytes: o.summaryBytes,
     ...backlog,
+    ...regions,
   };
   console.log(
     table([

@@ -4,6 +4,7 @@ import { CREATE_SNAPSHOTS_BUCKET, runSnapshot } from '../shared/snapshot/run-sna
 import { SandboxAccount } from '../sandbox/account';
 import { FleetBuilder } from '../sandbox/fleet';
 import { benchContext, ratioToLimit, table, withPeakRss, writeResult } from './lib';
+import { measureSnapshotRegions } from './regions';
 
 const INSTANCES = 1_000;
 const VOLUMES = 3;
@@ -94,7 +95,12 @@ export async function benchSnapshot() {
     awsSeconds: Math.round(o.windowMs / 1000),
     naiveAwsSeconds: Math.round(n.windowMs / 1000),
     peakRssMb,
+    ...(await measureSnapshotRegions()),
   };
+  console.log(
+    `${result.regions} Regions × 250 instances in one run: ${result.regionsAwsSeconds} AWS-s vs ${result.oneRegionAwsSeconds} for one Region's 250 ` +
+      `(ratio ${result.regionsWallRatio}); worst Region's CreateSnapshots bucket use ${result.minRegionRatioToLimit}`,
+  );
   console.log(
     table([
       { approach: 'caretaker (CreateSnapshots, paced)', ratioToLimit: result.ratioToLimit, callsPerInstance: result.apiCallsPerInstance, throttled: o.throttled, failed: failedItems, awsSeconds: result.awsSeconds },

@@ -7,6 +7,9 @@ import { type JobContext, type JobName, realSleep, unlimitedDeadline } from '../
 import { silentLogger } from '../shared/log';
 import { buildDemoAccount, type DemoAccount } from '../sandbox/demo-account';
 import { progressMeter } from './progress';
+import { checkRegionFlag, checkRegionName, narrowToRegion } from './region-flag';
+import { homeRegion, resolveRegions } from '../shared/engine/regions';
+import type { Clients } from '../shared/aws/clients';
 
 /** Progress on stderr (stdout stays the report): a bar on a terminal, plain lines in CI and logs. */
 function cliProgress(nowMs: () => number) {
@@ -36,6 +39,29 @@ export interface CliRun {
  * `AWS_ENDPOINT_URL*`), or the built-in sandbox with `--sandbox`. Same job functions either way.
  */
 export async function cliRun(job: JobName, flags: CommonFlags): Promise<CliRun> {
+  if (flags.region !== undefined) checkRegionName(flags.region);
+  const run = await cliAccount(job, flags);
+  if (flags.region === undefined) return run;
+  const configured = await resolveRegions(run.ctx, run.config);
+  checkRegionFlag(flags.region, configured, run.config.regions);
+  return { ...run, config: narrowToRegion(run.config, flags.region, await homeRegion(run.ctx), configured) };
+}
+
+/** Builds each Region's clients once, however many times a run asks for them. */
+function memoizeRegions(home: { region: string; clients: Clients }, build: (region: string) => Clients): (region: string) => Clients {
+  const byRegion = new Map([[home.region, home.clients]]);
+  return (region) => {
+    if (!byRegion.has(region)) byRegion.set(region, build(region));
+    return byRegion.get(region)!;
+  };
+}
+
+/** The Region the SDK would pick on its own (AWS_REGION, the profile), or `fallback` when it has none. */
+async function sdkRegionOr(fallback: string): Promise<string> {
+  return createClients().ec2.config.region().catch(() => fallback);
+}
+
+async function cliAccount(job: JobName, flags: CommonFlags): Promise<CliRun> {
   const now = new Date();
   const base = { dryRun: flags['dry-run'] ?? false, log: silentLogger, runId: newRunId(job, now) };
   if (flags.sandbox) {
@@ -49,7 +75,7 @@ export async function cliRun(job: JobName, flags: CommonFlags): Promise<CliRun> 
       ctx: {
         ...base,
         clients,
-        clientsIn: (region) => demo.sandbox.clients({ region }),
+        clientsIn: memoizeRegions({ region: demo.sandbox.region, clients }, (region) => demo.sandbox.clients({ region })),
         now: demo.sandbox.clock.now(),
         alerts: memoryAlertSink(),
         deadline: unlimitedDeadline,
@@ -60,7 +86,10 @@ export async function cliRun(job: JobName, flags: CommonFlags): Promise<CliRun> 
     };
   }
   const config = await loadConfig(flags.config);
-  const clients = createClients({ region: flags.region ?? config.region });
+  // Without `regions:` the deployment's Region is the one the CLI runs against, so `--region`
+  // picks it (as it always has); with `regions:` the home stays put and `--region` narrows.
+  const region = (config.regions === undefined ? flags.region : undefined) ?? config.region ?? (Array.isArray(config.regions) ? await sdkRegionOr(config.regions[0]!) : undefined);
+  const clients = createClients({ region });
   const topic = flags['topic-arn'] ?? process.env.ALERT_TOPIC_ARN;
   return {
     config,
@@ -68,7 +97,7 @@ export async function cliRun(job: JobName, flags: CommonFlags): Promise<CliRun> 
     ctx: {
       ...base,
       clients,
-      clientsIn: (region) => createClients({ region }),
+      clientsIn: memoizeRegions({ region: await clients.ec2.config.region(), clients }, (r) => createClients({ region: r })),
       now,
       alerts: topic ? snsAlertSink(clients.sns, topic) : memoryAlertSink(),
       deadline: unlimitedDeadline,

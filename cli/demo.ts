@@ -11,12 +11,14 @@ import { lambdaContext, sandboxDeps } from '../sandbox/handler-deps';
 import { runFailoverDemo } from './demo-failover';
 import { bold, DEMO_EMAIL_LINES, dim, printEmail } from './output';
 import { compactEmf, renderDashboard } from './dashboard-text';
+import { completionEventOf, regionLines } from './demo-regions';
 
 interface DemoStep {
   title: string;
   explain: string;
   functionName: string;
   handler: CaretakerHandler;
+  /** The event, or a function making it when the step starts (events that earlier steps cause). */
   event: unknown;
 }
 
@@ -34,7 +36,7 @@ export async function runDemo(config?: { file: string; config: Config }): Promis
   const deps = sandboxDeps(sandbox, config?.config ?? demo.config, demo.topicArn, undefined, (line) => emf.push(line));
   const appId = [...sandbox.ec2.instances.values()].find((i) => i.data.Tags?.some((t) => t.Key === 'Name' && t.Value === 'app-1'))!.data.InstanceId!;
   console.log(bold('EC2 Caretaker demo: a sandbox account, the real Lambda handlers, no AWS needed.'));
-  console.log(dim(`Account ${sandbox.accountId} in ${sandbox.region}, sandbox time ${sandbox.clock.now().toISOString()}`));
+  console.log(dim(`Account ${sandbox.accountId} in ${sandbox.regionNames.join(' and ')} (the stack is deployed in ${sandbox.region}), sandbox time ${sandbox.clock.now().toISOString()}`));
   for (const line of demo.inventory) console.log(`  ${line}`);
   if (config) console.log(dim(`Config: ${config.file} (instead of the demo's own)`));
   console.log('');
@@ -62,6 +64,14 @@ export async function runDemo(config?: { file: string; config: Config }): Promis
       event: { policy: 'db-consistent', time: '2026-11-22T02:30:00Z' },
     },
     {
+      title: "Copy: db-1's snapshots complete, EBS tells snapshot-volumes, the copies to eu-west-1 start",
+      explain:
+        'db-consistent has copyTo eu-west-1: on EBS\'s completion event the function copies each completed snapshot once (found by its caretaker:copy-of tag), tagged and pruned there by its own retain (keepLast 7).',
+      functionName: 'caretaker-demo-snapshot-volumes',
+      handler: snapshotHandler(deps),
+      event: () => completionEventOf(sandbox, 'db-consistent'),
+    },
+    {
       title: 'Prune: dry run of the daily retention',
       explain: 'Lists every snapshot it would delete with the rule that condemned it, and every survivor with the rule that keeps it.',
       functionName: 'caretaker-demo-prune-snapshots',
@@ -70,7 +80,8 @@ export async function runDemo(config?: { file: string; config: Config }): Promis
     },
     {
       title: 'Prune: the daily schedule fires',
-      explain: 'Deletes, paced to the DeleteSnapshot bucket, what no rule keeps; the AMI snapshot, the caretaker:keep one and today\'s are kept.',
+      explain:
+        "Deletes, paced to the DeleteSnapshot bucket, what no rule keeps; the AMI snapshot, the caretaker:keep one and today's are kept. Monthly snapshots older than 30 days move to the archive tier (ModifySnapshotTier); eu-west-1's copies are pruned there by their own retain.",
       functionName: 'caretaker-demo-prune-snapshots',
       handler: pruneHandler(deps),
       event: { time: '2026-11-22T04:00:00Z' },
@@ -100,7 +111,7 @@ export async function runDemo(config?: { file: string; config: Config }): Promis
     const metrics = emf.length;
     const calls = sandbox.calls.length;
     try {
-      await step.handler(step.event, lambdaContext(step.functionName));
+      await step.handler(typeof step.event === 'function' ? step.event() : step.event, lambdaContext(step.functionName));
       // The handler returns its compact summary; the demo reads the run's full report.
       const report: RunReport = deps.lastReport();
       const counts = reportOutcomes(report);
@@ -131,6 +142,8 @@ export async function runDemo(config?: { file: string; config: Config }): Promis
   const zone = [...sandbox.route53.zones.keys()][0];
   const record = zone ? sandbox.route53.record(zone, 'app.example.com', 'A') : undefined;
   console.log(`  app-1 ${appId} is ${app.State?.Name}, replaced by ${replacedBy ?? 'nothing'}; Elastic IP 52.20.0.10 → ${eip?.InstanceId ?? 'unassociated'}; app.example.com A ${record?.ResourceRecords?.[0]?.Value ?? 'missing'} (TTL ${record?.TTL ?? '-'}).`);
-  console.log(`  ${snapshots} snapshot(s), ${sandbox.sns.messages.length} alert e-mail(s), ${sandbox.calls.length} API calls, ${sandbox.mutatingCalls().length} of them mutating.`);
+  console.log(`  ${snapshots} snapshot(s) in ${sandbox.region}, ${sandbox.sns.messages.length} alert e-mail(s), ${sandbox.calls.length} API calls, ${sandbox.mutatingCalls().length} of them mutating.`);
+  console.log(bold('Per Region (what `caretaker status` shows in full)'));
+  for (const line of await regionLines(sandbox, config?.config ?? demo.config)) console.log(`  ${line}`);
   return failed > 0 ? 1 : 0;
 }

@@ -5,10 +5,16 @@ import { seedDegradedDemo } from './demo-degraded';
 import { FleetBuilder } from './fleet';
 import type { Instance } from '@aws-sdk/client-ec2';
 
-/** The built-in sandbox account the demo and `--sandbox` runs use: a small, realistic fleet. */
+/** The demo account's Regions: the home Region first, then the one its copies go to. */
+export const DEMO_REGIONS = ['us-east-1', 'eu-west-1'] as const;
+
+/** The built-in sandbox account the demo and `--sandbox` runs use: a small, realistic fleet in two Regions. */
 export interface DemoAccount {
   sandbox: SandboxAccount;
+  /** Seeds the home Region (us-east-1). */
   fleet: FleetBuilder;
+  /** Seeds the second Region (eu-west-1). */
+  euFleet: FleetBuilder;
   config: Config;
   topicArn: string;
   /** One line per notable resource, for the demo's introduction. */
@@ -18,31 +24,38 @@ export interface DemoAccount {
 /** The demo's config document, validated exactly like a deployed one. */
 export const DEMO_CONFIG = {
   alerts: { subjectPrefix: '[caretaker-demo]' },
+  regions: [...DEMO_REGIONS],
   snapshot: {
     policies: [
       {
+        // Both Regions: web fleets in us-east-1 and eu-west-1. Monthly snapshots go to the archive
+        // tier after 30 days (12 monthly ones keep a snapshot ≥ 308 days: well past the 90-day minimum).
         name: 'daily',
         schedule: 'cron(0 3 * * ? *)',
         selector: { tags: { 'caretaker:snapshot': ['daily'] } },
         excludeVolumeTags: { 'caretaker:no-snapshot': ['true'] },
         extraTags: { 'cost-center': 'ops' },
-        retain: { daily: 7, weekly: 4, monthly: 6 },
+        retain: { daily: 7, weekly: 4, monthly: 12, archive: { afterDays: 30, rules: ['monthly'] } },
       },
       {
+        // The database lives in us-east-1; its consistent snapshots are copied to eu-west-1.
         name: 'db-consistent',
         schedule: 'cron(30 2 * * ? *)',
+        regions: ['us-east-1'],
         selector: { tags: { 'caretaker:snapshot': ['db-consistent'] } },
         consistency: 'application',
         application: { document: 'caretaker-fsfreeze', parameters: { mountPoints: ['/var/lib/mysql'] }, timeoutSeconds: 30 },
         retain: { keepLast: 14 },
+        copyTo: [{ region: 'eu-west-1', retain: { keepLast: 7 } }],
       },
     ],
   },
 };
 
 export function buildDemoAccount(start = new Date('2026-11-22T03:00:00Z')): DemoAccount {
-  const sandbox = new SandboxAccount({ start, timeScale: 1, seed: 7 });
+  const sandbox = new SandboxAccount({ start, timeScale: 1, seed: 7, regions: [...DEMO_REGIONS] });
   const fleet = new FleetBuilder(sandbox);
+  const euFleet = new FleetBuilder(sandbox, 'eu-west-1');
   const topicArn = sandbox.sns.addTopic('caretaker-demo-alerts');
   sandbox.ssm.documents.add('caretaker-fsfreeze');
   const inventory: string[] = [];
@@ -66,7 +79,10 @@ export function buildDemoAccount(start = new Date('2026-11-22T03:00:00Z')): Demo
   add('scratch-1: no snapshot tag, left alone', { name: 'scratch-1' });
   inventory.push(...seedSnapshotHistory(sandbox, fleet, web1));
   const degraded = seedDegradedDemo(sandbox, fleet, add);
-  return { sandbox, fleet, config: parseConfig({ ...DEMO_CONFIG, degraded: degraded.config }, 'demo config'), topicArn, inventory };
+  inventory.push('eu-west-1:');
+  const euWeb = euFleet.instance({ name: 'web-eu-1', tags: { 'caretaker:snapshot': 'daily' }, volumes: [{}, { sizeGiB: 50 }] });
+  inventory.push(`${euWeb.InstanceId} web-eu-1: 2 volumes, daily snapshots (the same policy as us-east-1's web fleet)`);
+  return { sandbox, fleet, euFleet, config: parseConfig({ ...DEMO_CONFIG, degraded: degraded.config }, 'demo config'), topicArn, inventory: ['us-east-1:', ...inventory] };
 }
 
 const DAY = 86_400_000;
@@ -93,7 +109,7 @@ function seedSnapshotHistory(sandbox: SandboxAccount, fleet: FleetBuilder, insta
   }
   const golden = fleet.image([ids.get(`${volumes[0]!.VolumeId}/45`)!], 'web-golden');
   return [
-    `${volumes.length * 60} daily snapshots of web-1 from the last 60 days (policy daily: retain daily 7, weekly 4, monthly 6)`,
+    `${volumes.length * 60} daily snapshots of web-1 from the last 60 days (policy daily: retain daily 7, weekly 4, monthly 12; monthly ones archived after 30 days)`,
     `${golden.ImageId} web-golden: an AMI built from one 45-day-old snapshot; one 40-day-old snapshot tagged caretaker:keep`,
   ];
 }

@@ -13,10 +13,11 @@ export interface PruneFleet {
 /**
  * The prune benchmark's account: `volumes` volumes with one caretaker snapshot a day for 10 days
  * each (100,000 snapshots at 10,000 volumes), half of them expired under {@link PRUNE_FLEET_CONFIG};
- * some held by AMIs, some tagged caretaker:keep. The sandbox's clock should start at 2026-11-22T12:00Z.
+ * some held by AMIs, some tagged caretaker:keep, in `region` (default: the home Region). The
+ * sandbox's clock should start at 2026-11-22T12:00Z.
  */
-export function seedPruneFleet(sandbox: SandboxAccount, volumes = 10_000, perVolume = 10): PruneFleet {
-  const fleet = new FleetBuilder(sandbox);
+export function seedPruneFleet(sandbox: SandboxAccount, volumes = 10_000, perVolume = 10, region?: string): PruneFleet {
+  const fleet = new FleetBuilder(sandbox, region);
   const expired = new Set<string>();
   const held: string[] = [];
   for (let v = 0; v < volumes; v++) {

@@ -341,11 +341,10 @@ function covers(config: PruneRunConfig, policy: string, region: string): boolean
 }
 
 /** Which policies and volumes this run prunes. */
-export function pruneScope(config: Pick<Config, 'snapshot' | 'prune'>, options: PruneOptions, region?: string): PruneScope {
+export function pruneScope(config: Pick<Config, 'snapshot' | 'prune'>, options: PruneOptions): PruneScope {
   if (options.volumes) return { policies: [], volumes: options.volumes, includeUnmanaged: config.prune.includeUnmanaged };
   return {
     policies: config.snapshot.policies.flatMap((p) => (p.retain ? [{ name: p.name, retain: p.retain, staleAfterMs: policyStaleAfterMs(p) }] : [])),
-    copies: region === undefined ? [] : copyRulesIn(config, region),
     volumes: config.prune.volumes,
     includeUnmanaged: config.prune.includeUnmanaged,
   };

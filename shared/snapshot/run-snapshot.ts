@@ -85,7 +85,7 @@ async function snapshotRegion(ctx: JobContext, policy: SnapshotPolicy, slot: str
     },
     ctx,
   );
-  // The copy sweep: snapshots completed since the last trigger whose copy is missing (an EBS event lost, a copy deferred).
+  // The copy sweep (from this Region to the policy's copyTo): snapshots completed since the last trigger whose copy is missing (an EBS event lost, a copy deferred).
   if (policy.copyTo.length === 0) return report;
   return finishReport(appendCopies(report, await runCopies(ctx, policy)), ctx);
 }

@@ -16,6 +16,7 @@ import { describeFleet } from '../snapshot/describe-fleet';
 import { planSnapshots } from '../snapshot/plan-snapshots';
 import { scheduleSlot } from '../snapshot/slot';
 import { TAG } from '../tags';
+import type { StatusScope } from './status-scopes';
 
 /** What `caretaker status` reads from one Region: tags and describes only, no state store. */
 export interface StatusState {
@@ -33,18 +34,34 @@ export interface StatusState {
   remediated: Instance[];
   notices: DegradedNotice[];
   groups: Array<{ group: FailoverGroup; current?: string; addresses: Map<string, MemberAddress>; probes: Map<string, ProbeResult>; error?: string }>;
+  /** Cross-Region copies that landed in this Region (tagged `caretaker:copy-of`), every state. */
+  copies: CopyRow[];
+}
+
+export interface CopyRow {
+  id: string;
+  /** The `caretaker:copy-of` tag: `<source Region>:<source snapshot id>`. */
+  copyOf: string;
+  policy?: string;
+  state: string;
+  startMs: number;
+  progress?: string;
 }
 
 /**
- * Reads what the status view shows: each policy's instances, volumes and snapshots; instances
- * under remediation (their tags) and on degraded hosts (the scan); each failover group's record
- * (who is active) and one probe of every member. Filtered, paginated, read-only.
+ * Reads what the status view shows of one Region, with that Region's clients: each policy's
+ * instances, volumes and snapshots; instances under remediation (their tags) and on degraded hosts
+ * (the scan); the copies that landed there; each failover group's record (who is active) and one
+ * probe of every member. Filtered, paginated, read-only. `scope` says what the config covers in
+ * the Region ({@link statusScopes}); without it, everything the config names, in `ctx`'s Region.
  */
-export async function describeStatus(ctx: JobContext, config: Config): Promise<StatusState> {
-  const { ec2 } = ctx.clients;
+export async function describeStatus(ctx: JobContext, config: Config, scope?: StatusScope): Promise<StatusState> {
+  const clients = scope ? (ctx.clientsIn?.(scope.region) ?? ctx.clients) : ctx.clients;
+  ctx = { ...ctx, clients };
+  const { ec2 } = clients;
   const region = await ec2.config.region();
   const policies: StatusState['policies'] = [];
-  for (const policy of config.snapshot.policies) {
+  for (const policy of scope?.policies ?? config.snapshot.policies) {
     const fleet = await describeFleet(ctx, policy, scheduleSlot(policy.schedule, ctx.now, undefined, policy.timeZone));
     // The snapshot planner decides which volumes the policy covers (selector, exclusions); asked
     // as if nothing were done or pending yet, every selected instance shows its volumes.
@@ -54,13 +71,44 @@ export async function describeStatus(ctx: JobContext, config: Config): Promise<S
     }
     policies.push({ name: policy.name, instances: fleet.instances, volumes, snapshots: await policySnapshots(ctx, policy.name) });
   }
+  const degraded = scope?.degraded ?? true;
   const remediated: Instance[] = [];
-  for await (const page of paginateDescribeInstances({ client: ec2, pageSize: 1000 }, { Filters: [{ Name: 'tag-key', Values: [TAG_STATE] }] })) {
-    for (const r of page.Reservations ?? []) remediated.push(...(r.Instances ?? []));
+  if (degraded) {
+    for await (const page of paginateDescribeInstances({ client: ec2, pageSize: 1000 }, { Filters: [{ Name: 'tag-key', Values: [TAG_STATE] }] })) {
+      for (const r of page.Reservations ?? []) remediated.push(...(r.Instances ?? []));
+    }
   }
   const groups: StatusState['groups'] = [];
-  for (const group of config.failover.groups) groups.push(await describeGroup(ctx, group));
-  return { region, policies, amiSnapshotIds: await describeAmiSnapshotIds(ec2), remediated, notices: await scanInstanceStatus(ec2), groups };
+  for (const group of scope?.groups ?? config.failover.groups) groups.push(await describeGroup(ctx, group));
+  return {
+    region,
+    policies,
+    amiSnapshotIds: policies.length ? await describeAmiSnapshotIds(ec2) : new Set(),
+    remediated,
+    notices: degraded ? await scanInstanceStatus(ec2) : [],
+    groups,
+    copies: await describeCopies(ctx),
+  };
+}
+
+/** Snapshots in this Region that are copies made by the suite (found by their `caretaker:copy-of` tag). */
+async function describeCopies(ctx: JobContext): Promise<CopyRow[]> {
+  const rows: CopyRow[] = [];
+  const Filters = [{ Name: 'tag-key', Values: [TAG.copyOf] }];
+  for await (const page of paginateDescribeSnapshots({ client: ctx.clients.ec2, pageSize: 1000 }, { OwnerIds: ['self'], Filters })) {
+    for (const s of page.Snapshots ?? []) {
+      const tags = new Map((s.Tags ?? []).map((t) => [t.Key, t.Value]));
+      rows.push({
+        id: s.SnapshotId!,
+        copyOf: tags.get(TAG.copyOf) ?? '',
+        ...(tags.has(TAG.policy) ? { policy: tags.get(TAG.policy) } : {}),
+        state: s.State ?? 'unknown',
+        startMs: s.StartTime?.getTime() ?? 0,
+        ...(s.Progress ? { progress: s.Progress } : {}),
+      });
+    }
+  }
+  return rows;
 }
 
 async function policySnapshots(ctx: JobContext, policy: string): Promise<Map<string, SnapshotRow[]>> {

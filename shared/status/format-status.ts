@@ -43,6 +43,28 @@ export function formatStatus(s: RegionStatus): string[] {
       ).map((l) => `  ${l}`),
     );
   }
+  const pending = s.copies.flatMap((c) => c.pending.map((p) => ({ policy: c.policy, ...p })));
+  out.push('', `Copies from other Regions (${s.copies.reduce((n, c) => n + c.completed, 0)} completed, ${pending.length} pending):`);
+  if (s.copies.length === 0) out.push('  none');
+  else {
+    out.push(
+      ...table(
+        ['policy', 'completed', 'newest completed', 'age', 'pending', 'failed'],
+        s.copies.map((c) => [
+          c.policy,
+          String(c.completed),
+          c.newestCompleted ? `${c.newestCompleted.snapshotId} ${c.newestCompleted.at.slice(0, 16)}Z` : 'none',
+          c.newestCompleted ? age(c.newestCompleted.ageHours) : '-',
+          String(c.pending.length),
+          c.failed ? `${c.failed} FAILED` : '0',
+        ]),
+      ).map((l) => `  ${l}`),
+    );
+    if (pending.length) {
+      out.push('  Pending copies (their sources are kept until they complete):');
+      out.push(...table(['copy', 'copy of', 'policy', 'started', 'progress'], pending.map((p) => [p.snapshotId, p.copyOf, p.policy, `${p.startedAt.slice(0, 16)}Z`, p.progress])).map((l) => `    ${l}`));
+    }
+  }
   out.push('', `Degraded hosts (${s.degraded.length}):`);
   if (s.degraded.length === 0) out.push('  none');
   else {

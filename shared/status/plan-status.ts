@@ -3,6 +3,7 @@ import { readState } from '../degraded/tags';
 import { DELETE_ACTION, planRetention } from '../prune/plan-retention';
 import { assessFreshness, policyStaleAfterMs } from '../prune/freshness';
 import type { StatusState } from './describe-status';
+import { type CopiesStatus, planCopies } from './plan-copies';
 
 export interface VolumeStatus {
   policy: string;
@@ -51,6 +52,8 @@ export interface RegionStatus {
   volumes: VolumeStatus[];
   degraded: DegradedStatus[];
   groups: GroupStatus[];
+  /** Cross-Region copies that landed in this Region, per policy (pending ones listed). */
+  copies: CopiesStatus[];
 }
 
 const HOUR = 3_600_000;
@@ -123,5 +126,5 @@ export function planStatus(state: StatusState, config: Config, now: Date): Regio
       members,
     };
   });
-  return { region: state.region, at: now.toISOString(), volumes, degraded, groups };
+  return { region: state.region, at: now.toISOString(), volumes, degraded, groups, copies: planCopies(state.copies, now) };
 }

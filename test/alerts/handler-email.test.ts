@@ -14,10 +14,10 @@ describe('the e-mail of a deployed run', () => {
     const report = deps.lastReport();
 
     const body = sandbox.sns.messages[0]!.message;
-    expect(body.split('\n')[0]).toBe('VERDICT: OK: 96 done, 24 skipped.');
+    expect(body.split('\n')[0]).toBe('VERDICT: OK: 98 done, 22 skipped.');
     expect(body).toContain(`every item: CloudWatch Logs /aws/lambda/caretaker-test-prune-snapshots, filter { $.runId = "${report.runId}" }`);
     expect(body).toContain('dashboard: https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/ec2-caretaker-sandbox');
-    expect(body).toContain('  ... and 46 more done');
+    expect(body).toContain('  ... and 48 more done');
 
     const parts = logged.filter((l) => l.message === 'run detail');
     expect(parts.every((p) => p.extra.runId === report.runId)).toBe(true);

@@ -64,10 +64,11 @@ describe('bundled handlers: scheduled runs over HTTP', () => {
     try {
       const result = await world.invoke('snapshot-volumes', { policy: 'daily', time: '2026-11-22T03:00:00Z' });
       expect(result.status, `${result.errorType}: ${result.errorMessage}`).toBe('ok');
-      expect(result.response).toMatchObject({ job: 'snapshot', counts: { done: 4, failed: 0 } });
+      expect(result.response).toMatchObject({ job: 'snapshot', counts: { done: 5, failed: 0 } });
       expect(result.response).not.toHaveProperty('results');
-      expect(demo.sandbox.callsOf('CreateSnapshots').filter((c) => !c.error)).toHaveLength(4);
-      expect(demo.sandbox.sns.messages.map((m) => m.subject)).toEqual(['[caretaker-demo] Snapshot ok: 4 done, 0 skipped']);
+      // The demo account spans two Regions: 4 instances in us-east-1, web-eu-1 in eu-west-1 (routed by the SigV4 Region).
+      expect(demo.sandbox.callsOf('CreateSnapshots').filter((c) => !c.error)).toHaveLength(5);
+      expect(demo.sandbox.sns.messages.map((m) => m.subject)).toEqual(['[caretaker-demo] Snapshot ok: 5 done, 0 skipped']);
       // Every item is in the log, in 'run detail' chunks with the run id of the summary.
       const detail = logEvents(result, 'run detail');
       expect(detail.flatMap((d) => d.items as unknown[])).toHaveLength((result.response!.itemsTotal as number));
@@ -102,11 +103,11 @@ describe('bundled handlers: scheduled runs over HTTP', () => {
     const world = await bundleWorld(demo.sandbox, demo.config, demo.topicArn);
     try {
       const dry = await world.invoke('prune-snapshots', { dryRun: true });
-      expect(dry.response).toMatchObject({ dryRun: true, counts: { actions: 96 } });
+      expect(dry.response).toMatchObject({ dryRun: true, counts: { actions: 98 } });
       expect(demo.sandbox.mutatingCalls()).toEqual([]);
       const real = await world.invoke('prune-snapshots', { time: '2026-11-22T04:00:00Z' });
       expect(real.status, `${real.errorType}: ${real.errorMessage}`).toBe('ok');
-      expect(real.response).toMatchObject({ counts: { done: 96, skipped: 24, failed: 0 }, remaining: 0 });
+      expect(real.response).toMatchObject({ counts: { done: 98, skipped: 22, failed: 0 }, remaining: 0 });
       expect(demo.sandbox.callsOf('DeleteSnapshot').filter((c) => !c.error)).toHaveLength(96);
     } finally {
       await world.close();

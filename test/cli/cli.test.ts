@@ -18,7 +18,8 @@ describe('caretaker CLI', () => {
 
   it('runs a job against the sandbox and exits 0', async () => {
     expect(await main(['snapshot', '--policy', 'daily', '--sandbox'])).toBe(0);
-    expect(out.join('\n')).toContain('[caretaker-demo] Snapshot ok: 4 done, 0 skipped');
+    // Both Regions of the demo account: 4 instances in us-east-1, web-eu-1 in eu-west-1.
+    expect(out.join('\n')).toContain('[caretaker-demo] Snapshot ok: 5 done, 0 skipped');
   });
 
   it('exits 2 for a missing required flag or an unknown flag or command', async () => {
@@ -44,5 +45,13 @@ describe('caretaker CLI', () => {
     expect(out.join('\n')).toMatch(/│ completed daily \(Sum\) +2 /);
     expect(out.join('\n')).toMatch(/│ age daily \(Maximum\) +24 █+\n +│ stale after daily \(Maximum\) +36 █+/);
     expect(out.join('\n')).toMatch(/Elastic IP 52\.20\.0\.10 → i-[0-9a-f]+; app\.example\.com A 52\.20\.0\.10/);
+    // Two Regions: the fleet in both, db-1's snapshots copied from us-east-1 to eu-west-1 once they complete.
+    const text = out.join('\n');
+    expect(text).toContain('Account 123456789012 in us-east-1 and eu-west-1');
+    expect(text).toMatch(/web-eu-1: 2 volumes, daily snapshots/);
+    expect(text).toMatch(/copy-snapshot snap-[0-9a-f]+: copy started in eu-west-1 \(copy=snap-[0-9a-f]+, region=eu-west-1\)/);
+    expect(text).toMatch(/^ {2}daily \/ archive-snapshot: done 2$/m);
+    expect(text).toMatch(/^ {2}us-east-1: 9 volume\(s\) selected, 0 stale; \d+ snapshot\(s\), 2 moved to the archive tier; copies from other Regions: none$/m);
+    expect(text).toMatch(/^ {2}eu-west-1: 2 volume\(s\) selected, .*copies from other Regions: db-consistent 0 completed, 2 pending$/m);
   });
 });

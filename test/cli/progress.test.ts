@@ -53,7 +53,7 @@ describe('progress meter', () => {
     const { sandbox, config } = buildDemoAccount();
     const updates: ProgressUpdate[] = [];
     await runPrune(sandboxJobContext(sandbox, { now: sandbox.clock.now(), progress: (u) => void (typeof u !== 'string' && updates.push(u)) }), config);
-    expect(updates).toHaveLength(96);
-    expect(updates.at(-1)).toEqual({ job: 'prune', action: 'delete-snapshot', done: 96, planned: 96, failed: 0, limitPerSecond: 5 });
+    expect(updates.filter((u) => u.action === 'delete-snapshot')).toHaveLength(96);
+    expect(updates.filter((u) => u.action === 'delete-snapshot').at(-1)).toMatchObject({ job: 'prune', action: 'delete-snapshot', done: 96, planned: 96, failed: 0, limitPerSecond: 5 });
   });
 });

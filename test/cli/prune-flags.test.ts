@@ -38,7 +38,7 @@ describe('caretaker prune', () => {
     vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
       expect(await main(['prune', '--sandbox', '--dry-run'])).toBe(0);
-      expect(out.join('\n')).toContain('[caretaker-demo] Prune dry run: 96 planned');
+      expect(out.join('\n')).toContain('[caretaker-demo] Prune dry run: 98 planned');
       expect(await main(['prune', '--sandbox', '--volume', 'vol-00000000000000003', '--older-than', 'soon'])).toBe(2);
       expect(err.join('\n')).toContain("--older-than: 'soon'");
     } finally {

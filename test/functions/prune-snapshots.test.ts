@@ -21,10 +21,11 @@ describe('prune-snapshots handler', () => {
 
     const report = await run({ time: '2026-11-22T04:00:00Z' }, context());
 
-    expect(report.results.filter((r) => r.outcome === 'done')).toHaveLength(96);
+    // 96 deletions and 2 archive moves (the demo archives monthly snapshots older than 30 days).
+    expect(report.results.filter((r) => r.outcome === 'done')).toHaveLength(98);
     expect(sandbox.ec2.snapshots.size).toBe(before - 96);
     expect(sandbox.sns.messages).toHaveLength(1);
-    expect(sandbox.sns.messages[0]!.subject).toBe('[caretaker-demo] Prune ok: 96 done, 24 skipped');
+    expect(sandbox.sns.messages[0]!.subject).toBe('[caretaker-demo] Prune ok: 98 done, 22 skipped');
     expect(sandbox.sns.messages[0]!.message).toContain('Deleted 96 snapshot(s), ≈ 2,784 GiB (volume size × count).');
   });
 
@@ -45,7 +46,7 @@ describe('prune-snapshots handler', () => {
     const report = await run({ dryRun: true }, context());
     expect(report.dryRun).toBe(true);
     expect(sandbox.mutatingCalls()).toHaveLength(0);
-    expect(sandbox.sns.messages[0]!.subject).toBe('[caretaker-demo] Prune dry run: 96 planned');
+    expect(sandbox.sns.messages[0]!.subject).toBe('[caretaker-demo] Prune dry run: 98 planned');
   });
 
   it('starts nothing inside the 30 s safety margin of the Lambda budget, and the next invocation finishes', async () => {
@@ -56,7 +57,8 @@ describe('prune-snapshots handler', () => {
 
     expect(cut.remaining).toBe(96);
     expect(sandbox.sns.messages[0]!.message).toContain('Remaining backlog: 96 deletion(s) not started (time budget); the next run continues.');
-    expect(next.results.filter((r) => r.outcome === 'done')).toHaveLength(96);
+    // The next run deletes the 96 and starts the demo's 2 archive moves.
+    expect(next.results.filter((r) => r.outcome === 'done')).toHaveLength(98);
     expect(sandbox.callsOf('DeleteSnapshot')).toHaveLength(96);
   });
 });

@@ -19,9 +19,10 @@ describe('snapshot-volumes handler', () => {
   it('runs the policy named by the scheduled event and sends one summary', async () => {
     const { run, context, sandbox } = setup();
     const report = await run({ policy: 'daily', time: '2026-11-22T03:00:00Z' }, context);
-    expect(report.results.filter((r) => r.outcome === 'done')).toHaveLength(4);
+    // 4 instances in us-east-1 and web-eu-1 in eu-west-1: the demo account spans two Regions.
+    expect(report.results.filter((r) => r.outcome === 'done')).toHaveLength(5);
     expect(sandbox.sns.messages).toHaveLength(1);
-    expect(sandbox.sns.messages[0]!.subject).toBe('[caretaker-demo] Snapshot ok: 4 done, 0 skipped');
+    expect(sandbox.sns.messages[0]!.subject).toBe('[caretaker-demo] Snapshot ok: 5 done, 0 skipped');
   });
 
   it.each([
@@ -53,7 +54,7 @@ describe('snapshot-volumes handler', () => {
     sandbox.injectFault({ operation: 'CreateSnapshots', code: 'UnauthorizedOperation', httpStatusCode: 403 });
     await expect(handler({ policy: 'daily' }, context)).rejects.toThrow(JobFailedError);
     expect(sandbox.sns.messages).toHaveLength(1);
-    expect(sandbox.sns.messages[0]!.subject).toBe('[caretaker-demo] Snapshot FAILED 4, done 0');
+    expect(sandbox.sns.messages[0]!.subject).toBe('[caretaker-demo] Snapshot FAILED 5, done 0');
     expect(sandbox.sns.messages[0]!.message).toContain('[UnauthorizedOperation]');
   });
 

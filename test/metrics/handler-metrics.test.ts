@@ -29,7 +29,7 @@ describe('EMF lines each handler logs', () => {
     expect(parseEmf(lines)).toEqual([
       {
         dimensions: { service, Job: 'snapshot', Region: 'us-east-1' },
-        values: expect.objectContaining({ ItemsDone: 4, ItemsSkipped: 0, ItemsFailed: 0, RunRefused: 0, StaleVolumes: 0, Remaining: 0 }),
+        values: expect.objectContaining({ ItemsDone: 5, ItemsSkipped: 0, ItemsFailed: 0, RunRefused: 0, StaleVolumes: 0, Remaining: 0 }),
       },
       {
         dimensions: { service, Job: 'snapshot', Region: 'us-east-1', Policy: 'daily' },
@@ -58,7 +58,7 @@ describe('EMF lines each handler logs', () => {
     const parsed = parseEmf(lines);
     expect(parsed[0]).toEqual({
       dimensions: { service, Job: 'prune', Region: 'us-east-1' },
-      values: expect.objectContaining({ ItemsDone: 96, ItemsSkipped: 24, ItemsFailed: 0 }),
+      values: expect.objectContaining({ ItemsDone: 98, ItemsSkipped: 22, ItemsFailed: 0 }),
     });
     const perPolicy = parsed.slice(1);
     expect(perPolicy.every((p) => p.dimensions.Job === 'prune' && p.dimensions.Policy)).toBe(true);

@@ -103,7 +103,7 @@ describe('caretaker status command', () => {
     out.length = 0;
     expect(await main(['status', '--sandbox', '--json'])).toBe(0);
     const json = JSON.parse(out.join('\n'));
-    expect(json.regions.map((r: { region: string }) => r.region)).toEqual(['us-east-1']);
+    expect(json.regions.map((r: { region: string }) => r.region)).toEqual(['us-east-1', 'eu-west-1']);
     expect(json.regions[0].volumes).toHaveLength(9);
   });
 });
