@@ -97,7 +97,8 @@ function seedSnapshotHistory(sandbox: SandboxAccount, fleet: FleetBuilder, insta
   const ids = new Map<string, string>();
   for (const volume of volumes) {
     for (let days = 1; days <= 60; days++) {
-      const snapshot = fleet.snapshot(volume, days * DAY, {
+      // Started a few seconds after its slot, as a scheduled run starts them (not at the slot's exact ms).
+      const snapshot = fleet.snapshot(volume, days * DAY - 5_000, {
         'caretaker:managed': 'true',
         'caretaker:policy': 'daily',
         'caretaker:slot': slot(days),

@@ -26,16 +26,26 @@ describe('EMF lines each handler logs', () => {
   it('snapshot-volumes: one run line and one line for its policy (web-1\'s snapshots of the previous slot count as completed since then)', async () => {
     const { deps, lines, context } = demo();
     await snapshotHandler(deps)({ policy: 'daily', time: '2026-11-22T03:00:00Z' }, context('snapshot'));
+    // One run line and one policy line per Region (the demo spans us-east-1 and eu-west-1).
     expect(parseEmf(lines)).toEqual([
       {
         dimensions: { service, Job: 'snapshot', Region: 'us-east-1' },
-        values: expect.objectContaining({ ItemsDone: 5, ItemsSkipped: 0, ItemsFailed: 0, RunRefused: 0, StaleVolumes: 0, Remaining: 0 }),
+        values: expect.objectContaining({ ItemsDone: 4, ItemsSkipped: 0, ItemsFailed: 0, RunRefused: 0, StaleVolumes: 0, Remaining: 0 }),
       },
       {
         dimensions: { service, Job: 'snapshot', Region: 'us-east-1', Policy: 'daily' },
         // The demo seeds web-1's two volumes with a snapshot of every past day, the newest 24 h old;
         // the other instances have none (new volumes are not stale, and have no age yet).
         values: { SnapshotsStarted: 7, SnapshotsCompleted: 2, SnapshotsFailed: 0, SnapshotCopies: 0, WorstBackupAgeHours: 24, StaleAfterHours: 36 },
+      },
+      {
+        dimensions: { service, Job: 'snapshot', Region: 'eu-west-1' },
+        values: expect.objectContaining({ ItemsDone: 1, ItemsSkipped: 0, ItemsFailed: 0, RunRefused: 0, StaleVolumes: 0, Remaining: 0 }),
+      },
+      {
+        dimensions: { service, Job: 'snapshot', Region: 'eu-west-1', Policy: 'daily' },
+        // web-eu-1 has no snapshot yet: nothing completed, no age.
+        values: { SnapshotsStarted: 2, SnapshotsCompleted: 0, SnapshotsFailed: 0, SnapshotCopies: 0 },
       },
     ]);
   });
@@ -60,8 +70,8 @@ describe('EMF lines each handler logs', () => {
       dimensions: { service, Job: 'prune', Region: 'us-east-1' },
       values: expect.objectContaining({ ItemsDone: 98, ItemsSkipped: 22, ItemsFailed: 0 }),
     });
-    const perPolicy = parsed.slice(1);
-    expect(perPolicy.every((p) => p.dimensions.Job === 'prune' && p.dimensions.Policy)).toBe(true);
+    const perPolicy = parsed.filter((p) => p.dimensions.Policy);
+    expect(perPolicy.every((p) => p.dimensions.Job === 'prune')).toBe(true);
     const sum = (name: string) => perPolicy.reduce((n, p) => n + (p.values[name] as number), 0);
     expect(sum('SnapshotsDeleted')).toBe(96);
     // A run counts what it keeps instead of listing it (report.planCounts): the metric is that count.
@@ -73,7 +83,7 @@ describe('EMF lines each handler logs', () => {
     const daily = perPolicy.find((p) => p.dimensions.Policy === 'daily')!;
     expect(daily.values).toMatchObject({ WorstBackupAgeHours: 24, StaleAfterHours: 36 });
     expect(daily.values).not.toHaveProperty('SnapshotsCompleted');
-    expect(report.notes).toContain('Backup age of policy daily: worst volume 24.0 hours since its newest completed snapshot, over 2 volume(s); stale after 36h.');
+    expect(report.notes).toContain('us-east-1: Backup age of policy daily: worst volume 24.0 hours since its newest completed snapshot, over 2 volume(s); stale after 36h.');
   });
 
   it('prune-snapshots: a dry run logs no metrics', async () => {

@@ -8,8 +8,8 @@ import { SandboxAccount } from '../../sandbox/account';
 import { FleetBuilder } from '../../sandbox/fleet';
 
 const DAY = 86_400_000;
-// The role deploy/iam.cjs makes for the continuation (PruneContinuationRole): <function name>-continue.
-const ROLE = 'arn:aws:iam::123456789012:role/ec2-caretaker-test-prune-snapshots-continue';
+// The role deploy/iam.cjs makes for the continuation (PruneContinuationRole): <service>-<stage>-<region>-<function>-continue (deploy/names.cjs).
+const ROLE = 'arn:aws:iam::123456789012:role/ec2-caretaker-test-us-east-1-prune-snapshots-continue';
 
 function setup(maxContinuationRuns = 24) {
   const sandbox = new SandboxAccount({ start: new Date('2026-06-15T12:00:00Z'), timeScale: 0, throttling: true, seed: 5 });
