@@ -31,7 +31,8 @@ describe('caretaker status on the sandbox fleet', () => {
       'daily web-1', 'daily web-1', 'daily web-2', 'daily web-2', 'daily db-1', 'daily db-1', 'daily batch-1', 'db-consistent db-1', 'db-consistent db-1',
     ]);
     const [a, b] = s.volumes;
-    expect(a).toMatchObject({ stale: false, pending: 0, expiring: 48, newestCompleted: { ageHours: 24 }, kept: { 'min-keep': 1, daily: 7, weekly: 4, monthly: 3, ami: 1 } });
+    // Whole hours, rounded down: the demo's newest snapshot started 5 s after yesterday's 03:00 slot.
+    expect(a).toMatchObject({ stale: false, pending: 0, expiring: 48, newestCompleted: { ageHours: 23 }, kept: { 'min-keep': 1, daily: 7, weekly: 4, monthly: 3, ami: 1 } });
     expect(b!.kept).toMatchObject({ 'keep-tag': 1 });
     // The counts are the prune planner's: a dry run deletes exactly what status calls expiring.
     const dry = await runPrune(sandboxJobContext(sandbox, { dryRun: true, now: sandbox.clock.now() }), config);
