@@ -41,8 +41,8 @@ describe('caretaker status on the sandbox fleet', () => {
     expect(s.volumes.filter((v) => v.stale)).toEqual([]);
     sandbox.clock.advance(2 * 86_400_000);
     const later = await status(sandbox, config);
-    // web-1's newest snapshots are now 72 h old, over the daily policy's 36 h.
-    expect(later.volumes.filter((v) => v.stale).map((v) => `${v.instanceName} ${v.newestCompleted!.ageHours}`)).toEqual(['web-1 72', 'web-1 72']);
+    // web-1's newest snapshots are now 71 whole hours old (71 h 59 min 55 s), over the daily policy's 36 h.
+    expect(later.volumes.filter((v) => v.stale).map((v) => `${v.instanceName} ${v.newestCompleted!.ageHours}`)).toEqual(['web-1 71', 'web-1 71']);
     const prune = await runPrune(sandboxJobContext(sandbox, { dryRun: true, now: sandbox.clock.now() }), config);
     expect(prune.actionNeeded!.filter((a) => a.kind === 'stale-volume').map((a) => a.subject.split(' / ')[1])).toEqual(later.volumes.filter((v) => v.stale).map((v) => v.volumeId));
   });
