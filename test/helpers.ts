@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, expect, vi } from 'vitest';
 import { runFailed } from '../shared/engine/run';
 import type { RunReport } from '../shared/engine/types';
-import { parseConfig } from '../shared/config/load';
+import { parseConfig, parseConfigText } from '../shared/config/load';
+import { InputError } from '../shared/engine/errors';
 import type { Config } from '../shared/config/schema';
 import type { JobContext } from '../shared/engine/types';
 import { SandboxAccount, type SandboxOptions } from '../sandbox/account';
@@ -19,6 +20,17 @@ export const sandboxContext = (sandbox: SandboxAccount, overrides: Partial<JobCo
 
 export function config(value: unknown): Config {
   return parseConfig(value, 'test config');
+}
+
+/** The `path: message` lines of a config text that must be refused (fails the test if it is accepted). */
+export function configProblems(text: string): string[] {
+  try {
+    parseConfigText(text);
+  } catch (error) {
+    if (error instanceof InputError) return error.problems.map((p) => `${p.path}: ${p.message}`);
+    throw error;
+  }
+  throw new Error('expected the config to be rejected');
 }
 
 /** Captures console output (and silences progress on stderr) for each test of a CLI suite. */

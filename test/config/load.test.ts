@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { configProblems } from '../helpers';
 import { parseConfigText, parseInput } from '../../shared/config/load';
 import { failoverEventSchema } from '../../shared/failover/event';
 import { snapshotEventSchema } from '../../shared/snapshot/event';
@@ -11,15 +12,7 @@ const policy = (extra = '') => `
         tags: { "caretaker:snapshot": [daily] }
 ${extra}`;
 
-function problems(text: string): string[] {
-  try {
-    parseConfigText(text);
-  } catch (error) {
-    if (error instanceof InputError) return error.problems.map((p) => `${p.path}: ${p.message}`);
-    throw error;
-  }
-  throw new Error('expected the config to be rejected');
-}
+const problems = configProblems;
 
 describe('config', () => {
   it('accepts a minimal document and fills defaults', () => {

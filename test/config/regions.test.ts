@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { configProblems } from '../helpers';
 import { parseConfigText } from '../../shared/config/load';
 import { assertRegionScopes, regionScopeProblems } from '../../shared/config/region-scopes';
 import { KNOWN_REGIONS } from '../../shared/config/regions';
-import { InputError } from '../../shared/engine/errors';
 
-function problems(text: string): string[] {
-  try {
-    parseConfigText(text);
-  } catch (error) {
-    if (error instanceof InputError) return error.problems.map((p) => `${p.path}: ${p.message}`);
-    throw error;
-  }
-  throw new Error('expected the config to be rejected');
-}
+const problems = configProblems;
 
 const policy = (extra: string) => `
 snapshot:
