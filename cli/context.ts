@@ -1,5 +1,6 @@
 import { memoryAlertSink, snsAlertSink } from '../shared/alerts/sink';
 import { createClients } from '../shared/aws/clients';
+import { clientsPerRegion } from '../shared/aws/lazy-clients';
 import { loadConfig } from '../shared/config/load';
 import type { Config } from '../shared/config/schema';
 import { newRunId } from '../shared/engine/run';
@@ -9,7 +10,6 @@ import { buildDemoAccount, type DemoAccount } from '../sandbox/demo-account';
 import { progressMeter } from './progress';
 import { checkRegionFlag, checkRegionName, narrowToRegion } from './region-flag';
 import { homeRegion, resolveRegions } from '../shared/engine/regions';
-import type { Clients } from '../shared/aws/clients';
 
 /** Progress on stderr (stdout stays the report): a bar on a terminal, plain lines in CI and logs. */
 function cliProgress(nowMs: () => number) {
@@ -47,15 +47,6 @@ export async function cliRun(job: JobName, flags: CommonFlags): Promise<CliRun> 
   return { ...run, config: narrowToRegion(run.config, flags.region, await homeRegion(run.ctx), configured) };
 }
 
-/** Builds each Region's clients once, however many times a run asks for them. */
-function memoizeRegions(home: { region: string; clients: Clients }, build: (region: string) => Clients): (region: string) => Clients {
-  const byRegion = new Map([[home.region, home.clients]]);
-  return (region) => {
-    if (!byRegion.has(region)) byRegion.set(region, build(region));
-    return byRegion.get(region)!;
-  };
-}
-
 /** The Region the SDK would pick on its own (AWS_REGION, the profile), or `fallback` when it has none. */
 async function sdkRegionOr(fallback: string): Promise<string> {
   return createClients().ec2.config.region().catch(() => fallback);
@@ -75,7 +66,7 @@ async function cliAccount(job: JobName, flags: CommonFlags): Promise<CliRun> {
       ctx: {
         ...base,
         clients,
-        clientsIn: memoizeRegions({ region: demo.sandbox.region, clients }, (region) => demo.sandbox.clients({ region })),
+        clientsIn: clientsPerRegion((region) => demo.sandbox.clients({ region }), { region: demo.sandbox.region, clients }),
         now: demo.sandbox.clock.now(),
         alerts: memoryAlertSink(),
         deadline: unlimitedDeadline,
@@ -97,7 +88,7 @@ async function cliAccount(job: JobName, flags: CommonFlags): Promise<CliRun> {
     ctx: {
       ...base,
       clients,
-      clientsIn: memoizeRegions({ region: await clients.ec2.config.region(), clients }, (r) => createClients({ region: r })),
+      clientsIn: clientsPerRegion((r) => createClients({ region: r }), { region: await clients.ec2.config.region(), clients }),
       now,
       alerts: topic ? snsAlertSink(clients.sns, topic) : memoryAlertSink(),
       deadline: unlimitedDeadline,

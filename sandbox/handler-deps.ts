@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { snsAlertSink } from '../shared/alerts/sink';
 import type { Clients } from '../shared/aws/clients';
+import { clientsPerRegion } from '../shared/aws/lazy-clients';
 import type { Config } from '../shared/config/schema';
 import type { RunReport } from '../shared/engine/types';
 import type { HandlerDeps } from '../shared/lambda/handler';
@@ -20,11 +21,8 @@ export function sandboxDeps(
   log: Logger = silentLogger,
   emf: EmfWriter = () => undefined,
 ): HandlerDeps & { reports: RunReport[]; lastReport(): RunReport } {
-  const clients = new Map<string, Clients>([[sandbox.region, sandbox.clients()]]);
-  const regional = (region = sandbox.region): Clients => {
-    if (!clients.has(region)) clients.set(region, sandbox.clients({ region }));
-    return clients.get(region)!;
-  };
+  const perRegion = clientsPerRegion((region) => sandbox.clients({ region }), { region: sandbox.region, clients: sandbox.clients() });
+  const regional = (region = sandbox.region): Clients => perRegion(region);
   const reports: RunReport[] = [];
   return {
     reports,

@@ -1,5 +1,5 @@
 import { memoryAlertSink } from '../shared/alerts/sink';
-import type { Clients } from '../shared/aws/clients';
+import { clientsPerRegion } from '../shared/aws/lazy-clients';
 import type { JobContext } from '../shared/engine/types';
 import { silentLogger } from '../shared/log';
 import type { SandboxAccount } from './account';
@@ -19,13 +19,11 @@ export function sandboxJobContext(
   const end = options.budgetMs === undefined ? Number.POSITIVE_INFINITY : sandbox.clock.nowMs() + options.budgetMs;
   const retries = options.maxAttempts ? { maxAttempts: options.maxAttempts } : {};
   // Built once per Region, as HandlerDeps.clients builds them.
-  const perRegion = new Map<string, Clients>();
+  const clients = sandbox.clients(retries);
+  const clientsIn = clientsPerRegion((region) => sandbox.clients({ ...retries, region }), { region: sandbox.region, clients });
   return {
-    clients: sandbox.clients(retries),
-    clientsIn: (region: string) => {
-      if (!perRegion.has(region)) perRegion.set(region, sandbox.clients({ ...retries, region }));
-      return perRegion.get(region)!;
-    },
+    clients,
+    clientsIn,
     now: sandbox.clock.now(),
     dryRun: false,
     alerts: memoryAlertSink(),

@@ -49,3 +49,17 @@ export function lazyClients(classes: ClientClasses, options: ClientOptions = {})
     },
   };
 }
+
+/**
+ * Each Region's clients built once, however many times a run asks for them: the deployed handler,
+ * the CLI and the sandbox contexts all hand out `clientsIn(region)` through this (here, beside
+ * lazyClients, so a bundle that uses it carries no SDK package it does not name). `home` seeds the
+ * Region whose clients already exist; no Region means the SDK's own (its key is `undefined`).
+ */
+export function clientsPerRegion(build: (region: string | undefined) => Clients, home?: { region: string; clients: Clients }): (region?: string) => Clients {
+  const byRegion = new Map<string | undefined, Clients>(home ? [[home.region, home.clients]] : []);
+  return (region) => {
+    if (!byRegion.has(region)) byRegion.set(region, build(region));
+    return byRegion.get(region)!;
+  };
+}

@@ -5,7 +5,7 @@ import { alertOnError } from '../alerts/alert-on-error';
 import { dashboardUrl, publishReport } from '../alerts/publish-report';
 import { type AlertSink, snsAlertSink } from '../alerts/sink';
 import type { Clients } from '../aws/clients';
-import { type ClientClasses, lazyClients } from '../aws/lazy-clients';
+import { type ClientClasses, clientsPerRegion, lazyClients } from '../aws/lazy-clients';
 import { loadConfig, parseInput } from '../config/load';
 import type { Config } from '../config/schema';
 import { InputError, JobFailedError } from '../engine/errors';
@@ -49,14 +49,10 @@ export interface HandlerDeps {
  * chain, adaptive retries), the packaged config file, the SNS topic from the environment.
  */
 export function lambdaDeps(service: string, classes: ClientClasses): HandlerDeps {
-  const clients = new Map<string, Clients>();
+  const clients = clientsPerRegion((region) => lazyClients(classes, { retryMode: 'adaptive', maxAttempts: 8, region }));
   let config: Promise<Config> | undefined;
   return {
-    clients: (region) => {
-      const key = region ?? '';
-      if (!clients.has(key)) clients.set(key, lazyClients(classes, { retryMode: 'adaptive', maxAttempts: 8, region }));
-      return clients.get(key)!;
-    },
+    clients,
     // A rejected load is not cached: a fixed config file needs no cold start to be picked up.
     config: () => (config ??= loadConfig(process.env.CARETAKER_CONFIG).catch((e) => ((config = undefined), Promise.reject(e)))),
     alerts: (c) => {
