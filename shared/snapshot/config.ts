@@ -109,7 +109,7 @@ function checkRetainAgainstSchedule(retain: Retain, schedule: string, ctx: z.Ref
   const interval = scheduleIntervalMs(schedule);
   if (interval === undefined) {
     if (retain.staleAfter === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['retain', 'staleAfter'], message: `set staleAfter: the interval of ${schedule} (L, W or #) cannot be derived for the freshness guard` });
+      ctx.addIssue({ code: 'custom', path: ['retain', 'staleAfter'], message: `set staleAfter: the interval of ${schedule} cannot be derived for the freshness guard (it fires fewer than twice)` });
     }
     return;
   }

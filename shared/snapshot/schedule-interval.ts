@@ -1,4 +1,4 @@
-import { previousFire } from './slot';
+import { lastFire } from './slot';
 
 const MINUTE = 60_000;
 const UNIT_MS: Record<string, number> = { minute: MINUTE, hour: 60 * MINUTE, day: 1440 * MINUTE };
@@ -8,19 +8,19 @@ const FIRINGS = 40;
 
 /**
  * The longest gap between two firings of a schedule expression: how long a volume may go without
- * a new snapshot when everything works (`cron(0 3 ? * MON-FRI *)` → 3 days, over the weekend).
- * Undefined for crons with `L`, `W` or `#`, whose calendar the slot logic does not model.
+ * a new snapshot when everything works (`cron(0 3 ? * MON-FRI *)` → 3 days, over the weekend;
+ * `cron(0 3 L * ? *)` → 31 days). Undefined for a cron that fires fewer than twice (its years are past).
  */
 export function scheduleIntervalMs(schedule: string): number | undefined {
   const rate = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(schedule);
   if (rate) return Number(rate[1]) * UNIT_MS[rate[2]!]!;
   const cron = /^cron\((.+)\)$/.exec(schedule);
-  if (!cron || /[LW#]/.test(cron[1]!.replace(/(JUL|WED)/g, ''))) return undefined;
-  let t = previousFire(schedule, new Date(REFERENCE));
+  if (!cron) return undefined;
+  let t = lastFire(schedule, new Date(REFERENCE));
   let longest = 0;
-  for (let i = 0; i < FIRINGS; i++) {
-    const before = previousFire(schedule, new Date(t.getTime() - MINUTE));
-    if (before.getTime() >= t.getTime()) break;
+  for (let i = 0; t && i < FIRINGS; i++) {
+    const before = lastFire(schedule, new Date(t.getTime() - MINUTE));
+    if (!before) break;
     longest = Math.max(longest, t.getTime() - before.getTime());
     t = before;
   }

@@ -52,9 +52,11 @@ describe('prune config', () => {
 
   it('rejects an unknown time zone and asks for staleAfter when the cron interval cannot be derived', () => {
     expect(problems(policy('{ daily: 7, timeZone: Mars/Olympus }'))).toEqual(['snapshot.policies[0].retain.timeZone: expected an IANA time zone such as UTC or Europe/Berlin']);
-    expect(problems(policy('{ daily: 7 }').replace('cron(0 3 * * ? *)', 'cron(0 3 L * ? *)'))).toEqual([
-      'snapshot.policies[0].retain.staleAfter: set staleAfter: the interval of cron(0 3 L * ? *) (L, W or #) cannot be derived for the freshness guard',
+    expect(problems(policy('{ daily: 7 }').replace('cron(0 3 * * ? *)', 'cron(0 3 1 1 ? 2020)'))).toEqual([
+      'snapshot.policies[0].retain.staleAfter: set staleAfter: the interval of cron(0 3 1 1 ? 2020) cannot be derived for the freshness guard (it fires fewer than twice)',
     ]);
+    // L, W and # have a calendar: the guard follows it (31 days between two month ends, × 1.5).
+    expect(() => parseConfigText(policy('{ daily: 7 }').replace('cron(0 3 * * ? *)', 'cron(0 3 L * ? *)'))).not.toThrow();
   });
 
   it('rejects keepLast: 0 with nothing else, naming the field', () => {

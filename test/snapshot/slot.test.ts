@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { scheduleIntervalMs } from '../../shared/snapshot/schedule-interval';
 import { previousFire, scheduleSlot, skippedLocalFirings } from '../../shared/snapshot/slot';
 
 describe('scheduleSlot', () => {
@@ -57,5 +58,46 @@ describe('scheduleSlot in a time zone (EventBridge Scheduler)', () => {
     expect(skippedLocalFirings('cron(0/20 2 * * ? *)', 'America/New_York', new Date('2026-01-01T00:00:00Z'))).toEqual(['2026-03-08 02:00', '2026-03-08 02:20', '2026-03-08 02:40']);
     expect(skippedLocalFirings('cron(0 3 * * ? *)', 'Europe/Berlin', new Date('2026-01-01T00:00:00Z'))).toEqual([]);
     expect(skippedLocalFirings('cron(30 2 * * ? *)', 'Asia/Tokyo', new Date('2026-01-01T00:00:00Z'))).toEqual([]);
+  });
+});
+
+describe('previousFire with EventBridge\'s calendar wildcards L, W and #', () => {
+  // 2026: 1 March is a Sunday, 1 August a Saturday, 31 May a Sunday; February has 28 days, 2028's 29.
+  it.each([
+    ['cron(0 3 L * ? *)', '2026-03-05T12:00:00Z', '2026-02-28T03:00:00.000Z'],
+    ['cron(0 3 L 2 ? *)', '2028-03-10T00:00:00Z', '2028-02-29T03:00:00.000Z'],
+    ['cron(0 3 1,L * ? *)', '2026-03-05T12:00:00Z', '2026-03-01T03:00:00.000Z'],
+    // 15W: Saturday 15 August → Friday the 14th; Sunday 15 March → Monday the 16th.
+    ['cron(0 3 15W * ? *)', '2026-08-20T00:00:00Z', '2026-08-14T03:00:00.000Z'],
+    ['cron(0 3 15W * ? *)', '2026-03-20T00:00:00Z', '2026-03-16T03:00:00.000Z'],
+    ['cron(0 3 15W * ? *)', '2026-03-16T02:00:00Z', '2026-02-16T03:00:00.000Z'],
+    // W stays inside the month: Saturday the 1st → Monday the 3rd; Sunday the 31st → Friday the 29th.
+    ['cron(0 3 1W * ? *)', '2026-08-05T00:00:00Z', '2026-08-03T03:00:00.000Z'],
+    ['cron(0 3 31W * ? *)', '2026-06-10T00:00:00Z', '2026-05-29T03:00:00.000Z'],
+    // June has no 31st: 31W does not fire in it.
+    ['cron(0 3 31W * ? *)', '2026-07-10T00:00:00Z', '2026-05-29T03:00:00.000Z'],
+    // L in day-of-week: the week's last day, Saturday.
+    ['cron(0 3 ? * L *)', '2026-03-05T12:00:00Z', '2026-02-28T03:00:00.000Z'],
+    ['cron(0 3 ? * 2#1 *)', '2026-03-05T12:00:00Z', '2026-03-02T03:00:00.000Z'],
+    ['cron(0 3 ? * MON#1 *)', '2026-03-02T02:00:00Z', '2026-02-02T03:00:00.000Z'],
+    // A fifth Friday: January 30 and May 29 2026 (none in between).
+    ['cron(0 3 ? * 6#5 *)', '2026-05-20T00:00:00Z', '2026-01-30T03:00:00.000Z'],
+  ])('%s fired last before %s at %s', (schedule, now, expected) => {
+    expect(previousFire(schedule, new Date(now)).toISOString()).toBe(expected);
+  });
+
+  it('follows the wall clock in a time zone: the last day of March at 03:00 Berlin is after the change to summer time', () => {
+    expect(previousFire('cron(0 3 L * ? *)', new Date('2026-04-15T00:00:00Z'), 'Europe/Berlin').toISOString()).toBe('2026-03-31T01:00:00.000Z');
+    expect(previousFire('cron(0 3 L * ? *)', new Date('2026-03-15T00:00:00Z'), 'Europe/Berlin').toISOString()).toBe('2026-02-28T02:00:00.000Z');
+  });
+
+  it('gives such schedules an interval, so the freshness guard and the alarm period follow them', () => {
+    const DAY = 86_400_000;
+    expect(scheduleIntervalMs('cron(0 3 L * ? *)')).toBe(31 * DAY);
+    // First Mondays are 28 or 35 days apart.
+    expect(scheduleIntervalMs('cron(0 3 ? * 2#1 *)')).toBe(35 * DAY);
+    expect(scheduleIntervalMs('cron(0 3 ? * L *)')).toBe(7 * DAY);
+    // A cron whose only year is past fires once: no interval.
+    expect(scheduleIntervalMs('cron(0 3 1 1 ? 2020)')).toBeUndefined();
   });
 });
