@@ -64,7 +64,7 @@ function panels(config = readConfig(), catalog = loadCatalog()) {
       view: 'timeSeries',
       metrics: [
         ...policies.map((p) => m('SnapshotsStarted', { Job: 'snapshot', rest: { Policy: p } }, 'Sum', `started ${p}`)),
-        // Counted by the next slot's run (completions since the schedule's previous firing).
+        // Counted by the next slot that runs (completions since the last counted slot).
         ...policies.map((p) => m('SnapshotsCompleted', { Job: 'snapshot', rest: { Policy: p } }, 'Sum', `completed ${p}`)),
         ...policies.map((p) => m('SnapshotsFailed', { Job: 'snapshot', rest: { Policy: p } }, 'Sum', `failed ${p}`)),
         m('StaleVolumes', { Job: 'prune' }, 'Maximum', 'stale volumes (prune)'),

@@ -89,8 +89,8 @@ export interface GroupMeasures {
   /** The Region measured, in a run over several Regions. */
   region?: string;
   /**
-   * Snapshots of the policy that completed between the schedule's previous firing and this slot's
-   * (counted once per slot: by its first run, not by duplicate deliveries or retries).
+   * Snapshots of the policy that completed since the last counted slot, up to this one (counted once:
+   * by the first run of a slot that makes snapshots, see shared/snapshot/completion-count.ts).
    */
   snapshotsCompleted?: number;
   /**

@@ -12,6 +12,7 @@ import { TAG } from '../tags';
 import type { SnapshotPolicy } from './config';
 import { filterChunks } from '../aws/filters';
 import { describeVolumeHistory, type VolumeHistory } from './describe-history';
+import { CompletionCount, type Completions } from './completion-count';
 import { completionWindow } from './slot';
 
 /** What the snapshot planner needs to know about the account. */
@@ -30,10 +31,13 @@ export interface FleetState {
   pendingByVolume: Map<string, number>;
   /** Each attached volume's past snapshots under this policy: freshness and how the last attempt ended. */
   history: Map<string, VolumeHistory>;
+  /** The policy's completions since the last counted slot (see `CompletionCount`). */
+  completions: Completions;
   /**
-   * Whether the history's `completedInWindow` counts are this slot's to report: only the slot's
-   * first run counts them (no snapshot of the slot existed yet), so a duplicate delivery, a retry
-   * or a manual run in the same slot does not count the same completions again.
+   * Whether this run may report `completions`: no snapshot of this slot or a later one existed
+   * yet, so it is the slot's first run (a duplicate delivery, a retry or a manual run in the same
+   * slot, or a late run of an older slot, counts nothing). The run counts only if it then makes a
+   * snapshot, which marks the slot as counted for the next run's window (`run-snapshot.ts`).
    */
   countsCompletions: boolean;
 }
@@ -89,7 +93,9 @@ export async function describeFleet(ctx: JobContext, policy: SnapshotPolicy, slo
     for (const s of page.Snapshots ?? []) pendingByVolume.set(s.VolumeId!, (pendingByVolume.get(s.VolumeId!) ?? 0) + 1);
   }
   const missingIds = policy.selector.instanceIds.filter((id) => !instances.has(id));
-  const window = slotSnapshots.length === 0 ? completionWindow(policy.schedule, slot, policy.timeZone) : undefined;
-  const history = await describeVolumeHistory(ec2, policy.name, [...volumes.keys()], ctx.now.getTime(), window);
-  return { policy, slot, instances: [...instances.values()], missingIds, volumes, slotSnapshots, pendingByVolume, history, countsCompletions: window !== undefined };
+  const counter = new CompletionCount(Date.parse(slot));
+  const history = await describeVolumeHistory(ec2, policy.name, [...volumes.keys()], ctx.now.getTime(), counter);
+  const completions = counter.result(completionWindow(policy.schedule, slot, policy.timeZone)?.fromMs ?? Date.parse(slot));
+  const countsCompletions = slotSnapshots.length === 0 && !completions.newerSlot;
+  return { policy, slot, instances: [...instances.values()], missingIds, volumes, slotSnapshots, pendingByVolume, history, completions, countsCompletions };
 }

@@ -1,6 +1,7 @@
 import { type EC2Client, paginateDescribeSnapshots } from '@aws-sdk/client-ec2';
 import { filterChunks } from '../aws/filters';
 import { TAG } from '../tags';
+import type { CompletionCount } from './completion-count';
 
 /** What the freshness guard and outcome checks need of one volume's past snapshots under a policy. */
 export interface VolumeHistory {
@@ -10,37 +11,19 @@ export interface VolumeHistory {
   newestAttempt?: { id: string; startMs: number; state: string; message: string; slot: string; attempt: number };
   /** The oldest snapshot of any state (a volume with attempts but no success is stale from then). */
   oldestAttemptMs?: number;
-  /** Snapshots that completed inside the completion window, when one was given. */
-  completedInWindow: number;
-}
-
-/** A time range, start exclusive, end inclusive (see `completionWindow`). */
-export interface TimeWindow {
-  fromMs: number;
-  toMs: number;
-}
-
-/**
- * When a completed snapshot completed: EC2's `completionTime`
- * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Snapshot.html, "Required: No"), else
- * its start. The fallback still counts a snapshot that completed before the next slot; one still
- * pending then is never counted.
- */
-export function completedAtMs(s: { StartTime?: Date; CompletionTime?: Date }): number {
-  return (s.CompletionTime ?? s.StartTime)?.getTime() ?? 0;
 }
 
 /**
  * Reads the policy's snapshots of these volumes (filtered by policy tag and volume id, paginated)
  * into one small summary per volume, so a policy with a long history costs pages, not memory.
- * With `window`, also counts the snapshots that completed inside it.
+ * With `completions`, feeds it every snapshot too (the slot's completion count, same pages).
  */
 export async function describeVolumeHistory(
   ec2: EC2Client,
   policy: string,
   volumeIds: readonly string[],
   now: number,
-  window?: TimeWindow,
+  completions?: CompletionCount,
 ): Promise<Map<string, VolumeHistory>> {
   const history = new Map<string, VolumeHistory>();
   for (const ids of filterChunks(volumeIds)) {
@@ -50,15 +33,12 @@ export async function describeVolumeHistory(
     ];
     for await (const page of paginateDescribeSnapshots({ client: ec2, pageSize: 1000 }, { OwnerIds: ['self'], Filters, MaxResults: 1000 })) {
       for (const s of page.Snapshots ?? []) {
+        completions?.add(s);
         const startMs = s.StartTime?.getTime() ?? 0;
         // A clock ahead of ours is no evidence of a recent backup.
         if (startMs > now) continue;
         let h = history.get(s.VolumeId!);
-        if (!h) history.set(s.VolumeId!, (h = { completedInWindow: 0 }));
-        if (window && s.State === 'completed') {
-          const at = completedAtMs(s);
-          if (at > window.fromMs && at <= window.toMs) h.completedInWindow++;
-        }
+        if (!h) history.set(s.VolumeId!, (h = {}));
         h.oldestAttemptMs = Math.min(h.oldestAttemptMs ?? startMs, startMs);
         if (s.State === 'completed' && (!h.newestCompleted || startMs > h.newestCompleted.startMs)) h.newestCompleted = { id: s.SnapshotId!, startMs };
         if (!h.newestAttempt || startMs > h.newestAttempt.startMs) {

@@ -10,7 +10,7 @@ import type { SnapshotPolicy } from './config';
 import { describeFleet, type FleetState } from './describe-fleet';
 import { planSnapshots, type SnapshotPayload } from './plan-snapshots';
 import { scheduleSlot } from './slot';
-import { outcomeActions, policyMeasures, slotLine } from './verify-outcomes';
+import { completionsLine, countsCompletions, outcomeActions, policyMeasures, slotLine } from './verify-outcomes';
 import { backupAgeLine } from '../prune/freshness';
 
 export interface SnapshotOptions {
@@ -67,16 +67,14 @@ async function snapshotRegion(ctx: JobContext, policy: SnapshotPolicy, slot: str
         const actions = outcomeActions(state, ctx.now.getTime());
         if (actions.length) report.actionNeeded = [...(report.actionNeeded ?? []), ...actions];
         const started = report.results.filter((r) => r.action === 'snapshot' && r.outcome === 'done').length;
-        // A failed run that made no snapshot leaves the slot empty: Lambda's retry will be "first"
-        // again and count the window, so this one does not (every attempt failing loses the count).
-        const madeNone = started === 0 && report.results.some((r) => r.outcome === 'failed');
-        const measures = policyMeasures(state, ctx.now.getTime(), state.countsCompletions && !madeNone);
+        const measures = policyMeasures(state, ctx.now.getTime(), countsCompletions(state, created));
         report.measures = [measures];
         const age = backupAgeLine(`policy ${policy.name}`, measures);
+        const completed = completionsLine(state, measures);
         return [
           `Policy ${policy.name}, slot ${slot}: ${state.instances.length} instance(s) matched, ${created} snapshot(s) created.`,
           slotLine(state, started),
-          ...(measures.snapshotsCompleted !== undefined ? [`${measures.snapshotsCompleted} snapshot(s) of the policy completed since the schedule's previous firing.`] : []),
+          ...(completed ? [completed] : []),
           ...(age ? [age] : []),
           ...(fallbacks ? [`${fallbacks} instance(s) fell back to crash-consistent snapshots: their pre script failed.`] : []),
           ...(state.instances.length === 0 && state.missingIds.length === 0 ? ['The selector matched no instance: check the policy selector and instance tags.'] : []),

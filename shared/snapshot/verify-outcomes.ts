@@ -41,20 +41,16 @@ export function outcomeActions(state: FleetState, now: number): ActionNeeded[] {
 
 /**
  * Pure: the policy's figures for metrics, from the same view of the covered volumes: the worst
- * volume's backup age, and the snapshots that completed since the schedule's previous firing
- * (only when this run is the slot's first, see `FleetState.countsCompletions`).
+ * volume's backup age, and the snapshots that completed since the last counted slot (only when
+ * this run counts them, see `countsCompletions`).
  */
-export function policyMeasures(state: FleetState, now: number, countCompletions = state.countsCompletions): GroupMeasures {
+export function policyMeasures(state: FleetState, now: number, counts: boolean): GroupMeasures {
   const worst = new WorstBackupAge();
-  let completed = 0;
-  for (const { history: h } of coveredVolumes(state)) {
-    worst.add(assessFreshness(historyRows(h), undefined, now), now);
-    completed += h.completedInWindow;
-  }
+  for (const { history: h } of coveredVolumes(state)) worst.add(assessFreshness(historyRows(h), undefined, now), now);
   const staleAfterMs = policyStaleAfterMs(state.policy);
   return {
     group: state.policy.name,
-    ...(countCompletions ? { snapshotsCompleted: completed } : {}),
+    ...(counts ? { snapshotsCompleted: state.completions.count } : {}),
     ...(worst.ageMs !== undefined ? { worstBackupAgeMs: worst.ageMs, volumes: worst.volumes, worstCompleted: worst.completed } : {}),
     ...(staleAfterMs !== undefined ? { staleAfterMs } : {}),
   };
@@ -89,6 +85,24 @@ function excluded(state: FleetState, isBoot: boolean, volumeId: string): boolean
     const value = tagValue(tags, key);
     return value !== undefined && (values.length === 0 || values.includes(value));
   });
+}
+
+/**
+ * Whether this run reports the slot's completions: it is the slot's first (no snapshot of this
+ * slot or a later one existed) and it made a snapshot, which marks the slot as counted for the next
+ * run's window. A run that made none (every instance refused, or skipped) leaves the window open:
+ * Lambda's retry, or the next slot's run, counts it.
+ */
+export function countsCompletions(state: FleetState, snapshotsMade: number): boolean {
+  return state.countsCompletions && snapshotsMade > 0;
+}
+
+/** The summary line on the completions a run counted (none when it did not count). */
+export function completionsLine(state: FleetState, measures: GroupMeasures): string | undefined {
+  if (measures.snapshotsCompleted === undefined) return undefined;
+  const { fromMs, fromSlot } = state.completions;
+  const since = new Date(fromMs).toISOString().replace('.000Z', 'Z');
+  return `${measures.snapshotsCompleted} snapshot(s) of the policy completed since ${fromSlot ? `slot ${since}, the last one counted` : `the schedule's previous firing (${since})`}.`;
 }
 
 /** One line on the slot: it is done only when every instance's snapshots completed. */

@@ -34,6 +34,7 @@ function state(instances: Instance[], volumes: Volume[], over: Partial<FleetStat
     slotSnapshots: [],
     pendingByVolume: new Map(),
     history: new Map(),
+    completions: { fromMs: 0, toMs: 0, count: 0, fromSlot: false, newerSlot: false },
     countsCompletions: false,
     ...over,
   };
