@@ -209,7 +209,7 @@ function alarms(config = readConfig(), catalog = loadCatalog(), { service, stage
   const R = '${AWS::Region}';
   const ns = catalog.namespace;
   const m = (name, dims, stat) => metric(catalog, name, { Job: dims.Job, Region: R, ...dims.rest }, stat);
-  const math = (id, description, expression, parts, period) => {
+  const math = (id, description, expression, parts, period, options = {}) => {
     if (parts.length > LIMITS.metricsPerMathAlarm) throw new Error(`alarm ${id} uses ${parts.length} metrics; a math alarm may use ${LIMITS.metricsPerMathAlarm}`);
     return {
       Type: 'AWS::CloudWatch::Alarm',
@@ -222,6 +222,7 @@ function alarms(config = readConfig(), catalog = loadCatalog(), { service, stage
         ComparisonOperator: 'GreaterThanThreshold',
         TreatMissingData: 'notBreaching',
         AlarmActions: [{ Ref: 'AlertTopic' }],
+        ...options,
       },
     };
   };
@@ -232,17 +233,65 @@ function alarms(config = readConfig(), catalog = loadCatalog(), { service, stage
     StaleVolumesAlarm: math('stale-volumes', `EC2 Caretaker (${stage}): a volume has no recent completed snapshot; the run's e-mail lists which.`, `MAX([${ids(stale.length)}])`, stale, 3600),
     FailedItemsAlarm: math('failed-items', `EC2 Caretaker (${stage}): a run had failed items; its e-mail names them.`, `SUM([${ids(failed.length)}])`, failed, 300),
   };
+  const add = (id, resource) => {
+    if (Resources[id]) throw new Error(`two alarms would both be ${id}: rename a policy or group so their names differ by more than a hyphen`);
+    Resources[id] = resource;
+  };
+  for (const policy of (config.snapshot || {}).policies || []) {
+    const { period, missing } = backupAgeWindow(policy);
+    add(
+      `BackupAge${pascal(policy.name)}Alarm`,
+      math(
+        `backup-age-${policy.name}`,
+        `EC2 Caretaker (${stage}): policy ${policy.name}: the worst volume's newest completed snapshot is older than the policy's guard (StaleAfterHours), or no snapshot run of the policy measured a backup age for ${period / 3600} h (runs stopped, or it covers no volume).`,
+        'm1 - m2',
+        [m('WorstBackupAgeHours', { Job: 'snapshot', rest: { Policy: policy.name } }, 'Maximum'), m('StaleAfterHours', { Job: 'snapshot', rest: { Policy: policy.name } }, 'Maximum')],
+        period,
+        { DatapointsToAlarm: 1, TreatMissingData: missing },
+      ),
+    );
+  }
   for (const g of ((config.failover || {}).groups || []).map((x) => x.name)) {
     const none = m('NoHealthyMember', { Job: 'failover', rest: { Group: g } }, 'Maximum');
-    Resources[`NoHealthyMember${g.replace(/(^|-)([a-z0-9])/g, (_, __, c) => c.toUpperCase())}Alarm`] = math(
-      `no-healthy-member-${g}`,
-      `EC2 Caretaker (${stage}): every member of failover group ${g} is down; the record was left as it was.`,
-      'FILL(m1, 0)',
-      [none],
-      60,
+    add(
+      `NoHealthyMember${pascal(g)}Alarm`,
+      math(`no-healthy-member-${g}`, `EC2 Caretaker (${stage}): every member of failover group ${g} is down; the record was left as it was.`, 'FILL(m1, 0)', [none], 60),
     );
   }
   return Resources;
+}
+
+const pascal = (name) => name.replace(/(^|-)([a-z0-9])/g, (_, __, c) => c.toUpperCase());
+
+const HOUR = 3600;
+/** PutMetricAlarm: Period × EvaluationPeriods is at most 7 days (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html). */
+const MAX_EVALUATION_SECONDS = 7 * 24 * HOUR;
+
+/**
+ * The backup-age alarm's period and missing-data treatment for a policy. Each snapshot run emits
+ * the age and the guard once, so a period must hold one run when all is well: the schedule's
+ * longest gap between firings (the functions' own code, shared/snapshot/schedule-interval.ts)
+ * plus the run's lateness (an hour, or the flexible window), in whole hours. Then a period with no
+ * data means the runs stopped (a disabled schedule, a function that fails before measuring) or
+ * the policy covers no volume: missing data is *breaching*, so it alarms instead of going quiet
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-and-missing-data).
+ * CloudWatch cannot look back further than 7 days: a weekly schedule gets exactly 7 days (a
+ * 7-day period holds one weekly firing; the lateness only matters for one near the period's
+ * edge), and one that fires less often ignores missing data (its stopped runs still show as stale
+ * volumes in the daily prune run, which the stale-volumes alarm watches).
+ */
+function backupAgeWindow(policy) {
+  const interval = scheduleIntervalMs(policy.schedule);
+  if (interval === undefined) return { period: MAX_EVALUATION_SECONDS, missing: 'ignore' };
+  const late = Math.max(HOUR, (policy.flexibleWindowMinutes || 0) * 60);
+  const period = Math.min(MAX_EVALUATION_SECONDS, Math.ceil((interval / 1000 + late) / HOUR) * HOUR);
+  return { period, missing: interval / 1000 <= MAX_EVALUATION_SECONDS ? 'breaching' : 'ignore' };
+}
+
+/** The schedule logic the functions run, loaded from its TypeScript source (tsx, a dev dependency of the packaging step). */
+function scheduleIntervalMs(schedule) {
+  const { require: requireTs } = require('tsx/cjs/api');
+  return requireTs('../shared/snapshot/schedule-interval.ts', __filename).scheduleIntervalMs(schedule);
 }
 
 /** serverless.yml `resources`: the dashboard and the alarms. */
@@ -274,4 +323,4 @@ function resources({ resolveVariable }) {
   });
 }
 
-module.exports = { resources, panels, dashboardBody, alarms, loadCatalog, LIMITS };
+module.exports = { resources, panels, dashboardBody, alarms, backupAgeWindow, loadCatalog, LIMITS };

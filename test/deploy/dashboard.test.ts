@@ -13,6 +13,30 @@ const config = (policies: number, groups: string[] = []) => ({
   failover: { groups: groups.map((name) => ({ name })) },
 });
 
+type Alarm = { Type?: string; Properties: { AlarmName: string; EvaluationPeriods: number; DatapointsToAlarm?: number; Metrics: Array<{ Id: string; ReturnData: boolean; MetricStat?: { Period: number } }> } };
+
+/**
+ * What PutMetricAlarm refuses (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html):
+ * a period that is not 10, 20, 30 or a multiple of 60; Period × EvaluationPeriods over 7 days, or
+ * over one day for a period under an hour; DatapointsToAlarm above EvaluationPeriods; a metric math
+ * alarm with more than 10 metrics or not exactly one result (ReturnData).
+ */
+function putMetricAlarmProblems(alarms: Record<string, Alarm> | Record<string, { Properties: Record<string, any> }>): string[] {
+  const problems: string[] = [];
+  for (const [id, { Properties: p }] of Object.entries(alarms as Record<string, Alarm>)) {
+    const periods = p.Metrics.flatMap((m) => (m.MetricStat ? [m.MetricStat.Period] : []));
+    for (const period of periods) {
+      if (![10, 20, 30].includes(period) && period % 60 !== 0) problems.push(`${id}: period ${period}`);
+      const limit = period < 3600 ? 86_400 : 604_800;
+      if (period * p.EvaluationPeriods > limit) problems.push(`${id}: ${period} s × ${p.EvaluationPeriods} periods is over ${limit} s`);
+    }
+    if ((p.DatapointsToAlarm ?? p.EvaluationPeriods) > p.EvaluationPeriods) problems.push(`${id}: DatapointsToAlarm over EvaluationPeriods`);
+    if (periods.length > 10) problems.push(`${id}: ${periods.length} metrics`);
+    if (p.Metrics.filter((m) => m.ReturnData).length !== 1) problems.push(`${id}: not exactly one result`);
+  }
+  return problems;
+}
+
 describe('deploy/dashboard.cjs', () => {
   it('refuses a metric name used twice in the catalog, even when only the case differs', () => {
     expect(() => dashboard.loadCatalog(catalogText)).not.toThrow();
@@ -49,7 +73,7 @@ describe('deploy/dashboard.cjs', () => {
   it('adds a no-healthy-member alarm and failover panels per failover group', () => {
     const catalog = dashboard.loadCatalog(catalogText);
     const alarms = dashboard.alarms(config(1, ['web', 'api-lb']), catalog, { service: 'ec2-caretaker-prod', stage: 'prod' });
-    expect(Object.keys(alarms)).toEqual(['StaleVolumesAlarm', 'FailedItemsAlarm', 'NoHealthyMemberWebAlarm', 'NoHealthyMemberApiLbAlarm']);
+    expect(Object.keys(alarms)).toEqual(['StaleVolumesAlarm', 'FailedItemsAlarm', 'BackupAgeP0Alarm', 'NoHealthyMemberWebAlarm', 'NoHealthyMemberApiLbAlarm']);
     expect(alarms.NoHealthyMemberWebAlarm.Properties.Metrics[1].MetricStat).toEqual({
       Metric: {
         Namespace: 'EC2Caretaker',
@@ -66,7 +90,74 @@ describe('deploy/dashboard.cjs', () => {
     });
     // The shipped config has no failover group, so the packaged template cannot show these: check them here.
     expect(validateAgainstSpec({ Resources: alarms })).toEqual([]);
+    expect(putMetricAlarmProblems(alarms)).toEqual([]);
     const titles = dashboard.panels(config(1, ['web']), catalog).map((p: { title: string }) => p.title);
     expect(titles).toContain('Failover: probe latency (p50, p99) and failed probes');
+  });
+
+  it('alarms per policy when its worst backup age passes its guard, and when its runs stop measuring (missing data breaches)', () => {
+    const catalog = dashboard.loadCatalog(catalogText);
+    const policy = (name: string, schedule: string, extra = {}) => ({ name, schedule, ...extra });
+    const cfg = {
+      snapshot: {
+        policies: [
+          policy('daily', 'cron(0 3 * * ? *)'),
+          policy('weekdays', 'cron(0 3 ? * MON-FRI *)'),
+          policy('hourly', 'rate(1 hour)'),
+          policy('berlin', 'cron(0 3 * * ? *)', { timeZone: 'Europe/Berlin', flexibleWindowMinutes: 120 }),
+          policy('weekly', 'rate(7 days)'),
+          policy('month-end', 'cron(0 3 L * ? *)'),
+        ],
+      },
+    };
+    const alarms = dashboard.alarms(cfg, catalog, { service: 'ec2-caretaker-prod', stage: 'prod' }) as Record<string, { Type: string; Properties: Record<string, any> }>;
+    const ages = Object.entries(alarms).filter(([id]) => id.startsWith('BackupAge'));
+    expect(ages.map(([id]) => id)).toEqual(['BackupAgeDailyAlarm', 'BackupAgeWeekdaysAlarm', 'BackupAgeHourlyAlarm', 'BackupAgeBerlinAlarm', 'BackupAgeWeeklyAlarm', 'BackupAgeMonthEndAlarm']);
+    const daily = alarms.BackupAgeDailyAlarm!.Properties;
+    expect(daily).toMatchObject({
+      AlarmName: 'ec2-caretaker-prod-backup-age-daily',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+      DatapointsToAlarm: 1,
+      TreatMissingData: 'breaching',
+      AlarmActions: [{ Ref: 'AlertTopic' }],
+    });
+    // Age minus guard, both from the same EMF line of the policy's snapshot run.
+    expect(daily.Metrics[0]).toEqual({ Id: 'e1', Expression: 'm1 - m2', Label: 'backup-age-daily', ReturnData: true });
+    expect(daily.Metrics.slice(1).map((m: any) => [m.MetricStat.Metric.MetricName, m.MetricStat.Stat, m.MetricStat.Metric.Dimensions.map((d: any) => d.Value)])).toEqual([
+      ['WorstBackupAgeHours', 'Maximum', ['ec2-caretaker-prod', 'snapshot', { Ref: 'AWS::Region' }, 'daily']],
+      ['StaleAfterHours', 'Maximum', ['ec2-caretaker-prod', 'snapshot', { Ref: 'AWS::Region' }, 'daily']],
+    ]);
+    // A period holds one run when all is well: the longest gap between firings plus an hour (or the flexible window).
+    const periodOf = (id: string) => (alarms[id]!.Properties.Metrics[1].MetricStat.Period as number) / 3600;
+    expect(['Daily', 'Weekdays', 'Hourly', 'Berlin', 'Weekly', 'MonthEnd'].map((p) => [p, periodOf(`BackupAge${p}Alarm`), alarms[`BackupAge${p}Alarm`]!.Properties.TreatMissingData])).toEqual([
+      ['Daily', 25, 'breaching'],
+      ['Weekdays', 73, 'breaching'],
+      ['Hourly', 2, 'breaching'],
+      ['Berlin', 26, 'breaching'],
+      // CloudWatch evaluates at most 7 days back: a weekly schedule fills it; a monthly one cannot tell a gap from a stop.
+      ['Weekly', 168, 'breaching'],
+      ['MonthEnd', 168, 'ignore'],
+    ]);
+    expect(validateAgainstSpec({ Resources: alarms })).toEqual([]);
+    expect(putMetricAlarmProblems(alarms)).toEqual([]);
+  });
+
+  it('refuses two policies whose alarm ids would be the same', () => {
+    const catalog = dashboard.loadCatalog(catalogText);
+    const cfg = { snapshot: { policies: [{ name: 'web-1', schedule: 'rate(1 day)' }, { name: 'web1', schedule: 'rate(1 day)' }] } };
+    expect(() => dashboard.alarms(cfg, catalog, { service: 's', stage: 'prod' })).toThrow('two alarms would both be BackupAgeWeb1Alarm');
+  });
+
+  it('the check above refuses what PutMetricAlarm refuses', () => {
+    const alarm = (period: number, evaluationPeriods: number): Alarm => ({
+      Properties: { AlarmName: 'a', EvaluationPeriods: evaluationPeriods, Metrics: [{ Id: 'e1', ReturnData: true }, { Id: 'm1', ReturnData: false, MetricStat: { Period: period } }] },
+    });
+    expect(putMetricAlarmProblems({ ok: alarm(604_800, 1), long: alarm(86_400, 8), short: alarm(60, 1441), odd: alarm(90, 1) })).toEqual([
+      'long: 86400 s × 8 periods is over 604800 s',
+      'short: 60 s × 1441 periods is over 86400 s',
+      'odd: period 90',
+    ]);
   });
 });

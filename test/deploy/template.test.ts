@@ -339,9 +339,15 @@ describe('packaged template: what operators see (issue 16)', () => {
     }
   });
 
-  it('alarms to the alert topic on stale volumes and failed items (no failover group configured, so no failover alarm)', () => {
+  it('alarms to the alert topic on stale volumes, failed items and each policy\'s backup age (no failover group configured, so no failover alarm)', () => {
     const alarms = Object.fromEntries(ofType('AWS::CloudWatch::Alarm').map(([id, r]) => [id, r.Properties]));
-    expect(Object.keys(alarms).sort()).toEqual(['FailedInvocationsAlarm', 'FailedItemsAlarm', 'StaleVolumesAlarm']);
+    expect(Object.keys(alarms).sort()).toEqual(['BackupAgeDailyAlarm', 'FailedInvocationsAlarm', 'FailedItemsAlarm', 'StaleVolumesAlarm']);
+    // The shipped daily policy: a day and an hour per period, and a period without a measurement alarms.
+    expect(alarms.BackupAgeDailyAlarm).toMatchObject({ AlarmName: 'ec2-caretaker-test-backup-age-daily', TreatMissingData: 'breaching', AlarmActions: [{ Ref: 'AlertTopic' }] });
+    expect(alarms.BackupAgeDailyAlarm!.Metrics.slice(1).map((m: any) => [m.MetricStat.Metric.MetricName, m.MetricStat.Period])).toEqual([
+      ['WorstBackupAgeHours', 90_000],
+      ['StaleAfterHours', 90_000],
+    ]);
     for (const id of ['FailedItemsAlarm', 'StaleVolumesAlarm']) {
       expect(alarms[id]).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', AlarmActions: [{ Ref: 'AlertTopic' }], TreatMissingData: 'notBreaching' });
     }
