@@ -274,7 +274,7 @@ const MAX_EVALUATION_SECONDS = 7 * 24 * HOUR;
  * plus the run's lateness (an hour, or the flexible window), in whole hours. Then a period with no
  * data means the runs stopped (a disabled schedule, a function that fails before measuring) or
  * the policy covers no volume: missing data is *breaching*, so it alarms instead of going quiet
- * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-and-missing-data).
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html).
  * CloudWatch cannot look back further than 7 days: a weekly schedule gets exactly 7 days (a
  * 7-day period holds one weekly firing; the lateness only matters for one near the period's
  * edge), and one that fires less often ignores missing data (its stopped runs still show as stale
