@@ -57,6 +57,7 @@ function panels(config = readConfig(), catalog = loadCatalog()) {
   const policies = ((config.snapshot || {}).policies || []).map((p) => p.name);
   const prunePolicies = [...((config.snapshot || {}).policies || []).filter((p) => p.retain).map((p) => p.name), ...(((config.prune || {}).volumes || []).length ? ['prune.volumes'] : [])];
   const groups = ((config.failover || {}).groups || []).map((g) => g.name);
+  const copying = ((config.snapshot || {}).policies || []).filter((p) => (p.copyTo || []).length > 0).map((p) => p.name);
   const m = (name, dims, stat, label) => metric(catalog, name, { Job: dims.Job, Region: R, ...dims.rest }, stat, label);
   const out = [
     {
@@ -86,6 +87,18 @@ function panels(config = readConfig(), catalog = loadCatalog()) {
         ]),
         ...prunePolicies.map((p) => m('WorstBackupAgeHours', { Job: 'prune', rest: { Policy: p } }, 'Maximum', `age ${p} (prune)`)),
       ],
+    },
+    {
+      // Only with copyTo: copies started and failed per policy, and copies that ended in error (ACTION NEEDED).
+      title: 'Copies to other Regions: started, failed per policy; copies in error',
+      view: 'timeSeries',
+      metrics: copying.length
+        ? [
+            ...copying.map((p) => m('SnapshotCopies', { Job: 'snapshot', rest: { Policy: p } }, 'Sum', `copies started ${p}`)),
+            ...copying.map((p) => m('SnapshotCopiesFailed', { Job: 'snapshot', rest: { Policy: p } }, 'Sum', `copies failed ${p}`)),
+            m('CopyErrors', { Job: 'snapshot' }, 'Maximum', 'copies in error'),
+          ]
+        : [],
     },
     {
       title: 'Failures: failed items and refused runs per job',
@@ -233,6 +246,10 @@ function alarms(config = readConfig(), catalog = loadCatalog(), { service, stage
     StaleVolumesAlarm: math('stale-volumes', `EC2 Caretaker (${stage}): a volume has no recent completed snapshot; the run's e-mail lists which.`, `MAX([${ids(stale.length)}])`, stale, 3600),
     FailedItemsAlarm: math('failed-items', `EC2 Caretaker (${stage}): a run had failed items; its e-mail names them.`, `SUM([${ids(failed.length)}])`, failed, 300),
   };
+  if (((config.snapshot || {}).policies || []).some((p) => (p.copyTo || []).length > 0)) {
+    // A copy in error stays listed by every sweep until it is deleted: hourly, like stale volumes.
+    Resources.CopyErrorsAlarm = math('copy-errors', `EC2 Caretaker (${stage}): a cross-Region copy ended in error; the snapshot run's e-mail says which and why.`, 'FILL(m1, 0)', [m('CopyErrors', { Job: 'snapshot' }, 'Maximum')], 3600);
+  }
   const add = (id, resource) => {
     if (Resources[id]) throw new Error(`two alarms would both be ${id}: rename a policy or group so their names differ by more than a hyphen`);
     Resources[id] = resource;

@@ -62,6 +62,8 @@ function regionMetrics(report: RunReport, region: string, failover?: FailoverObs
       ActionNeeded: actions.length,
       StaleVolumes: actions.filter((a) => a.kind === 'stale-volume').length,
       Remaining: report.remaining,
+      // Only runs that planned copies measure them, so deployments without copyTo keep their series as they were.
+      ...(report.plan.some(isCopyWork) || actions.some((a) => a.kind === 'copy-error') ? { CopyErrors: actions.filter((a) => a.kind === 'copy-error').length } : {}),
     }),
   ];
   if (report.job === 'snapshot') sets.push(...snapshotSets(report, base));
@@ -70,6 +72,8 @@ function regionMetrics(report: RunReport, region: string, failover?: FailoverObs
   if (report.job === 'failover') sets.push(...failoverSets(report, base, failover ?? new Map()));
   return sets;
 }
+
+const isCopyWork = (d: { action: string }) => d.action === COPY_ACTION || d.action === DEDUPE_ACTION;
 
 function set(level: MetricLevel, dimensions: Record<string, string>, values: MetricSet['values']): MetricSet {
   const keys = LEVEL_DIMENSIONS[level];
@@ -116,6 +120,7 @@ function snapshotSets(report: RunReport, base: Record<string, string>): MetricSe
       SnapshotsStarted: rs.reduce((n, r) => n + snapshotIds(r), 0),
       SnapshotsFailed: rs.filter((r) => r.outcome === 'failed' && r.action !== COPY_ACTION && r.action !== DEDUPE_ACTION).length,
       SnapshotCopies: rs.filter((r) => r.action === COPY_ACTION && r.outcome === 'done').length,
+      ...(rs.some(isCopyWork) ? { SnapshotCopiesFailed: rs.filter((r) => isCopyWork(r) && r.outcome === 'failed').length } : {}),
       // Completions since the schedule's previous firing and the worst backup age (run-snapshot).
       ...measures.get(policy),
     });

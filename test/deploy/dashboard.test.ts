@@ -160,4 +160,18 @@ describe('deploy/dashboard.cjs', () => {
       'odd: period 90',
     ]);
   });
+
+  it('draws copies and alarms on copies in error only when a policy copies to another Region', () => {
+    const catalog = dashboard.loadCatalog(catalogText);
+    const cfg = { snapshot: { policies: [{ name: 'db', schedule: 'rate(1 day)', copyTo: [{ region: 'eu-west-1' }] }, { name: 'web', schedule: 'rate(1 day)' }] } };
+    const copies = dashboard.panels(cfg, catalog).find((p: { title: string }) => p.title.startsWith('Copies to other Regions'));
+    expect(copies.metrics.map((m: { label: string }) => m.label)).toEqual(['copies started db', 'copies failed db', 'copies in error']);
+    const alarms = dashboard.alarms(cfg, catalog, { service: 's', stage: 'prod' });
+    expect(alarms.CopyErrorsAlarm.Properties).toMatchObject({ AlarmName: 's-copy-errors', TreatMissingData: 'notBreaching', Metrics: [{ Expression: 'FILL(m1, 0)' }, { MetricStat: { Metric: { MetricName: 'CopyErrors' }, Period: 3600 } }] });
+    expect(validateAgainstSpec({ Resources: alarms })).toEqual([]);
+    expect(putMetricAlarmProblems(alarms)).toEqual([]);
+    const none = { snapshot: { policies: [{ name: 'web', schedule: 'rate(1 day)' }] } };
+    expect(dashboard.panels(none, catalog).map((p: { title: string }) => p.title).filter((t: string) => t.startsWith('Copies'))).toEqual([]);
+    expect(dashboard.alarms(none, catalog, { service: 's', stage: 'prod' })).not.toHaveProperty('CopyErrorsAlarm');
+  });
 });
