@@ -219,9 +219,8 @@ function alarmQuery(id, x, service, namespace, period) {
  * only; with missing data "not breaching", a condition that persists alarms again at its next run.
  */
 function alarms(config = readConfig(), catalog = loadCatalog(), { service, stage }) {
-  const R = '${AWS::Region}';
   const ns = catalog.namespace;
-  const m = (name, dims, stat) => metric(catalog, name, { Job: dims.Job, Region: R, ...dims.rest }, stat);
+  const m = (name, dims, stat, region = HOME) => metric(catalog, name, { Job: dims.Job, Region: region, ...dims.rest }, stat);
   const math = (id, description, expression, parts, period, options = {}) => {
     if (parts.length > LIMITS.metricsPerMathAlarm) throw new Error(`alarm ${id} uses ${parts.length} metrics; a math alarm may use ${LIMITS.metricsPerMathAlarm}`);
     return {
@@ -240,33 +239,40 @@ function alarms(config = readConfig(), catalog = loadCatalog(), { service, stage
     };
   };
   const ids = (n) => Array.from({ length: n }, (_, i) => `FILL(m${i + 1}, 0)`).join(', ');
-  const stale = [m('StaleVolumes', { Job: 'snapshot' }, 'Maximum'), m('StaleVolumes', { Job: 'prune' }, 'Maximum')];
-  const failed = JOBS.map((j) => m('ItemsFailed', { Job: j }, 'Sum'));
-  const Resources = {
-    StaleVolumesAlarm: math('stale-volumes', `EC2 Caretaker (${stage}): a volume has no recent completed snapshot; the run's e-mail lists which.`, `MAX([${ids(stale.length)}])`, stale, 3600),
-    FailedItemsAlarm: math('failed-items', `EC2 Caretaker (${stage}): a run had failed items; its e-mail names them.`, `SUM([${ids(failed.length)}])`, failed, 300),
-  };
-  if (((config.snapshot || {}).policies || []).some((p) => (p.copyTo || []).length > 0)) {
-    // A copy in error stays listed by every sweep until it is deleted: hourly, like stale volumes.
-    Resources.CopyErrorsAlarm = math('copy-errors', `EC2 Caretaker (${stage}): a cross-Region copy ended in error; the snapshot run's e-mail says which and why.`, 'FILL(m1, 0)', [m('CopyErrors', { Job: 'snapshot' }, 'Maximum')], 3600);
-  }
+  const Resources = {};
   const add = (id, resource) => {
     if (Resources[id]) throw new Error(`two alarms would both be ${id}: rename a policy or group so their names differ by more than a hyphen`);
     Resources[id] = resource;
   };
+  // Each Region's runs emit under their own Region dimension: one alarm per Region the config names
+  // (ids and names carry it), or the deployment's Region alone (no suffix) when it names none.
+  const copying = ((config.snapshot || {}).policies || []).some((p) => (p.copyTo || []).length > 0);
+  for (const { region, id: rid, name: rname } of alarmRegions(config.regions)) {
+    const stale = [m('StaleVolumes', { Job: 'snapshot' }, 'Maximum', region), m('StaleVolumes', { Job: 'prune' }, 'Maximum', region)];
+    const failed = JOBS.map((j) => m('ItemsFailed', { Job: j }, 'Sum', region));
+    add(`StaleVolumes${rid}Alarm`, math(`stale-volumes${rname}`, `EC2 Caretaker (${stage}): a volume has no recent completed snapshot; the run's e-mail lists which.`, `MAX([${ids(stale.length)}])`, stale, 3600));
+    add(`FailedItems${rid}Alarm`, math(`failed-items${rname}`, `EC2 Caretaker (${stage}): a run had failed items; its e-mail names them.`, `SUM([${ids(failed.length)}])`, failed, 300));
+    if (copying) {
+      // A copy in error stays listed by every sweep until it is deleted: hourly, like stale volumes.
+      add(`CopyErrors${rid}Alarm`, math(`copy-errors${rname}`, `EC2 Caretaker (${stage}): a cross-Region copy ended in error; the snapshot run's e-mail says which and why.`, 'FILL(m1, 0)', [m('CopyErrors', { Job: 'snapshot' }, 'Maximum', region)], 3600));
+    }
+  }
   for (const policy of (config.snapshot || {}).policies || []) {
     const { period, missing } = backupAgeWindow(policy);
-    add(
-      `BackupAge${pascal(policy.name)}Alarm`,
-      math(
-        `backup-age-${policy.name}`,
-        `EC2 Caretaker (${stage}): policy ${policy.name}: the worst volume's newest completed snapshot is older than the policy's guard (StaleAfterHours), or no snapshot run of the policy measured a backup age for ${period / 3600} h (runs stopped, or it covers no volume).`,
-        'm1 - m2',
-        [m('WorstBackupAgeHours', { Job: 'snapshot', rest: { Policy: policy.name } }, 'Maximum'), m('StaleAfterHours', { Job: 'snapshot', rest: { Policy: policy.name } }, 'Maximum')],
-        period,
-        { DatapointsToAlarm: 1, TreatMissingData: missing },
-      ),
-    );
+    for (const { region, id: rid, name: rname } of alarmRegions(policy.regions || config.regions)) {
+      const dims = { Job: 'snapshot', rest: { Policy: policy.name } };
+      add(
+        `BackupAge${pascal(policy.name)}${rid}Alarm`,
+        math(
+          `backup-age-${policy.name}${rname}`,
+          `EC2 Caretaker (${stage}): policy ${policy.name}${rname ? ` in ${region}` : ''}: the worst volume's newest completed snapshot is older than the policy's guard (StaleAfterHours), or no snapshot run of the policy measured a backup age for ${period / 3600} h (runs stopped, or it covers no volume).`,
+          'm1 - m2',
+          [m('WorstBackupAgeHours', dims, 'Maximum', region), m('StaleAfterHours', dims, 'Maximum', region)],
+          period,
+          { DatapointsToAlarm: 1, TreatMissingData: missing },
+        ),
+      );
+    }
   }
   for (const g of ((config.failover || {}).groups || []).map((x) => x.name)) {
     const none = m('NoHealthyMember', { Job: 'failover', rest: { Group: g } }, 'Maximum');
@@ -276,6 +282,14 @@ function alarms(config = readConfig(), catalog = loadCatalog(), { service, stage
     );
   }
   return Resources;
+}
+
+const HOME = '${AWS::Region}';
+
+/** The Regions to alarm on: a config's explicit list, else the deployment's (`regions: all` is only known at run time). */
+function alarmRegions(regions) {
+  if (!Array.isArray(regions) || regions.length === 0) return [{ region: HOME, id: '', name: '' }];
+  return regions.map((r) => ({ region: r, id: pascal(r), name: `-${r}` }));
 }
 
 const pascal = (name) => name.replace(/(^|-)([a-z0-9])/g, (_, __, c) => c.toUpperCase());

@@ -174,4 +174,25 @@ describe('deploy/dashboard.cjs', () => {
     expect(dashboard.panels(none, catalog).map((p: { title: string }) => p.title).filter((t: string) => t.startsWith('Copies'))).toEqual([]);
     expect(dashboard.alarms(none, catalog, { service: 's', stage: 'prod' })).not.toHaveProperty('CopyErrorsAlarm');
   });
+
+  it('alarms in every Region the config names: each Region\'s runs emit under their own Region dimension', () => {
+    const catalog = dashboard.loadCatalog(catalogText);
+    const cfg = { regions: ['us-east-1', 'eu-west-1'], snapshot: { policies: [{ name: 'eu-only', schedule: 'rate(1 day)', regions: ['eu-west-1'] }, { name: 'web', schedule: 'rate(1 day)' }] } };
+    const alarms = dashboard.alarms(cfg, catalog, { service: 's', stage: 'prod' });
+    expect(Object.keys(alarms)).toEqual([
+      'StaleVolumesUsEast1Alarm',
+      'FailedItemsUsEast1Alarm',
+      'StaleVolumesEuWest1Alarm',
+      'FailedItemsEuWest1Alarm',
+      'BackupAgeEuOnlyEuWest1Alarm',
+      'BackupAgeWebUsEast1Alarm',
+      'BackupAgeWebEuWest1Alarm',
+    ]);
+    const regionOf = (id: string) => alarms[id].Properties.Metrics.slice(1).map((q: any) => q.MetricStat.Metric.Dimensions.find((d: any) => d.Name === 'Region').Value);
+    expect(regionOf('FailedItemsEuWest1Alarm')).toEqual(['eu-west-1', 'eu-west-1', 'eu-west-1', 'eu-west-1']);
+    expect(regionOf('BackupAgeEuOnlyEuWest1Alarm')).toEqual(['eu-west-1', 'eu-west-1']);
+    expect(alarms.BackupAgeWebUsEast1Alarm.Properties.AlarmName).toBe('s-backup-age-web-us-east-1');
+    expect(validateAgainstSpec({ Resources: alarms })).toEqual([]);
+    expect(putMetricAlarmProblems(alarms)).toEqual([]);
+  });
 });
