@@ -31,7 +31,7 @@ interface Seeded {
 
 /** 100,000 caretaker snapshots over 10,000 volumes, one a day for 10 days each: half expired. */
 function account(timeScale = TIME_SCALE): Seeded {
-  const sandbox = new SandboxAccount({ throttling: true, describeLatency: true, timeScale, seed: 4, start: new Date('2026-11-22T12:00:00Z') });
+  const sandbox = new SandboxAccount({ throttling: true, timeScale, seed: 4, start: new Date('2026-11-22T12:00:00Z') });
   return { sandbox, ...seedPruneFleet(sandbox, VOLUMES, PER_VOLUME) };
 }
 
