@@ -25,7 +25,7 @@ export function snapshotArchiver(ec2: EC2Client, limiter: RateLimiter, sleep: (m
     const details = { volumeId: decision.payload.volumeId, sizeGiB: decision.payload.sizeGiB };
     try {
       const out = await retryOn(
-        () => limiter.send(() => ec2.send(new ModifySnapshotTierCommand({ SnapshotId: decision.target, StorageTier: 'archive' }))),
+        () => ec2.send(limiter.pace(new ModifySnapshotTierCommand({ SnapshotId: decision.target, StorageTier: 'archive' }))),
         { codes: THROTTLING_CODES, retries: 3, delayMs: (n) => 1000 * 2 ** n },
         sleep,
       );

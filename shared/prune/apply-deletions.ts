@@ -11,7 +11,7 @@ const THROTTLE_RETRIES = 3;
 /**
  * Deletes one snapshot, paced by a client-side token bucket that mirrors DeleteSnapshot's
  * (100 burst, 5/s), so many workers keep AWS's bucket busy without emptying it. Whenever AWS
- * throttles anyway (a retried call, or a throttling error) the limiter slows down.
+ * throttles an attempt anyway the limiter slows down, and the SDK's retries wait their turn too.
  *
  * `InvalidSnapshot.NotFound` is success (someone else deleted it: the goal is reached);
  * `InvalidSnapshot.InUse` is a skip (an AMI or another service still needs it), not a failure.
@@ -26,7 +26,7 @@ export function snapshotDeleter(
     const details = { volumeId: payload.volumeId, sizeGiB: payload.sizeGiB, rule: payload.rules[0] ?? 'retention', ...(payload.unmanaged ? { unmanaged: true } : {}) };
     try {
       await retryOn(
-        () => limiter.send(() => ec2.send(new DeleteSnapshotCommand({ SnapshotId: decision.target }))),
+        () => ec2.send(limiter.pace(new DeleteSnapshotCommand({ SnapshotId: decision.target }))),
         { codes: THROTTLING_CODES, retries: THROTTLE_RETRIES, delayMs: (n) => 1000 * 2 ** n },
         sleep,
       );

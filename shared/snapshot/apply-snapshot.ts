@@ -81,8 +81,8 @@ async function createSnapshots(
   policy: SnapshotPolicy,
   limiter: RateLimiter,
 ): Promise<CreateSnapshotsCommandOutput> {
-  return limiter.send(() =>
-    ctx.clients.ec2.send(
+  return ctx.clients.ec2.send(
+    limiter.pace(
       new CreateSnapshotsCommand({
         InstanceSpecification: {
           InstanceId: p.instanceId,

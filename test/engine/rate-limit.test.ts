@@ -1,6 +1,9 @@
+import { DeleteSnapshotCommand } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import { RateLimiter } from '../../shared/engine/rate-limit';
+import { SandboxAccount } from '../../sandbox/account';
 import { SandboxClock } from '../../sandbox/clock';
+import { FleetBuilder } from '../../sandbox/fleet';
 
 function limiter() {
   const clock = new SandboxClock(0, 0);
@@ -33,16 +36,40 @@ describe('RateLimiter', () => {
   });
 });
 
-describe('RateLimiter.send', () => {
-  it('slows down after a call the SDK retried or a throttled failure, not after a clean one', async () => {
-    const { limiter: l } = limiter();
-    await l.send(async () => ({ $metadata: { attempts: 1 } }));
-    expect(l.currentRate).toBe(5);
-    await l.send(async () => ({ $metadata: { attempts: 3 } }));
-    expect(l.currentRate).toBeLessThan(5);
-    const after = l.currentRate;
-    const throttled = Object.assign(new Error('slow down'), { name: 'RequestLimitExceeded', $metadata: { attempts: 1 } });
-    await expect(l.send(async () => Promise.reject(throttled))).rejects.toBe(throttled);
-    expect(l.currentRate).toBeLessThanOrEqual(after);
+describe('RateLimiter.pace', () => {
+  /** A sandbox whose DeleteSnapshot bucket (100 burst, 5/s) another tool has just emptied, on a frozen clock. */
+  async function drained() {
+    const sandbox = new SandboxAccount({ throttling: true, timeScale: 0, seed: 7 });
+    const fleet = new FleetBuilder(sandbox);
+    const vol = fleet.volume({});
+    const snaps = Array.from({ length: 102 }, () => fleet.snapshot(vol, 0).SnapshotId!);
+    const other = sandbox.clients({ maxAttempts: 1 }).ec2;
+    for (const id of snaps.slice(0, 100)) await other.send(new DeleteSnapshotCommand({ SnapshotId: id }));
+    const { clock } = sandbox;
+    return { sandbox, ids: snaps.slice(100), ec2: sandbox.clients({ maxAttempts: 4 }).ec2, pacer: { nowMs: () => clock.nowMs(), sleep: clock.sleep } };
+  }
+
+  it("makes the SDK's retry of a throttled attempt wait for a token of the slowed pace, not only the SDK's backoff", async () => {
+    const { sandbox, ids, ec2, pacer } = await drained();
+    // One token, then 0.5/s: after the throttle 0.35/s, so the retry waits ≥ 2.86 s; the SDK's first backoff is at most 0.5 s.
+    const limiter = new RateLimiter({ capacity: 1, refillPerSecond: 0.5 }, pacer);
+    const out = await ec2.send(limiter.pace(new DeleteSnapshotCommand({ SnapshotId: ids[0] })));
+    const attempts = sandbox.callsOf('DeleteSnapshot').slice(100);
+    expect(attempts.map((c) => c.error)).toEqual(['RequestLimitExceeded', undefined]);
+    expect(out.$metadata.attempts).toBe(2);
+    expect(attempts[1]!.atMs - attempts[0]!.atMs).toBeGreaterThanOrEqual(1000 / 0.35 - 1);
+    // Slowed once for the throttled attempt, then a clean attempt's small step back up.
+    expect(limiter.currentRate).toBeCloseTo(0.35 + 0.01, 5);
+  });
+
+  it('leaves the pace alone on errors that are not throttling, and recovers on clean attempts', async () => {
+    const { ids, ec2, pacer } = await drained();
+    const limiter = new RateLimiter({ capacity: 10, refillPerSecond: 5 }, pacer);
+    limiter.throttled();
+    await pacer.sleep(5_000);
+    await expect(ec2.send(limiter.pace(new DeleteSnapshotCommand({ SnapshotId: 'snap-0000000000000dead' })))).rejects.toMatchObject({ name: 'InvalidSnapshot.NotFound' });
+    expect(limiter.currentRate).toBeCloseTo(3.5, 5);
+    await ec2.send(limiter.pace(new DeleteSnapshotCommand({ SnapshotId: ids[1] })));
+    expect(limiter.currentRate).toBeCloseTo(3.6, 5);
   });
 });
