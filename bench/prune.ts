@@ -53,7 +53,7 @@ const backlogConfig = parseConfig({
 /**
  * The whole backlog as it would clear in AWS: 15-minute runs, each re-reading the account,
  * deleting until 30 s before its timeout and scheduling its continuation, which fires when
- * EventBridge Scheduler would. The window runs from the first run's start to the end of the run
+ * EventBridge Scheduler would (anywhere in the minute it is set for, seeded). The window runs from the first run's start to the end of the run
  * that empties the backlog: describes and the gaps between runs count against us.
  */
 export async function measureBacklog() {
@@ -75,12 +75,13 @@ export async function measureBacklog() {
     const firstDelete = sandbox.calls.slice(calls).find((c) => c.operation === 'DeleteSnapshot');
     describeMs.push((firstDelete?.atMs ?? end) - runStart);
     if (report.remaining === 0 || report.error) break;
-    const next = [...sandbox.scheduler.schedules.values()].sort((a, b) => a.atMs - b.atMs)[0];
+    const next = sandbox.scheduler.next();
     if (!next) throw new Error(`run ${chain.run} left ${report.remaining} deletions and no continuation: ${report.notes.join(' | ')}`);
     let due: (typeof next)[] = [];
-    // A timer may fire a hair early: wait until Scheduler would really have fired it.
+    // A timer may fire a hair early: wait until Scheduler would really have fired it (anywhere
+    // in the minute it was set for, sandbox/scheduler.ts).
     while (due.length === 0) {
-      await sandbox.clock.scaledSleep(Math.max(100, next.atMs - sandbox.clock.nowMs()));
+      await sandbox.clock.scaledSleep(Math.max(100, next.fireAtMs - sandbox.clock.nowMs()));
       due = sandbox.scheduler.fireDue();
     }
     chain = (JSON.parse(due[0]!.input) as { continuation: ContinuationChain }).continuation;
