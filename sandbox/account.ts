@@ -23,6 +23,17 @@ import { SsmModel } from './ssm';
 import { SchedulerModel } from './scheduler';
 import { bucketFor, TokenBuckets } from './throttle';
 
+/**
+ * How long EC2 takes to answer one Describe* page: 200 ms plus 1 ms per item returned (a full
+ * 1,000-snapshot DescribeSnapshots page: 1.2 s). AWS documents no latency; this is chosen on the
+ * slow side of what a large page takes, so that reading pages in parallel or beside other work is
+ * never cheaper here than there. The wait is a real (scaled) wait, during which other work runs.
+ */
+export function describePageLatencyMs(output: Record<string, unknown>): number {
+  const items = Object.values(output).find(Array.isArray)?.length ?? 0;
+  return 200 + items;
+}
+
 export interface SandboxOptions {
   /** Sandbox time at creation (default: now). */
   start?: Date;
@@ -34,6 +45,13 @@ export interface SandboxOptions {
   seed?: number;
   /** Real latency added to every call, in sandbox ms (scaled like everything else). */
   latencyMs?: number;
+  /**
+   * Model the time EC2 takes to answer a Describe* page ({@link describePageLatencyMs}) instead of
+   * counting the sandbox's own CPU time serving calls (on a loaded 2-core machine that would make
+   * a page cost whatever the machine's load is, and block the caller's other work while it does).
+   * Off by default (tests on a frozen clock keep their exact times).
+   */
+  describeLatency?: boolean;
   timings?: Partial<Ec2Timings & { route53SyncMs: number; ssmCommandMs: number }>;
   accountId?: string;
   /** The home Region: the deployment's, where the clients go unless told otherwise (default us-east-1). */
@@ -246,7 +264,14 @@ export class SandboxAccount {
       if (fault) throw awsError(service, fault.code, fault.message ?? `injected fault: ${fault.code}`, fault.httpStatusCode);
       const op = service === 'route53' ? (this.route53.operations as Record<string, (input: never) => unknown>)[operation] : models!.services[service]?.[operation];
       if (!op) throw awsError(service, 'UnsupportedOperation', `The sandbox does not serve ${service}:${operation}`);
-      return ((await op(input as never)) ?? {}) as Record<string, unknown>;
+      const began = performance.now();
+      const answer = op(input as never);
+      // AWS's servers work beside the caller: with the latency model on, the sandbox's own CPU
+      // time serving a call (its synchronous part) is not sandbox time; the modelled latency is.
+      if (this.options.describeLatency) this.clock.advance(-(performance.now() - began) * this.clock.scale);
+      const output = ((await answer) ?? {}) as Record<string, unknown>;
+      if (this.options.describeLatency && operation.startsWith('Describe')) await this.clock.scaledSleep(describePageLatencyMs(output));
+      return output;
     } catch (error) {
       record.error = (error as Error).name;
       throw error;

@@ -36,8 +36,10 @@ export function applyFilters<T extends { Tags?: Tag[] }>(
       throw fail('ec2', 'InvalidParameterValue', `The filter '${name}' is invalid`);
     }
     const patterns = (f.Values ?? []).map(globToRegExp);
-    return { get, patterns };
+    return { get, patterns, tag: name.startsWith('tag') };
   });
+  // Filters are ANDed, so their order is free: a field reads faster than a search of the tags.
+  compiled.sort((a, b) => Number(a.tag) - Number(b.tag));
   const out: Array<Stored<T>> = [];
   for (const item of items) {
     if (compiled.every(({ get, patterns }) => get(item.data).some((v) => v !== undefined && patterns.some((p) => p.test(v))))) {

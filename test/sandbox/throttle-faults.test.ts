@@ -1,4 +1,4 @@
-import { DeleteSnapshotCommand, DescribeInstancesCommand } from '@aws-sdk/client-ec2';
+import { DeleteSnapshotCommand, DescribeInstancesCommand, DescribeSnapshotsCommand } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import { SandboxAccount } from '../../sandbox/account';
 import { FleetBuilder } from '../../sandbox/fleet';
@@ -34,6 +34,35 @@ describe('Sandbox token buckets', () => {
       name: 'RequestLimitExceeded',
       $metadata: { httpStatusCode: 503 },
     });
+  });
+});
+
+describe('Sandbox Describe* latency model', () => {
+  const seeded = (describeLatency?: boolean) => {
+    const sandbox = new SandboxAccount({ timeScale: 0, describeLatency, start: new Date('2026-06-15T12:00:00Z') });
+    const fleet = new FleetBuilder(sandbox);
+    const vol = fleet.volume({});
+    const snaps = Array.from({ length: 12 }, () => fleet.snapshot(vol, 0).SnapshotId!);
+    return { sandbox, snaps, ec2: sandbox.clients().ec2 };
+  };
+
+  it('makes a DescribeSnapshots page cost 200 ms + 1 ms per snapshot returned, a DeleteSnapshot nothing', async () => {
+    const { sandbox, snaps, ec2 } = seeded(true);
+    const before = sandbox.clock.nowMs();
+    const page = await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], MaxResults: 10 }));
+    expect(page.Snapshots).toHaveLength(10);
+    expect(sandbox.clock.nowMs() - before).toBe(210);
+    await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], MaxResults: 10, NextToken: page.NextToken }));
+    expect(sandbox.clock.nowMs() - before).toBe(210 + 202);
+    await ec2.send(new DeleteSnapshotCommand({ SnapshotId: snaps[0] }));
+    expect(sandbox.clock.nowMs() - before).toBe(412);
+  });
+
+  it('is off by default: a frozen clock stays where it is', async () => {
+    const { sandbox, ec2 } = seeded();
+    const before = sandbox.clock.nowMs();
+    await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], MaxResults: 10 }));
+    expect(sandbox.clock.nowMs()).toBe(before);
   });
 });
 
