@@ -9,7 +9,17 @@ import type { JobContext, RunReport } from '../engine/types';
 export interface ContinuationChain {
   origin: string;
   run: number;
+  /**
+   * Deletions the previous run planned, passed `maxDeletesPerRun` with, and left, per Region
+   * (early-start.ts): the next run may start on that many in each before its own plan is complete.
+   */
+  approved?: Record<string, number>;
+  /** Fingerprint of the rules that plan was made under (`rulesFingerprint`). */
+  rules?: string;
 }
+
+/** What a run passes on to its continuation about the plan it approved (see {@link ContinuationChain}). */
+export type Approval = Required<Pick<ContinuationChain, 'approved' | 'rules'>>;
 
 /** What a run needs to schedule its own continuation: whom to invoke, as whom. */
 export interface ContinuationTarget {
@@ -43,6 +53,7 @@ export function planContinuation(
   target: ContinuationTarget | undefined,
   maxRuns: number,
   nowMs: number,
+  approval?: Approval,
 ): { name: string; at: string; input: string } | { skip: string } | undefined {
   if (report.remaining === 0 || report.dryRun || report.error) return undefined;
   if (!target) return { skip: 'no continuation target (CLI or test run): the next scheduled run continues' };
@@ -53,7 +64,9 @@ export function planContinuation(
   const origin = target.chain.origin.replace(/[^0-9a-zA-Z]/g, '').slice(0, 20);
   const name = `${target.namePrefix.slice(0, 64 - origin.length - 6)}-${origin}-${next}`;
   const at = new Date(Math.ceil((nowMs + CONTINUATION_LEAD_MS) / 60_000) * 60_000).toISOString().slice(0, 19);
-  return { name, at, input: JSON.stringify({ continuation: { origin: target.chain.origin, run: next } }) };
+  // What is left passed the cap in this run: the next may start on it before its own plan is complete.
+  const chain: ContinuationChain = { origin: target.chain.origin, run: next, ...approval };
+  return { name, at, input: JSON.stringify({ continuation: chain }) };
 }
 
 /**
@@ -62,8 +75,8 @@ export function planContinuation(
  * `ConflictException` means a duplicate delivery of this run already scheduled it: that is success.
  * Returns the summary line.
  */
-export async function scheduleContinuation(ctx: JobContext, report: RunReport, target: ContinuationTarget | undefined, maxRuns: number): Promise<void> {
-  const plan = planContinuation(report, target, maxRuns, ctx.nowMs());
+export async function scheduleContinuation(ctx: JobContext, report: RunReport, target: ContinuationTarget | undefined, maxRuns: number, approval?: Approval): Promise<void> {
+  const plan = planContinuation(report, target, maxRuns, ctx.nowMs(), approval);
   if (!plan) return;
   if ('skip' in plan) {
     report.notes.push(`Backlog left: ${plan.skip}.`);
