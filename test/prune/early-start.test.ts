@@ -185,6 +185,39 @@ describe('prune continuation runs start deleting before the whole account is rea
   });
 });
 
+describe('a continuation over several Regions', () => {
+  it('carries what each Region left of the approved plan, and each Region starts early on its own count', async () => {
+    const sandbox = new SandboxAccount({ start: new Date('2026-06-15T12:00:00Z'), timeScale: 0, seed: 5, regions: ['us-east-1', 'eu-west-1'] });
+    for (const region of ['us-east-1', 'eu-west-1']) {
+      const fleet = new FleetBuilder(sandbox, region);
+      for (let v = 0; v < 10; v++) {
+        const volume = fleet.volume({});
+        for (let day = 12; day >= 1; day--) fleet.snapshot(volume, day * DAY - 3_600_000, { 'caretaker:managed': 'true', 'caretaker:policy': 'daily' });
+      }
+    }
+    const cfg = parseConfig({ regions: ['us-east-1', 'eu-west-1'], snapshot: config().snapshot, prune: { minAgeHours: 24, maxDeletesPerRun: 5000, maxContinuationRuns: 5 } });
+    const first = await runPrune(sandboxJobContext(sandbox, { runId: 'first' }, { budgetMs: 30_000 + 4_000 }), cfg, {
+      continuation: continuation({ origin: '2026-06-15T12:00:00Z', run: 1 }),
+      rate: { capacity: 5, refillPerSecond: 5 },
+      concurrency: 1,
+    });
+    const left = Object.fromEntries(first.regions!.map((r) => [r.region, r.remaining]));
+    expect(left['us-east-1']).toBeGreaterThan(0);
+    expect(left['eu-west-1']).toBeGreaterThan(0);
+    const chain = (JSON.parse([...sandbox.scheduler.schedules.values()][0]!.input) as { continuation: ContinuationChain }).continuation;
+    expect(chain).toEqual({ origin: '2026-06-15T12:00:00Z', run: 2, approved: left, rules: rulesFingerprint(cfg) });
+
+    const calls = sandbox.calls.length;
+    const second = await runPrune(sandboxJobContext(sandbox, { runId: 'second' }), cfg, { continuation: continuation(chain) });
+    expect(second.remaining).toBe(0);
+    expect(second.notes.filter((n) => / deletion\(s\) started before this run's plan was complete/.test(n)).map((n) => n.split(':')[0]).sort()).toEqual(['eu-west-1', 'us-east-1']);
+    for (const region of ['us-east-1', 'eu-west-1']) {
+      expect(sandbox.calls.slice(calls).filter((c) => c.region === region && c.operation === 'DescribeSnapshots')).toHaveLength(64);
+      expect(sandbox.inRegion(region).ec2.snapshots.size).toBe(10 * 7);
+    }
+  });
+});
+
 describe('an early start decides exactly what reading everything first decides', () => {
   /** Runs `build`'s world twice: a first run that reads everything, and a continuation with an approval. */
   async function both(build: () => { sandbox: SandboxAccount; cfg: PruneRunConfig; ctx: () => JobContext }, approved: Record<string, number>) {
