@@ -16,7 +16,8 @@ import { copyWorld } from '../copy/helpers';
 
 const DAY = 86_400_000;
 const FN = 'arn:aws:lambda:us-east-1:123456789012:function:ec2-caretaker-test-prune-snapshots';
-const ROLE = 'arn:aws:iam::123456789012:role/ec2-caretaker-test-prune-snapshots-continue';
+// The role deploy/iam.cjs makes for the continuation (PruneContinuationRole): <service>-<stage>-<region>-<function>-continue (deploy/names.cjs).
+const ROLE = 'arn:aws:iam::123456789012:role/ec2-caretaker-test-us-east-1-prune-snapshots-continue';
 
 const config = (prune: Record<string, unknown> = {}, retain: Record<string, unknown> = { olderThanDays: 7, staleAfter: '30d' }) =>
   parseConfig({
@@ -159,6 +160,30 @@ describe('prune continuation runs start deleting before the whole account is rea
     expect(report.error).toMatchObject({ code: 'BlastRadiusError' });
     expect(report.plan).toHaveLength(200 - deletes.length);
     expect(report.results.filter((r) => r.outcome === 'done')).toHaveLength(deletes.length);
+    expect(sandbox.scheduler.schedules.size).toBe(0);
+  });
+
+  it('a describe that fails half-way ends the run: what started early finishes and is reported, nothing more, no continuation', async () => {
+    const { sandbox, expired, context } = setup();
+    const cfg = config();
+    // The 40th volume group's query is refused (not a throttle the SDK would retry).
+    const late = VOLUME_ID_PARTITIONS[40]!.map((e) => `vol-*${e}`).join(',');
+    sandbox.injectFault({
+      operation: 'DescribeSnapshots',
+      when: (input) => ((input.Filters ?? []) as Array<{ Name: string; Values: string[] }>).some((f) => f.Name === 'volume-id' && f.Values.join(',') === late),
+      code: 'UnauthorizedOperation',
+      httpStatusCode: 403,
+    });
+
+    const report = await runPrune(context(), cfg, { continuation: continuation(approvedChain(cfg, { 'us-east-1': 30 })) });
+
+    const { deletes } = timeline(sandbox);
+    expect(report.error).toMatchObject({ code: 'UnauthorizedOperation', message: expect.stringMatching(/^describe failed/) });
+    expect(deletes.length).toBeGreaterThan(0);
+    expect(deletes.length).toBeLessThanOrEqual(30);
+    for (const d of deletes) expect(expired.has(d.snapshotId)).toBe(true);
+    expect(report.results.filter((r) => r.action === DELETE_ACTION && r.outcome === 'done')).toHaveLength(deletes.length);
+    expect(report.notes).toContain(`${deletes.length} deletion(s) of the plan the previous run approved were carried out before this run's plan was complete.`);
     expect(sandbox.scheduler.schedules.size).toBe(0);
   });
 
