@@ -1,3 +1,6 @@
+import { readFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DeleteSnapshotCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { formatReport, reportSubject } from '../shared/alerts/format';
@@ -5,7 +8,7 @@ import { parseConfig } from '../shared/config/load';
 import { DELETE_SNAPSHOT_BUCKET, runPrune } from '../shared/prune/run-prune';
 import { SandboxAccount } from '../sandbox/account';
 import { PRUNE_FLEET_CONFIG, seedPruneFleet } from '../sandbox/prune-fleet';
-import { benchContext, ratioToLimit, table, withPeakRss, writeResult } from './lib';
+import { benchContext, ratioToLimit, RESULTS_DIR, table, withPeakRss, writeResult } from './lib';
 import { measurePruneRegions } from './regions';
 import { sandboxJobContext } from '../sandbox/job-context';
 import type { ContinuationChain } from '../shared/prune/continuation';
@@ -30,17 +33,18 @@ interface Seeded {
 }
 
 /** 100,000 caretaker snapshots over 10,000 volumes, one a day for 10 days each: half expired. */
-function account(timeScale = TIME_SCALE): Seeded {
-  const sandbox = new SandboxAccount({ throttling: true, timeScale, seed: 4, start: new Date('2026-11-22T12:00:00Z') });
+function account(timeScale = TIME_SCALE, describeLatency = false): Seeded {
+  const sandbox = new SandboxAccount({ throttling: true, describeLatency, timeScale, seed: 4, start: new Date('2026-11-22T12:00:00Z') });
   return { sandbox, ...seedPruneFleet(sandbox, VOLUMES, PER_VOLUME) };
 }
 
 const config = PRUNE_FLEET_CONFIG;
 
 /**
- * The backlog runs re-read all 100,000 snapshots each (100 DescribeSnapshots pages), which costs
- * the sandbox ~15-25 real ms a page on a busy 2-core box: at 150× that would be 2-4 AWS-seconds a
- * page, slower than AWS itself (~1 s). At 50× a page costs ~1 AWS-second, close to AWS.
+ * The backlog runs re-read all 100,000 snapshots each. A page costs its modelled EC2 time (1.2 s
+ * for 1,000 snapshots, `describeLatency`), not the sandbox's CPU, but our own work on each page
+ * (rows, planning) is real CPU on a busy 2-core box, magnified by the scale: at 150× a few ms of
+ * it would be seconds of AWS time. At 50× it stays close to what a Lambda function spends.
  */
 const BACKLOG_TIME_SCALE = 50;
 /** Lambda's time budget of the prune function (serverless.yml `timeout: 900`). */
@@ -53,18 +57,22 @@ const backlogConfig = parseConfig({
 /**
  * The whole backlog as it would clear in AWS: 15-minute runs, each re-reading the account,
  * deleting until 30 s before its timeout and scheduling its continuation, which fires when
- * EventBridge Scheduler would. The window runs from the first run's start to the end of the run
+ * EventBridge Scheduler would (anywhere in the minute it is set for, seeded). The window runs from the first run's start to the end of the run
  * that empties the backlog: describes and the gaps between runs count against us.
  */
 export async function measureBacklog() {
-  const seeded = account(BACKLOG_TIME_SCALE);
+  const seeded = account(BACKLOG_TIME_SCALE, true);
   const { sandbox } = seeded;
   const fn = 'ec2-caretaker-bench-prune-snapshots';
   const start = sandbox.clock.nowMs();
   let chain: ContinuationChain = { origin: new Date(start).toISOString(), run: 1 };
   const describeMs: number[] = [];
+  const gapsMs: number[] = [];
+  const loads: number[] = [];
   let end = start;
   for (;;) {
+    loads.push(loadavg()[0]!);
+    if (chain.run > 1) gapsMs.push(sandbox.clock.nowMs() - end);
     const ctx = { ...sandboxJobContext(sandbox, { runId: `bench-backlog-${chain.run}` }, { realTime: true, maxAttempts: 8, budgetMs: LAMBDA_TIMEOUT_MS }), now: sandbox.clock.now() };
     const runStart = sandbox.clock.nowMs();
     const calls = sandbox.calls.length;
@@ -75,26 +83,49 @@ export async function measureBacklog() {
     const firstDelete = sandbox.calls.slice(calls).find((c) => c.operation === 'DeleteSnapshot');
     describeMs.push((firstDelete?.atMs ?? end) - runStart);
     if (report.remaining === 0 || report.error) break;
-    const next = [...sandbox.scheduler.schedules.values()].sort((a, b) => a.atMs - b.atMs)[0];
+    const next = sandbox.scheduler.next();
     if (!next) throw new Error(`run ${chain.run} left ${report.remaining} deletions and no continuation: ${report.notes.join(' | ')}`);
     let due: (typeof next)[] = [];
-    // A timer may fire a hair early: wait until Scheduler would really have fired it.
+    // A timer may fire a hair early: wait until Scheduler would really have fired it (anywhere
+    // in the minute it was set for, sandbox/scheduler.ts).
     while (due.length === 0) {
-      await sandbox.clock.scaledSleep(Math.max(100, next.atMs - sandbox.clock.nowMs()));
+      await sandbox.clock.scaledSleep(Math.max(100, next.fireAtMs - sandbox.clock.nowMs()));
       due = sandbox.scheduler.fireDue();
     }
     chain = (JSON.parse(due[0]!.input) as { continuation: ContinuationChain }).continuation;
   }
   const remainingIds = new Set(sandbox.ec2.snapshots.keys());
   const deleted = sandbox.callsOf('DeleteSnapshot').filter((c) => !c.error).length;
+  const mean = (xs: number[]) => (xs.length ? Math.round((xs.reduce((a, b) => a + b, 0) / xs.length / 1000) * 10) / 10 : 0);
   return {
     backlogRatioToLimit: Math.round((deleted / ((DELETE_SNAPSHOT_BUCKET.refillPerSecond * (end - start)) / 1000)) * 1000) / 1000,
     backlogRuns: chain.run,
     backlogAwsSeconds: Math.round((end - start) / 1000),
     backlogDescribeAwsSecondsPerRun: Math.round(describeMs.reduce((a, b) => a + b, 0) / describeMs.length / 1000),
+    // Where the window goes besides deleting: the first run reads everything before its first
+    // delete, a continuation only its first volume group; between runs the bucket idles.
+    backlogFirstRunFirstDeleteAwsSeconds: mean(describeMs.slice(0, 1)),
+    backlogContinuationFirstDeleteAwsSeconds: mean(describeMs.slice(1)),
+    backlogGapAwsSecondsPerRun: mean(gapsMs),
+    backlogMachineLoad: Math.round(Math.max(...loads) * 10) / 10,
     backlogExpiredLeft: [...seeded.expired].filter((id) => remainingIds.has(id)).length,
     backlogWronglyDeleted: seeded.total - remainingIds.size - [...seeded.expired].filter((id) => !remainingIds.has(id)).length,
   };
+}
+
+/**
+ * `npm run bench -- prune-backlog`: {@link measureBacklog} alone, its figures written over the
+ * backlog* fields of bench/results/prune.json (the other fields stay those of the last full run),
+ * with the machine's load average while it ran (the run is real time at 50×: a busy box costs AWS-seconds).
+ */
+export async function benchBacklog() {
+  const backlog = await measureBacklog();
+  console.log(JSON.stringify(backlog));
+  const file = join(RESULTS_DIR, 'prune.json');
+  const previous = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  const result = { ...previous, ...backlog };
+  await writeResult('prune', result);
+  return result;
 }
 
 /** Successful DeleteSnapshot calls, throttled ones, and the window from first call to last success. */

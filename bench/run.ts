@@ -10,6 +10,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const BENCHES: Record<string, () => Promise<object>> = {
   snapshot: async () => (await import('./snapshot')).benchSnapshot(),
   prune: async () => (await import('./prune')).benchPrune(),
+  // The backlog figures alone (~5-10 min): refreshes the backlog* fields of bench/results/prune.json.
+  'prune-backlog': async () => (await import('./prune')).benchBacklog(),
   failover: async () => (await import('./failover')).benchFailover(),
   degraded: async () => (await import('./degraded')).benchDegraded(),
   bundles: async () => (await import('./bundles')).benchBundles(),

@@ -8,8 +8,9 @@ import { continuationTarget } from '../shared/prune/continuation';
 
 /**
  * Scheduled by `prune.schedule`: `{ "time": "<scheduled time>" }`. Stops starting deletions 30 s
- * before the invocation's time budget ends and schedules a continuation a minute later
- * (`{ "continuation": { "origin", "run" } }`, bounded by `prune.maxContinuationRuns`).
+ * before the invocation's time budget ends and schedules a continuation for the next whole minute
+ * (`{ "continuation": { "origin", "run", "approved", "rules" } }`, bounded by
+ * `prune.maxContinuationRuns`), which starts deleting what this run approved while it still reads.
  */
 export const makeHandler = (deps: HandlerDeps = lambdaDeps('prune-snapshots', { ec2: EC2Client, sns: SNSClient, scheduler: SchedulerClient })) =>
   defineHandler(

@@ -122,7 +122,7 @@ export class SandboxRegion {
     if (index > 0) this.ec2.startIdsAt(index * 0x10_0000_0000);
     this.sns = new SnsModel(clock, account.accountId, name);
     this.ssm = new SsmModel(clock, options.timings?.ssmCommandMs ?? 2_000);
-    this.scheduler = new SchedulerModel(clock, account.accountId, name);
+    this.scheduler = new SchedulerModel(clock, account.accountId, name, seededRandom((options.seed ?? 1) + 3 + index * 101));
     this.elb = new ElbModel(this.ec2, clock);
     this.kms = new KmsKeys(account.accountId, name);
     this.copies = new SnapshotCopies(clock, this.ec2, this.kms, (source) => (account.regionNames.includes(source) ? account.inRegion(source).ec2 : undefined));

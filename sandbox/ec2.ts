@@ -1,29 +1,28 @@
 import type {
   Address,
-  CreateSnapshotRequest,
-  CreateSnapshotsRequest,
   CreateTagsRequest,
-  DeleteSnapshotRequest,
   DeleteTagsRequest,
   DescribeImagesRequest,
   DescribeInstancesRequest,
-  DescribeSnapshotsRequest,
   DescribeVolumesRequest,
   Image,
   Instance,
   InstanceStateName,
   InstanceStatusEvent,
   Snapshot,
-  SnapshotInfo,
   Tag,
-  TagSpecification,
   Volume,
 } from '@aws-sdk/client-ec2';
 import type { SandboxClock } from './clock';
 import { fail } from './errors';
-import { afterCursor, applyFilters, type FilterFields, paginate, type Stored } from './query';
+import { applyFilters, type FilterFields, paginate, type Stored } from './query';
 import { SnapshotOutcomes } from './ec2-snapshot-outcomes';
 import { DEFAULT_TIERING_TIMINGS, SnapshotTiers } from './ec2-archive';
+import { Ec2Snapshots } from './ec2-snapshots';
+import { clone } from './ec2-shapes';
+
+// The shape helpers the other parts of the model import from here.
+export { clone, tagsFor } from './ec2-shapes';
 
 /** How long things take in the model, in sandbox milliseconds. */
 export interface Ec2Timings {
@@ -41,9 +40,6 @@ export interface InstanceHealth {
   systemStatus: 'ok' | 'impaired' | 'initializing' | 'insufficient-data';
   instanceStatus: 'ok' | 'impaired' | 'initializing' | 'insufficient-data';
 }
-
-const PENDING_LIMIT_DEFAULT = 5;
-const PENDING_LIMIT_HDD = 1; // st1 / sc1
 
 type Op = (input: never) => unknown;
 
@@ -66,9 +62,11 @@ export class Ec2Model {
   readonly outcomes: SnapshotOutcomes;
   /** The archive tier (ModifySnapshotTier, DescribeSnapshotTierStatus, RestoreSnapshotTier). */
   readonly tiers: SnapshotTiers;
+  /** DescribeSnapshots, CreateSnapshot(s), DeleteSnapshot (ec2-snapshots.ts). */
+  private readonly snapshotOps: Ec2Snapshots;
 
   constructor(
-    private readonly clock: SandboxClock,
+    clock: SandboxClock,
     readonly accountId: string,
     readonly region: string,
     readonly timings: Ec2Timings,
@@ -79,18 +77,15 @@ export class Ec2Model {
       archiveMs: timings.archiveMs ?? DEFAULT_TIERING_TIMINGS.archiveMs,
       restoreMs: timings.restoreMs ?? DEFAULT_TIERING_TIMINGS.restoreMs,
     });
-    Object.assign(this.operations, this.tiers.operations);
+    this.snapshotOps = new Ec2Snapshots(this, clock);
+    Object.assign(this.operations, this.snapshotOps.operations, this.tiers.operations);
   }
 
   /** Operations the sandbox serves, by API name. */
   readonly operations: Record<string, Op> = {
     DescribeInstances: (i: DescribeInstancesRequest) => this.describeInstances(i),
     DescribeVolumes: (i: DescribeVolumesRequest) => this.describeVolumes(i),
-    DescribeSnapshots: (i: DescribeSnapshotsRequest) => this.describeSnapshots(i),
     DescribeImages: (i: DescribeImagesRequest) => this.describeImages(i),
-    CreateSnapshot: (i: CreateSnapshotRequest) => this.createSnapshot(i),
-    CreateSnapshots: (i: CreateSnapshotsRequest) => this.createSnapshots(i),
-    DeleteSnapshot: (i: DeleteSnapshotRequest) => this.deleteSnapshot(i),
     CreateTags: (i: CreateTagsRequest) => this.createTags(i),
     DeleteTags: (i: DeleteTagsRequest) => this.deleteTags(i),
   };
@@ -178,171 +173,16 @@ export class Ec2Model {
     return { Volumes: page.map(clone), NextToken: nextToken };
   }
 
-  // ----- snapshots -----
-
-  private snapshotFields: FilterFields<Snapshot> = {
-    'snapshot-id': (s) => [s.SnapshotId],
-    'volume-id': (s) => [s.VolumeId],
-    status: (s) => [this.refreshSnapshot(s).State],
-    'owner-id': (s) => [s.OwnerId],
-    'volume-size': (s) => [String(s.VolumeSize)],
-    description: (s) => [s.Description],
-    'storage-tier': (s) => [this.tiers.refresh(s).StorageTier],
-  };
+  // ----- snapshots (ec2-snapshots.ts) -----
 
   /** Snapshots end (completed, or error when a seeded fault says so) after `snapshotCompleteMs`; worked out when someone looks. */
   refreshSnapshot(s: Snapshot): Snapshot {
-    if (s.State === 'pending' && s.StartTime) {
-      const elapsed = this.clock.nowMs() - s.StartTime.getTime();
-      if (elapsed >= this.timings.snapshotCompleteMs) {
-        const failure = this.outcomes.failureOf(s.SnapshotId!);
-        s.State = failure ? 'error' : 'completed';
-        if (failure) s.StateMessage = failure;
-        else {
-          s.Progress = '100%';
-          // EC2 stamps completionTime on completed snapshots (API_Snapshot: "Required: No"; seeded old ones have none).
-          s.CompletionTime = new Date(s.StartTime.getTime() + this.timings.snapshotCompleteMs);
-        }
-        this.outcomes.ended(s, this.snapshots, new Date(s.StartTime.getTime() + this.timings.snapshotCompleteMs).toISOString());
-      } else {
-        s.Progress = `${Math.floor((elapsed / this.timings.snapshotCompleteMs) * 100)}%`;
-      }
-    }
-    return this.tiers.refresh(s);
-  }
-
-  private describeSnapshots(input: DescribeSnapshotsRequest) {
-    if (input.SnapshotIds?.length && input.MaxResults !== undefined) {
-      throw fail('ec2', 'InvalidParameterCombination', 'The parameter snapshotSet cannot be used with the parameter maxResults');
-    }
-    let items: Iterable<Stored<Snapshot>> = afterCursor('ec2', this.snapshots.values(), input);
-    if (input.OwnerIds?.length) {
-      const owners = new Set(input.OwnerIds.map((o) => (o === 'self' ? this.accountId : o)));
-      const all = items;
-      items = (function* () {
-        for (const s of all) if (owners.has(s.data.OwnerId!)) yield s;
-      })();
-    }
-    if (input.SnapshotIds?.length) {
-      const missing = input.SnapshotIds.filter((id) => !this.snapshots.has(id));
-      if (missing.length) throw fail('ec2', 'InvalidSnapshot.NotFound', `The snapshot '${missing.join(', ')}' does not exist.`);
-      items = [...items].filter((s) => input.SnapshotIds!.includes(s.data.SnapshotId!));
-    }
-    const matched = applyFilters(items, input.Filters, this.snapshotFields, input.MaxResults === undefined ? undefined : input.MaxResults + 1);
-    const { page, nextToken } = paginate('ec2', matched, input, { min: 5, max: 1000 });
-    return { Snapshots: page.map((s) => clone(this.refreshSnapshot(s))), NextToken: nextToken };
-  }
-
-  private checkSnapshotLimits(volume: Volume): void {
-    const now = this.clock.nowMs();
-    const limit = volume.VolumeType === 'st1' || volume.VolumeType === 'sc1' ? PENDING_LIMIT_HDD : PENDING_LIMIT_DEFAULT;
-    let pending = 0;
-    let latest = Number.NEGATIVE_INFINITY;
-    for (const { data } of this.snapshots.values()) {
-      if (data.VolumeId !== volume.VolumeId) continue;
-      if (this.refreshSnapshot(data).State === 'pending') pending++;
-      latest = Math.max(latest, data.StartTime?.getTime() ?? latest);
-    }
-    if (pending >= limit) {
-      throw fail('ec2', 'ConcurrentSnapshotLimitExceeded', `Maximum number of active snapshots (${limit}) for volume ${volume.VolumeId} reached`);
-    }
-    if (now - latest < this.timings.perVolumeSnapshotGapMs) {
-      throw fail(
-        'ec2',
-        'SnapshotCreationPerVolumeRateExceeded',
-        'The rate limit for creating concurrent snapshots of an EBS volume has been exceeded. Wait at least 15 seconds between concurrent volume snapshots.',
-      );
-    }
-  }
-
-  private requireVolume(id: string): Volume {
-    const v = this.volumes.get(id);
-    if (!v) throw fail('ec2', 'InvalidVolume.NotFound', `The volume '${id}' does not exist.`);
-    return v.data;
-  }
-
-  private newSnapshot(volume: Volume, description: string | undefined, tags: Tag[]): Snapshot {
-    const id = this.newId('snap');
-    return this.store(this.snapshots, id, {
-      SnapshotId: id,
-      VolumeId: volume.VolumeId,
-      VolumeSize: volume.Size,
-      State: 'pending',
-      Progress: '0%',
-      StartTime: this.clock.now(),
-      OwnerId: this.accountId,
-      Description: description ?? '',
-      Encrypted: volume.Encrypted ?? false,
-      StorageTier: 'standard',
-      Tags: tags.length ? tags : undefined,
-    });
+    return this.snapshotOps.refresh(s);
   }
 
   /** Brings every pending snapshot up to date (emitting due completion events); returns the events so far. */
   settleSnapshots() {
-    for (const { data } of this.snapshots.values()) this.refreshSnapshot(data);
-    return this.outcomes.events;
-  }
-
-  private createSnapshot(input: CreateSnapshotRequest) {
-    const volume = this.requireVolume(input.VolumeId ?? '');
-    this.checkSnapshotLimits(volume);
-    const snap = this.newSnapshot(volume, input.Description, tagsFor(input.TagSpecifications, 'snapshot'));
-    this.outcomes.created('createSnapshot', [snap]);
-    return clone(snap);
-  }
-
-  private createSnapshots(input: CreateSnapshotsRequest) {
-    const spec = input.InstanceSpecification;
-    if (!spec?.InstanceId) throw fail('ec2', 'MissingParameter', 'The request must contain the parameter InstanceSpecification.InstanceId');
-    const instance = this.requireInstance(spec.InstanceId);
-    if (instance.State?.Name === 'terminated') {
-      throw fail('ec2', 'IncorrectState', `The instance '${spec.InstanceId}' is not in a state from which it can be snapshotted.`);
-    }
-    const excluded = new Set(spec.ExcludeDataVolumeIds ?? []);
-    const volumes = (instance.BlockDeviceMappings ?? [])
-      .filter((m) => m.Ebs?.VolumeId)
-      .filter((m) => !(spec.ExcludeBootVolume && m.DeviceName === instance.RootDeviceName))
-      .filter((m) => !excluded.has(m.Ebs!.VolumeId!))
-      .map((m) => this.requireVolume(m.Ebs!.VolumeId!));
-    if (volumes.length === 0) throw fail('ec2', 'InvalidParameterValue', 'No volumes to snapshot: every volume of the instance is excluded.');
-    volumes.forEach((v) => this.checkSnapshotLimits(v));
-    const requested = tagsFor(input.TagSpecifications, 'snapshot');
-    const snapshots: SnapshotInfo[] = volumes.map((v) => {
-      const copied = input.CopyTagsFromSource === 'volume' ? (v.Tags ?? []).filter((t) => !t.Key?.startsWith('aws:')) : [];
-      const merged = new Map<string, string>();
-      for (const t of [...copied, ...requested]) merged.set(t.Key ?? '', t.Value ?? '');
-      const s = this.newSnapshot(v, input.Description, [...merged].map(([Key, Value]) => ({ Key, Value })));
-      return {
-        SnapshotId: s.SnapshotId,
-        VolumeId: s.VolumeId,
-        VolumeSize: s.VolumeSize,
-        State: s.State,
-        Progress: s.Progress,
-        StartTime: s.StartTime,
-        OwnerId: s.OwnerId,
-        Description: s.Description,
-        Encrypted: s.Encrypted,
-        Tags: clone(s.Tags),
-      };
-    });
-    this.outcomes.created('createSnapshots', snapshots.map((s) => this.snapshots.get(s.SnapshotId!)!.data));
-    return { Snapshots: snapshots };
-  }
-
-  private deleteSnapshot(input: DeleteSnapshotRequest) {
-    const id = input.SnapshotId ?? '';
-    if (!this.snapshots.has(id)) throw fail('ec2', 'InvalidSnapshot.NotFound', `The snapshot '${id}' does not exist.`);
-    for (const { data: image } of this.images.values()) {
-      if (image.State === 'deregistered') continue;
-      if ((image.BlockDeviceMappings ?? []).some((m) => m.Ebs?.SnapshotId === id)) {
-        throw fail('ec2', 'InvalidSnapshot.InUse', `The snapshot ${id} is currently in use by ${image.ImageId}`);
-      }
-    }
-    // Allowed for an archived snapshot too: within its 90-day minimum the rest is billed (recorded).
-    this.tiers.deleted(this.snapshots.get(id)!.data);
-    this.snapshots.delete(id);
-    return {};
+    return this.snapshotOps.settle();
   }
 
   // ----- images -----
@@ -420,14 +260,4 @@ export class Ec2Model {
     }
     return h;
   }
-}
-
-/** The tags of a TagSpecifications list for one resource type. */
-export function tagsFor(specs: TagSpecification[] | undefined, type: string): Tag[] {
-  return (specs ?? []).filter((s) => s.ResourceType === type).flatMap((s) => s.Tags ?? []);
-}
-
-/** Outputs are copies: a caller mutating a result must not change the account. */
-export function clone<T>(value: T): T {
-  return value === undefined ? value : structuredClone(value);
 }

@@ -9,7 +9,17 @@ import type { JobContext, RunReport } from '../engine/types';
 export interface ContinuationChain {
   origin: string;
   run: number;
+  /**
+   * Deletions the previous run planned, passed `maxDeletesPerRun` with, and left, per Region
+   * (early-start.ts): the next run may start on that many in each before its own plan is complete.
+   */
+  approved?: Record<string, number>;
+  /** Fingerprint of the rules that plan was made under (`rulesFingerprint`). */
+  rules?: string;
 }
+
+/** What a run passes on to its continuation about the plan it approved (see {@link ContinuationChain}). */
+export type Approval = Required<Pick<ContinuationChain, 'approved' | 'rules'>>;
 
 /** What a run needs to schedule its own continuation: whom to invoke, as whom. */
 export interface ContinuationTarget {
@@ -22,12 +32,19 @@ export interface ContinuationTarget {
   namePrefix: string;
 }
 
-/** Seconds between the end of a run and its continuation: Scheduler's one-time schedules have minute precision at best. */
-export const CONTINUATION_DELAY_MS = 60_000;
+/**
+ * The least time between a run's `CreateSchedule` and the start of the minute its continuation is
+ * set for. Scheduler invokes "with 60 second precision": a schedule set for 1:00 invokes between
+ * 1:00:00 and 1:00:59 (https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html),
+ * so a continuation set for the next whole minute starts 30 s + 30 s after the run on average,
+ * and the seconds of a later `at()` would only add waiting. When it fires the run has stopped
+ * deleting: all that is left of it is its report, so a start a second later is safe.
+ */
+export const CONTINUATION_LEAD_MS = 1_000;
 
 /**
  * Pure: the continuation a finished run asks for, if any. A run that ran out of time budget with
- * deletions left (`report.remaining`) continues after a minute instead of waiting a whole
+ * deletions left (`report.remaining`) continues at the next whole minute instead of waiting a whole
  * `prune.schedule` period; a dry run, a refused run and a finished backlog do not; and a chain
  * stops at `maxRuns` (the next scheduled run picks the backlog up again).
  */
@@ -36,6 +53,7 @@ export function planContinuation(
   target: ContinuationTarget | undefined,
   maxRuns: number,
   nowMs: number,
+  approval?: Approval,
 ): { name: string; at: string; input: string } | { skip: string } | undefined {
   if (report.remaining === 0 || report.dryRun || report.error) return undefined;
   if (!target) return { skip: 'no continuation target (CLI or test run): the next scheduled run continues' };
@@ -45,8 +63,10 @@ export function planContinuation(
   // CreateSchedule refuses the second (ConflictException), so a chain never forks.
   const origin = target.chain.origin.replace(/[^0-9a-zA-Z]/g, '').slice(0, 20);
   const name = `${target.namePrefix.slice(0, 64 - origin.length - 6)}-${origin}-${next}`;
-  const at = new Date(Math.ceil((nowMs + CONTINUATION_DELAY_MS) / 1000) * 1000).toISOString().slice(0, 19);
-  return { name, at, input: JSON.stringify({ continuation: { origin: target.chain.origin, run: next } }) };
+  const at = new Date(Math.ceil((nowMs + CONTINUATION_LEAD_MS) / 60_000) * 60_000).toISOString().slice(0, 19);
+  // What is left passed the cap in this run: the next may start on it before its own plan is complete.
+  const chain: ContinuationChain = { origin: target.chain.origin, run: next, ...approval };
+  return { name, at, input: JSON.stringify({ continuation: chain }) };
 }
 
 /**
@@ -55,8 +75,8 @@ export function planContinuation(
  * `ConflictException` means a duplicate delivery of this run already scheduled it: that is success.
  * Returns the summary line.
  */
-export async function scheduleContinuation(ctx: JobContext, report: RunReport, target: ContinuationTarget | undefined, maxRuns: number): Promise<void> {
-  const plan = planContinuation(report, target, maxRuns, ctx.nowMs());
+export async function scheduleContinuation(ctx: JobContext, report: RunReport, target: ContinuationTarget | undefined, maxRuns: number, approval?: Approval): Promise<void> {
+  const plan = planContinuation(report, target, maxRuns, ctx.nowMs(), approval);
   if (!plan) return;
   if ('skip' in plan) {
     report.notes.push(`Backlog left: ${plan.skip}.`);

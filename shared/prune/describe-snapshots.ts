@@ -47,17 +47,22 @@ export interface PruneState {
  * Streams the snapshots prune may look at, page by page (`OwnerIds: ['self']`, filtered,
  * `MaxResults: 1000`): caretaker's snapshots of policies that have a retention, and every snapshot
  * of the listed volumes. Never an unfiltered DescribeSnapshots (that would list public ones too).
+ * `volumeSuffixes` reads only the snapshots whose volume id ends with one of them, all of them
+ * (see VOLUME_ID_PARTITIONS in early-start.ts).
  */
-export async function* describeSnapshotPages(ec2: EC2Client, scope: PruneScope, pageSize = 1000): AsyncGenerator<SnapshotPage> {
+export async function* describeSnapshotPages(ec2: EC2Client, scope: PruneScope, pageSize = 1000, volumeSuffixes?: readonly string[]): AsyncGenerator<SnapshotPage> {
+  const ofSuffix: Filter[] = volumeSuffixes === undefined ? [] : [{ Name: 'volume-id', Values: volumeSuffixes.map((s) => `vol-*${s}`) }];
+  const listed = scope.volumes.map((v) => v.volumeId).filter((id) => volumeSuffixes === undefined || volumeSuffixes.some((s) => id.endsWith(s)));
   const queries: Array<{ stream: SnapshotPage['stream']; Filters: Filter[] }> = [
     ...filterChunks([...new Set([...scope.policies.map((p) => p.name), ...(scope.copies ?? []).map((c) => c.policy)])]).map((names) => ({
       stream: 'policy' as const,
       Filters: [
         { Name: `tag:${TAG.managed}`, Values: ['true'] },
         { Name: `tag:${TAG.policy}`, Values: names },
+        ...ofSuffix,
       ],
     })),
-    ...filterChunks(scope.volumes.map((v) => v.volumeId)).map((ids) => ({ stream: 'volume' as const, Filters: [{ Name: 'volume-id', Values: ids }] })),
+    ...filterChunks(listed).map((ids) => ({ stream: 'volume' as const, Filters: [{ Name: 'volume-id', Values: ids }] })),
   ];
   for (const { stream, Filters } of queries) {
     for await (const page of paginateDescribeSnapshots({ client: ec2, pageSize }, { OwnerIds: ['self'], Filters, MaxResults: pageSize })) {
@@ -80,11 +85,13 @@ export interface SnapshotPage {
  * the planner needs are kept (see {@link SnapshotTable}), so 100,000 snapshots take a few MB, not
  * the SDK objects' hundreds.
  */
-export async function collectSnapshotGroups(pages: AsyncIterable<SnapshotPage>, scope: PruneScope): Promise<PruneState> {
-  const state: PruneState = { table: new SnapshotTable(), groups: new Map(), foreign: [], seenPerVolume: new Map(), pages: 0 };
+export async function collectSnapshotGroups(pages: AsyncIterable<SnapshotPage>, scope: PruneScope, into?: PruneState): Promise<PruneState> {
+  const state: PruneState = into ?? { table: new SnapshotTable(), groups: new Map(), foreign: [], seenPerVolume: new Map(), pages: 0 };
   const classify = snapshotClassifier(scope);
-  // scope → volume → group, so a snapshot finds its group without building a key string.
-  const byScope = new Map<string, Map<string, SnapshotGroup>>();
+  // scope → volume → group, so a snapshot finds its group without building a key string; kept
+  // with the state, so a copy group read over several queries stays one group.
+  let byScope = groupIndex.get(state);
+  if (!byScope) groupIndex.set(state, (byScope = new Map()));
   for await (const page of pages) {
     state.pages++;
     for (const snapshot of page.snapshots) {
@@ -115,6 +122,9 @@ export async function collectSnapshotGroups(pages: AsyncIterable<SnapshotPage>, 
   }
   return state;
 }
+
+/** Each state's index of its groups by scope and volume (continued by later reads into the same state). */
+const groupIndex = new WeakMap<PruneState, Map<string, Map<string, SnapshotGroup>>>();
 
 type Classification =
   | { kind: 'candidate'; scope: string; retain: Retain; staleAfterMs?: number; unmanaged: boolean; fromVolumeRule: boolean; volumeId?: string }

@@ -12,6 +12,8 @@ export const pruneEventSchema = z.strictObject({
     .strictObject({
       origin: z.string().min(1).max(64),
       run: z.number().int().min(2, { error: 'expected a run number ≥ 2' }).max(1000),
+      approved: z.record(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { error: 'expected a Region name' }), z.number().int().min(0, { error: 'expected a count of deletions ≥ 0' })).optional(),
+      rules: z.string().regex(/^[0-9a-f]{16}$/, { error: 'expected the 16-hex-digit rules fingerprint' }).optional(),
     })
     .optional(),
 });

@@ -33,6 +33,8 @@ describe('prune-snapshots handler', () => {
     [{ dryrun: true }, 'dryrun: unknown key'],
     [{ time: 'yesterday' }, 'time: expected the ISO 8601 time of the scheduled event'],
     [{ dryRun: 'yes' }, 'dryRun: expected true or false'],
+    [{ continuation: { origin: 'o', run: 2, rules: 'abc' } }, 'continuation.rules: expected the 16-hex-digit rules fingerprint'],
+    [{ continuation: { origin: 'o', run: 2, approved: { 'us-east-1': -1 } } }, 'continuation.approved.us-east-1: expected a count of deletions ≥ 0'],
   ])('rejects %j naming the field, alerts, and makes no mutating call', async (event, message) => {
     const { handler, context, sandbox } = setup();
     await expect(handler(event, context())).rejects.toThrow(InputError);

@@ -30,9 +30,9 @@ function setup(maxContinuationRuns = 24) {
   const invoke = (event: unknown) => handler(event, lambdaContext('ec2-caretaker-test-prune-snapshots', 120_000, () => sandbox.clock.nowMs()));
   /** Advances to the next due one-time schedule and fires it; undefined when none is left. */
   const fireNext = async () => {
-    const next = [...sandbox.scheduler.schedules.values()].sort((a, b) => a.atMs - b.atMs)[0];
+    const next = sandbox.scheduler.next();
     if (!next) return undefined;
-    sandbox.clock.advance(Math.max(0, next.atMs - sandbox.clock.nowMs()));
+    sandbox.clock.advance(Math.max(0, next.fireAtMs - sandbox.clock.nowMs()));
     const [due] = sandbox.scheduler.fireDue();
     return { schedule: due!, report: await invoke(JSON.parse(due!.input)) };
   };
@@ -64,10 +64,17 @@ describe('prune backlog continuation (sandbox)', () => {
     expect(schedules.map((s) => s.name)).toEqual(schedules.map((_, i) => `ec2-caretaker-test-prune-snapshots-20260615T120000Z-${i + 2}`));
     expect(schedules[0]).toMatchObject({ targetArn: 'arn:aws:lambda:us-east-1:123456789012:function:ec2-caretaker-test-prune-snapshots', roleArn: ROLE, actionAfterCompletion: 'DELETE' });
     expect(sandbox.callsOf('CreateSchedule')[0]!.input).toMatchObject({ FlexibleTimeWindow: { Mode: 'OFF' }, ScheduleExpressionTimezone: 'UTC' });
-    expect(runs[0]!.notes.find((n) => n.startsWith('Backlog left:'))).toMatch(/^Backlog left: continuation run 2 scheduled at 2026-06-15T12:\d\d:\d\dZ \(ec2-caretaker-test-prune-snapshots-20260615T120000Z-2\)\.$/);
-    // A minute after each run ends, not a schedule period.
-    for (let i = 0; i < schedules.length; i++) expect(schedules[i]!.atMs - Date.parse(runs[i]!.finishedAt)).toBeGreaterThanOrEqual(60_000);
-    for (let i = 0; i < schedules.length; i++) expect(schedules[i]!.atMs - Date.parse(runs[i]!.finishedAt)).toBeLessThan(61_000);
+    expect(runs[0]!.notes.find((n) => n.startsWith('Backlog left:'))).toMatch(/^Backlog left: continuation run 2 scheduled at 2026-06-15T12:\d\d:00Z \(ec2-caretaker-test-prune-snapshots-20260615T120000Z-2\)\.$/);
+    // Set for the next whole minute at least a second after each run ends (Scheduler's precision
+    // is a minute), so it starts 1-120 s later, not a schedule period later.
+    for (let i = 0; i < schedules.length; i++) {
+      const gap = schedules[i]!.atMs - Date.parse(runs[i]!.finishedAt);
+      expect(schedules[i]!.atMs % 60_000).toBe(0);
+      expect(gap).toBeGreaterThanOrEqual(1_000);
+      expect(gap).toBeLessThan(61_000);
+      expect(schedules[i]!.fireAtMs - schedules[i]!.atMs).toBeGreaterThanOrEqual(0);
+      expect(schedules[i]!.fireAtMs - schedules[i]!.atMs).toBeLessThan(60_000);
+    }
   });
 
   it('does not fork under duplicate delivery: the second identical run finds its continuation already scheduled', async () => {
@@ -112,10 +119,69 @@ describe('sandbox EventBridge Scheduler refuses what AWS refuses', () => {
     ['no FlexibleTimeWindow', { ...base, Name: 'b', FlexibleTimeWindow: undefined }, 'ValidationException'],
     ['no role', { ...base, Name: 'c', Target: { Arn: base.Target.Arn } }, 'ValidationException'],
     ['a malformed at()', { ...base, Name: 'd', ScheduleExpression: 'at(2026-06-15 12:01)' }, 'ValidationException'],
+    ['an unknown window mode', { ...base, Name: 'e', FlexibleTimeWindow: { Mode: 'SOMETIMES' } }, 'ValidationException'],
+    ['FLEXIBLE without a maximum window', { ...base, Name: 'f', FlexibleTimeWindow: { Mode: 'FLEXIBLE' } }, 'ValidationException'],
+    ['FLEXIBLE with a window of 0 minutes', { ...base, Name: 'g', FlexibleTimeWindow: { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 0 } }, 'ValidationException'],
+    ['FLEXIBLE with a window over a day', { ...base, Name: 'h', FlexibleTimeWindow: { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 1441 } }, 'ValidationException'],
   ])('%s', async (_name, input, code) => {
     const sandbox = new SandboxAccount({ timeScale: 0 });
     const { scheduler } = sandbox.clients();
     await scheduler.send(new CreateScheduleCommand(base));
     await expect(scheduler.send(new CreateScheduleCommand(input as typeof base))).rejects.toMatchObject({ name: code });
+  });
+});
+
+describe('sandbox EventBridge Scheduler fires with 60-second precision, as documented', () => {
+  const create = async (sandbox: SandboxAccount, name: string, expression: string, window: { Mode: 'OFF' | 'FLEXIBLE'; MaximumWindowInMinutes?: number }) => {
+    await sandbox.clients().scheduler.send(
+      new CreateScheduleCommand({ Name: name, ScheduleExpression: expression, FlexibleTimeWindow: window, ActionAfterCompletion: 'DELETE', Target: { Arn: 'arn:aws:lambda:us-east-1:123456789012:function:f', RoleArn: ROLE } }),
+    );
+    return sandbox.scheduler.schedules.get(`default/${name}`)!;
+  };
+
+  it('fires an at() anywhere in its minute (never to the second, never after the minute), spread over the whole minute', async () => {
+    const sandbox = new SandboxAccount({ start: new Date('2026-06-15T12:00:00Z'), timeScale: 0, seed: 9 });
+    const offsets: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const s = await create(sandbox, `s${i}`, 'at(2026-06-15T12:05:30)', { Mode: 'OFF' });
+      offsets.push(s.fireAtMs - Date.parse('2026-06-15T12:05:00Z'));
+    }
+    expect(Math.min(...offsets)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...offsets)).toBeLessThan(60_000);
+    // The seconds written in at() do not pin the moment: some fire before 12:05:30, some after.
+    expect(offsets.filter((o) => o < 30_000).length).toBeGreaterThan(50);
+    expect(offsets.filter((o) => o >= 30_000).length).toBeGreaterThan(50);
+    expect(Math.min(...offsets)).toBeLessThan(5_000);
+    expect(Math.max(...offsets)).toBeGreaterThan(55_000);
+  });
+
+  it('fires a FLEXIBLE schedule within its window after the scheduled minute', async () => {
+    const sandbox = new SandboxAccount({ start: new Date('2026-06-15T12:00:00Z'), timeScale: 0, seed: 9 });
+    const offsets: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const s = await create(sandbox, `f${i}`, 'at(2026-06-15T12:05:00)', { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 15 });
+      offsets.push(s.fireAtMs - Date.parse('2026-06-15T12:05:00Z'));
+    }
+    expect(Math.min(...offsets)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...offsets)).toBeLessThan(16 * 60_000);
+    expect(Math.max(...offsets)).toBeGreaterThan(10 * 60_000);
+  });
+
+  it('fireDue returns a schedule only once it has fired, and deletes it after (ActionAfterCompletion DELETE)', async () => {
+    const sandbox = new SandboxAccount({ start: new Date('2026-06-15T12:00:00Z'), timeScale: 0, seed: 3 });
+    const s = await create(sandbox, 'once', 'at(2026-06-15T12:01:00)', { Mode: 'OFF' });
+    sandbox.clock.advance(s.fireAtMs - sandbox.clock.nowMs() - 1);
+    expect(sandbox.scheduler.fireDue()).toEqual([]);
+    sandbox.clock.advance(1);
+    expect(sandbox.scheduler.fireDue().map((d) => d.name)).toEqual(['once']);
+    expect(sandbox.scheduler.schedules.size).toBe(0);
+  });
+
+  it('plans a continuation for the next whole minute at least a second away: at(…:00), never the seconds of now + 60 s', () => {
+    const target = { functionArn: 'arn:aws:lambda:us-east-1:1:function:f', roleArn: ROLE, namePrefix: 'f', chain: { origin: 'o', run: 1 } };
+    const at = (now: string) => (planContinuation({ remaining: 5, dryRun: false }, target, 24, Date.parse(now)) as { at: string }).at;
+    expect(at('2026-06-15T12:14:31.200Z')).toBe('2026-06-15T12:15:00');
+    expect(at('2026-06-15T12:14:59.500Z')).toBe('2026-06-15T12:16:00');
+    expect(at('2026-06-15T12:14:00.000Z')).toBe('2026-06-15T12:15:00');
   });
 });
