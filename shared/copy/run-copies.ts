@@ -86,14 +86,3 @@ export async function runCopies(ctx: JobContext, policy: SnapshotPolicy, options
   }
   return finishReport(report, ctx);
 }
-
-/** Adds a copy report to the run's own (one summary per run). */
-export function appendCopies(report: RunReport, copies: RunReport): RunReport {
-  report.plan.push(...copies.plan);
-  report.results.push(...copies.results);
-  report.remaining += copies.remaining;
-  report.notes.push(...copies.notes);
-  if (copies.actionNeeded?.length) report.actionNeeded = [...(report.actionNeeded ?? []), ...copies.actionNeeded];
-  report.error ??= copies.error;
-  return report;
-}

@@ -2,8 +2,8 @@ import type { Config } from '../config/schema';
 import { RateLimiter } from '../engine/rate-limit';
 import { InputError } from '../engine/errors';
 import { runOverRegions } from '../engine/regions';
-import { finishReport, runJob } from '../engine/run';
-import { appendCopies, runCopies } from '../copy/run-copies';
+import { appendReport, finishReport, runJob } from '../engine/run';
+import { runCopies } from '../copy/run-copies';
 import type { JobContext, RunReport } from '../engine/types';
 import { applySnapshot } from './apply-snapshot';
 import type { SnapshotPolicy } from './config';
@@ -87,5 +87,5 @@ async function snapshotRegion(ctx: JobContext, policy: SnapshotPolicy, slot: str
   );
   // The copy sweep (from this Region to the policy's copyTo): snapshots completed since the last trigger whose copy is missing (an EBS event lost, a copy deferred).
   if (policy.copyTo.length === 0) return report;
-  return finishReport(appendCopies(report, await runCopies(ctx, policy)), ctx);
+  return finishReport(appendReport(report, await runCopies(ctx, policy)), ctx);
 }
