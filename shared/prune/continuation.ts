@@ -1,5 +1,5 @@
-import { CreateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { errorCode, errorMessage } from '../aws/errors';
+import { createOneTimeSchedule } from '../aws/one-time-schedule';
 import type { JobContext, RunReport } from '../engine/types';
 
 /**
@@ -63,23 +63,20 @@ export async function scheduleContinuation(ctx: JobContext, report: RunReport, t
     return;
   }
   try {
-    await ctx.clients.scheduler.send(
-      new CreateScheduleCommand({
-        Name: plan.name,
-        ScheduleExpression: `at(${plan.at})`,
-        ScheduleExpressionTimezone: 'UTC',
-        FlexibleTimeWindow: { Mode: 'OFF' },
-        ActionAfterCompletion: 'DELETE',
-        Description: 'EC2 Caretaker: continue the prune backlog',
-        Target: { Arn: target!.functionArn, RoleArn: target!.roleArn, Input: plan.input, RetryPolicy: { MaximumRetryAttempts: 0 } },
-      }),
+    const made = await createOneTimeSchedule(ctx.clients.scheduler, {
+      name: plan.name,
+      at: plan.at,
+      functionArn: target!.functionArn,
+      roleArn: target!.roleArn,
+      input: plan.input,
+      description: 'EC2 Caretaker: continue the prune backlog',
+    });
+    report.notes.push(
+      made === 'created'
+        ? `Backlog left: continuation run ${target!.chain.run + 1} scheduled at ${plan.at}Z (${plan.name}).`
+        : `Backlog left: continuation ${plan.name} was already scheduled (a duplicate delivery of this run).`,
     );
-    report.notes.push(`Backlog left: continuation run ${target!.chain.run + 1} scheduled at ${plan.at}Z (${plan.name}).`);
   } catch (error) {
-    if (errorCode(error) === 'ConflictException') {
-      report.notes.push(`Backlog left: continuation ${plan.name} was already scheduled (a duplicate delivery of this run).`);
-      return;
-    }
     // The backlog is safe either way: the next scheduled run continues it.
     report.notes.push(`Backlog left: could not schedule a continuation (${errorCode(error)}: ${errorMessage(error)}); the next scheduled run continues.`);
   }

@@ -1,0 +1,42 @@
+import { CreateScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
+import { errorCode } from './errors';
+
+/** A one-time EventBridge Scheduler schedule that invokes one of the deployment's functions once. */
+export interface OneTimeSchedule {
+  /** Deterministic per run it continues: a duplicate asks for the same name and is refused. */
+  name: string;
+  /** `yyyy-mm-ddThh:mm:ss`, UTC. */
+  at: string;
+  functionArn: string;
+  /** The role Scheduler assumes to invoke the function. */
+  roleArn: string;
+  input: string;
+  description: string;
+}
+
+/**
+ * Creates the schedule, deleted by Scheduler after it fires
+ * (https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-delete.html).
+ * `exists`: a schedule of that name is already there (`ConflictException`): another delivery of
+ * the same run, or another trigger of the same window, asked first; that is success. Other
+ * errors are thrown.
+ */
+export async function createOneTimeSchedule(scheduler: SchedulerClient, s: OneTimeSchedule): Promise<'created' | 'exists'> {
+  try {
+    await scheduler.send(
+      new CreateScheduleCommand({
+        Name: s.name,
+        ScheduleExpression: `at(${s.at})`,
+        ScheduleExpressionTimezone: 'UTC',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        ActionAfterCompletion: 'DELETE',
+        Description: s.description,
+        Target: { Arn: s.functionArn, RoleArn: s.roleArn, Input: s.input, RetryPolicy: { MaximumRetryAttempts: 0 } },
+      }),
+    );
+    return 'created';
+  } catch (error) {
+    if (errorCode(error) === 'ConflictException') return 'exists';
+    throw error;
+  }
+}
