@@ -40,3 +40,8 @@ export async function createOneTimeSchedule(scheduler: SchedulerClient, s: OneTi
     throw error;
   }
 }
+
+/** A function's own ARN: a qualified one (`:$LATEST`, an alias) would be a different target. */
+export function unqualifiedFunctionArn(invokedFunctionArn: string): string {
+  return invokedFunctionArn.split(':').slice(0, 7).join(':');
+}

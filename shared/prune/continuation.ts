@@ -1,5 +1,5 @@
 import { errorCode, errorMessage } from '../aws/errors';
-import { createOneTimeSchedule } from '../aws/one-time-schedule';
+import { createOneTimeSchedule, unqualifiedFunctionArn } from '../aws/one-time-schedule';
 import type { JobContext, RunReport } from '../engine/types';
 
 /**
@@ -95,8 +95,7 @@ export function continuationTarget(
 ): ContinuationTarget | undefined {
   if (!roleArn) return undefined;
   return {
-    // A qualified ARN (`:$LATEST`, an alias) would be a different target: invoke the function itself.
-    functionArn: lambda.invokedFunctionArn.split(':').slice(0, 7).join(':'),
+    functionArn: unqualifiedFunctionArn(lambda.invokedFunctionArn),
     roleArn,
     namePrefix: lambda.functionName,
     chain: event.continuation ?? { origin: event.time ?? runId, run: 1 },

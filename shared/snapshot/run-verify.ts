@@ -8,6 +8,7 @@ import { TAG } from '../tags';
 import type { CompletionEvent } from './completion-event';
 import { runSnapshot } from './run-snapshot';
 import { runCopies } from '../copy/run-copies';
+import { type CopyContinuationTarget, scheduleCopyContinuation } from '../copy/continuation';
 
 /**
  * Reacts to EBS's completion event for snapshots caretaker started: reads them (a `snapshot-id`
@@ -19,7 +20,7 @@ import { runCopies } from '../copy/run-copies';
  * @example
  * const report = await runVerifySnapshots(ctx, config, parseInput(completionEventSchema, event, 'event'));
  */
-export async function runVerifySnapshots(ctx: JobContext, config: Config, event: CompletionEvent): Promise<RunReport> {
+export async function runVerifySnapshots(ctx: JobContext, config: Config, event: CompletionEvent, copyContinuation?: CopyContinuationTarget): Promise<RunReport> {
   const report = emptyReport('snapshot', ctx);
   const slots = new Map<string, { policy: string; slot: string }>();
   let seen = 0;
@@ -51,9 +52,13 @@ export async function runVerifySnapshots(ctx: JobContext, config: Config, event:
   for (const { policy, slot } of slots.values()) {
     appendReport(report, await runSnapshot(ctx, config, { policy, time: slot }));
   }
-  // The policy's whole sweep, not just this event's snapshots: oldest first, so copies move forward in order.
+  // The policy's whole sweep of this Region, not just this event's snapshots: oldest first, so
+  // copies move forward in order; copies left waiting for a slot get the policy's next sweep.
   for (const policy of config.snapshot.policies) {
-    if (toCopy.has(policy.name) && policy.copyTo.length > 0) appendReport(report, await runCopies(ctx, policy));
+    if (!toCopy.has(policy.name) || policy.copyTo.length === 0) continue;
+    const copies = await runCopies(ctx, policy);
+    appendReport(report, copies);
+    await scheduleCopyContinuation(ctx, report, copies, policy.name, copyContinuation, config.snapshot.maxCopyContinuationRuns);
   }
   return finishReport(report, ctx);
 }
