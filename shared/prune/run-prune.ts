@@ -4,7 +4,7 @@ import { applyDecisions, type WorkerResult } from '../engine/apply';
 import { BlastRadiusError, InputError } from '../engine/errors';
 import { RateLimiter } from '../engine/rate-limit';
 import { checkRunCap, emptyReport, finishReport, skipResult } from '../engine/run';
-import { runOverRegions } from '../engine/regions';
+import { copyOnlyRegions, runOverRegions } from '../engine/regions';
 import { locateListedVolumes } from './locate-volumes';
 import type { ItemResult, JobContext, RunReport } from '../engine/types';
 import { snapshotDeleter } from './apply-deletions';
@@ -71,10 +71,13 @@ export async function runPrune(ctx: JobContext, config: PruneRunConfig, options:
     return finishReport(report, ctx);
   }
   let located: Promise<Map<string, Set<string>>> | undefined;
-  const report = await runOverRegions('prune', ctx, config, config.prune.regions, async (regionCtx, region, regions) => {
+  let copyOnly: readonly string[] = [];
+  const report = await runOverRegions('prune', ctx, config, config.prune.regions, async (regionCtx, region, all) => {
     // Copies are pruned in the Region they landed in, by their policy's copyTo retain.
     const copiesHere = options.volumes ? [] : copyRulesIn(config, region);
-    if (regions.length === 1) return pruneRegion(regionCtx, region, config, { ...scope, copies: copiesHere }, options, listed);
+    if (copyOnly.includes(region)) return pruneRegion(regionCtx, region, config, { policies: [], volumes: [], copies: copiesHere }, options);
+    const regions = all.filter((r) => !copyOnly.includes(r));
+    if (all.length === 1) return pruneRegion(regionCtx, region, config, { ...scope, copies: copiesHere }, options, listed);
     // Several Regions: a policy is pruned where it snapshots, a listed volume where it is (located
     // once for the run; a typo refuses every Region before any deletes).
     located ??= locateListedVolumes((r) => (ctx.clientsIn?.(r) ?? ctx.clients).ec2, regions, listed);
@@ -86,7 +89,7 @@ export async function runPrune(ctx: JobContext, config: PruneRunConfig, options:
       copies: copiesHere,
     };
     return pruneRegion(regionCtx, region, config, regional, options);
-  });
+  }, (home) => (copyOnly = options.volumes ? [] : copyOnlyRegions(config, home, config.prune.regions)));
   // One continuation for the whole run: the next run re-reads every Region and continues each.
   await scheduleContinuation(ctx, report, options.continuation, config.prune.maxContinuationRuns);
   return finishReport(report, ctx);

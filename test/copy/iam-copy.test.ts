@@ -44,6 +44,7 @@ describe('IAM of cross-Region copies (deploy/iam-copy.cjs)', () => {
     ['encrypt the copy with a key of the destination, through EC2 there', 'snapshot-volumes', { action: 'kms:CreateGrant', resource: key, context: { ...via('eu-west-1'), 'kms:GrantIsForAWSResource': 'true' } }],
     ['schedule the next copy sweep (the name the code makes)', 'snapshot-volumes', { action: 'scheduler:CreateSchedule', resource: schedule(sweepName), context: {} }],
     ['pass the copy sweep role to Scheduler', 'snapshot-volumes', passRole(`${DEPLOYMENT.service}-${DEPLOYMENT.stage}-${DEPLOYMENT.region}-snapshot-volumes-continue`)],
+    ['read the snapshots of a copy destination the config does not otherwise cover', 'prune-snapshots', { action: 'ec2:DescribeSnapshots', resource: '*', context: { 'aws:RequestedRegion': 'eu-west-1' } }],
     ['prune a copy in its Region', 'prune-snapshots', { action: 'ec2:DeleteSnapshot', resource: snap('eu-west-1'), context: res(copyTags) }],
   ])('allows: %s', async (_why, fn, request) => {
     expect(await decision(fn, request)).toBe('Allowed');
@@ -61,6 +62,9 @@ describe('IAM of cross-Region copies (deploy/iam-copy.cjs)', () => {
     ['create a schedule not named as a copy sweep of this function', 'snapshot-volumes', { action: 'scheduler:CreateSchedule', resource: schedule(`${fnName}-anything`), context: {} }],
     ['create a copy sweep schedule of another function', 'snapshot-volumes', { action: 'scheduler:CreateSchedule', resource: schedule(sweepName.replace('snapshot-volumes', 'prune-snapshots')), context: {} }],
     ['pass the prune continuation role to Scheduler', 'snapshot-volumes', passRole(`${DEPLOYMENT.service}-${DEPLOYMENT.stage}-${DEPLOYMENT.region}-prune-snapshots-continue`)],
+    ['read the snapshots of a Region that is neither covered nor a copy destination', 'prune-snapshots', { action: 'ec2:DescribeSnapshots', resource: '*', context: { 'aws:RequestedRegion': 'ap-south-1' } }],
+    ['delete a managed non-copy snapshot in the copy destination', 'prune-snapshots', { action: 'ec2:DeleteSnapshot', resource: snap('eu-west-1'), context: { ...res({ 'caretaker:managed': 'true', 'caretaker:policy': 'nightly' }), 'aws:RequestedRegion': 'eu-west-1' } }],
+    ['snapshot an instance in the copy destination', 'snapshot-volumes', { action: 'ec2:CreateSnapshots', resource: `arn:aws:ec2:eu-west-1:${DEPLOYMENT.accountId}:instance/i-0123456789abcdef0`, context: { 'aws:RequestedRegion': 'eu-west-1' } }],
     ['prune a copy tagged caretaker:keep', 'prune-snapshots', { action: 'ec2:DeleteSnapshot', resource: snap('eu-west-1'), context: res({ ...copyTags, 'caretaker:keep': 'legal' }) }],
     ['prune an unmanaged snapshot in the destination', 'prune-snapshots', { action: 'ec2:DeleteSnapshot', resource: snap('eu-west-1'), context: res({ 'caretaker:copy-of': 'x' }) }],
   ])('denies: %s', async (_why, fn, request) => {
