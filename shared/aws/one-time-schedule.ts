@@ -1,5 +1,5 @@
 import { CreateScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
-import { errorCode } from './errors';
+import { errorCode, errorMessage } from './errors';
 
 /** A one-time EventBridge Scheduler schedule that invokes one of the deployment's functions once. */
 export interface OneTimeSchedule {
@@ -44,4 +44,27 @@ export async function createOneTimeSchedule(scheduler: SchedulerClient, s: OneTi
 /** A function's own ARN: a qualified one (`:$LATEST`, an alias) would be a different target. */
 export function unqualifiedFunctionArn(invokedFunctionArn: string): string {
   return invokedFunctionArn.split(':').slice(0, 7).join(':');
+}
+
+/** What became of a run's request for its next run (the caller words the summary line). */
+export type NextRunOutcome = { skip: string } | { created: string; at: string } | { exists: string; at: string } | { failed: string };
+
+/**
+ * Asks for a run's next run as planned (`plan`: a schedule, a reason not to, or nothing to do) and
+ * says what became of it. A failure is an outcome, not a throw: what the next run would do is safe
+ * and the regular trigger does it.
+ */
+export async function scheduleNextRun(
+  scheduler: SchedulerClient,
+  plan: { name: string; at: string; input: string } | { skip: string } | undefined,
+  target: { functionArn: string; roleArn: string } | undefined,
+  description: string,
+): Promise<NextRunOutcome | undefined> {
+  if (!plan || 'skip' in plan) return plan;
+  try {
+    const made = await createOneTimeSchedule(scheduler, { ...plan, functionArn: target!.functionArn, roleArn: target!.roleArn, description });
+    return made === 'created' ? { created: plan.name, at: plan.at } : { exists: plan.name, at: plan.at };
+  } catch (error) {
+    return { failed: `${errorCode(error)}: ${errorMessage(error)}` };
+  }
 }

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { errorCode, errorMessage } from '../aws/errors';
-import { createOneTimeSchedule, unqualifiedFunctionArn } from '../aws/one-time-schedule';
+import { scheduleNextRun, unqualifiedFunctionArn } from '../aws/one-time-schedule';
 import type { JobContext, RunReport } from '../engine/types';
 
 /**
@@ -74,24 +73,17 @@ export function planCopyContinuation(
  */
 export async function scheduleCopyContinuation(ctx: JobContext, report: RunReport, sweep: Pick<RunReport, 'remaining' | 'dryRun' | 'error'>, policy: string, target: CopyContinuationTarget | undefined, maxRuns: number): Promise<void> {
   const plan = planCopyContinuation(sweep, policy, target, maxRuns, ctx.nowMs());
-  if (!plan) return;
-  if ('skip' in plan) {
-    report.notes.push(`${sweep.remaining} copy(ies) of ${policy} wait for a slot: ${plan.skip}.`);
-    return;
-  }
-  try {
-    const made = await createOneTimeSchedule(ctx.clients.scheduler, {
-      name: plan.name,
-      at: plan.at,
-      functionArn: target!.functionArn,
-      roleArn: target!.roleArn,
-      input: plan.input,
-      description: `EC2 Caretaker: copy ${policy}'s snapshots waiting for a slot`,
-    });
-    report.notes.push(`${sweep.remaining} copy(ies) of ${policy} wait for a slot: ${made === 'created' ? 'the next sweep is scheduled' : 'the next sweep was already scheduled (another trigger of this window)'} at ${plan.at}Z (${plan.name}).`);
-  } catch (error) {
-    report.notes.push(`${sweep.remaining} copy(ies) of ${policy} wait for a slot: could not schedule the next sweep (${errorCode(error)}: ${errorMessage(error)}); the next trigger copies them.`);
-  }
+  const outcome = await scheduleNextRun(ctx.clients.scheduler, plan, target, `EC2 Caretaker: copy ${policy}'s snapshots waiting for a slot`);
+  if (!outcome) return;
+  const what =
+    'skip' in outcome
+      ? outcome.skip
+      : 'created' in outcome
+        ? `the next sweep is scheduled at ${outcome.at}Z (${outcome.created})`
+        : 'exists' in outcome
+          ? `the next sweep was already scheduled (another trigger of this window) at ${outcome.at}Z (${outcome.exists})`
+          : `could not schedule the next sweep (${outcome.failed}); the next trigger copies them`;
+  report.notes.push(`${sweep.remaining} copy(ies) of ${policy} wait for a slot: ${what}.`);
 }
 
 /**

@@ -1,5 +1,4 @@
-import { errorCode, errorMessage } from '../aws/errors';
-import { createOneTimeSchedule, unqualifiedFunctionArn } from '../aws/one-time-schedule';
+import { scheduleNextRun, unqualifiedFunctionArn } from '../aws/one-time-schedule';
 import type { JobContext, RunReport } from '../engine/types';
 
 /**
@@ -57,29 +56,13 @@ export function planContinuation(
  */
 export async function scheduleContinuation(ctx: JobContext, report: RunReport, target: ContinuationTarget | undefined, maxRuns: number): Promise<void> {
   const plan = planContinuation(report, target, maxRuns, ctx.nowMs());
-  if (!plan) return;
-  if ('skip' in plan) {
-    report.notes.push(`Backlog left: ${plan.skip}.`);
-    return;
-  }
-  try {
-    const made = await createOneTimeSchedule(ctx.clients.scheduler, {
-      name: plan.name,
-      at: plan.at,
-      functionArn: target!.functionArn,
-      roleArn: target!.roleArn,
-      input: plan.input,
-      description: 'EC2 Caretaker: continue the prune backlog',
-    });
-    report.notes.push(
-      made === 'created'
-        ? `Backlog left: continuation run ${target!.chain.run + 1} scheduled at ${plan.at}Z (${plan.name}).`
-        : `Backlog left: continuation ${plan.name} was already scheduled (a duplicate delivery of this run).`,
-    );
-  } catch (error) {
-    // The backlog is safe either way: the next scheduled run continues it.
-    report.notes.push(`Backlog left: could not schedule a continuation (${errorCode(error)}: ${errorMessage(error)}); the next scheduled run continues.`);
-  }
+  const outcome = await scheduleNextRun(ctx.clients.scheduler, plan, target, 'EC2 Caretaker: continue the prune backlog');
+  if (!outcome) return;
+  // The backlog is safe whatever happened: the next scheduled run continues it.
+  if ('skip' in outcome) report.notes.push(`Backlog left: ${outcome.skip}.`);
+  else if ('created' in outcome) report.notes.push(`Backlog left: continuation run ${target!.chain.run + 1} scheduled at ${outcome.at}Z (${outcome.created}).`);
+  else if ('exists' in outcome) report.notes.push(`Backlog left: continuation ${outcome.exists} was already scheduled (a duplicate delivery of this run).`);
+  else report.notes.push(`Backlog left: could not schedule a continuation (${outcome.failed}); the next scheduled run continues.`);
 }
 
 /**
