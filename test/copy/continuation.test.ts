@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeHandler } from '../../functions/snapshot-volumes';
 import { COPY_SWEEP_INTERVAL_MS, COPY_SWEEP_PREFIX_MAX, planCopyContinuation } from '../../shared/copy/continuation';
@@ -56,6 +57,7 @@ describe('copy sweep event', () => {
     expect(bad.success).toBe(false);
     expect(bad.error!.issues[0]!.path).toEqual(['copies', 'run']);
     expect(snapshotEventSchema.safeParse({ copies: { policy: 'nightly', run: 1, extra: 1 } }).success).toBe(false);
+    expect(snapshotEventSchema.parse(JSON.parse(readFileSync('events/snapshot-volumes/copy-sweep.json', 'utf8')))).toEqual({ copies: { policy: 'daily', run: 1 } });
   });
 });
 
@@ -118,6 +120,25 @@ describe('copy backlog drain (sandbox, through the snapshot handler)', () => {
     expect(w.sandbox.callsOf('CreateSchedule').filter((c) => c.error === 'ConflictException').length).toBeGreaterThanOrEqual(1);
     // However the triggers raced, never more than the limit in flight.
     expect(w.inFlight()).toBe(COPY_LIMIT_PER_DESTINATION);
+  });
+
+  it("an EBS completion event whose run leaves copies waiting schedules the policy's sweep too", async () => {
+    const w = burst(25, HOUR);
+    const [first] = w.sources;
+    const event = {
+      version: '0',
+      id: 'e1',
+      'detail-type': 'EBS Snapshot Notification',
+      source: 'aws.ec2',
+      account: '123456789012',
+      time: w.sandbox.clock.now().toISOString(),
+      region: 'us-east-1',
+      resources: [`arn:aws:ec2::us-east-1:snapshot/${first}`],
+      detail: { event: 'createSnapshot', result: 'succeeded', cause: '', request_id: '', snapshot_id: `arn:aws:ec2::us-east-1:snapshot/${first}`, source: `arn:aws:ec2::us-east-1:volume/vol-0`, startTime: '', endTime: '' },
+    };
+    await w.invoke(event);
+    expect(w.inFlight()).toBe(COPY_LIMIT_PER_DESTINATION);
+    expect([...w.sandbox.scheduler.schedules.values()].map((s) => JSON.parse(s.input))).toEqual([{ copies: { policy: 'nightly', run: 1 } }]);
   });
 
   it('stops after snapshot.maxCopyContinuationRuns sweeps when slots never free up, and says the next trigger copies them', async () => {
