@@ -9,6 +9,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const BENCHES: Record<string, () => Promise<object>> = {
   snapshot: async () => (await import('./snapshot')).benchSnapshot(),
+  copy: async () => (await import('./copy')).benchCopy(),
   prune: async () => (await import('./prune')).benchPrune(),
   // The backlog figures alone (~5-10 min): refreshes the backlog* fields of bench/results/prune.json.
   'prune-backlog': async () => (await import('./prune')).benchBacklog(),
@@ -23,7 +24,8 @@ if (unknown.length) {
   console.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(BENCHES).join(', ')}`);
   process.exit(2);
 }
-for (const name of wanted.length ? wanted : Object.keys(BENCHES)) {
+// `copy` alone refreshes the copy figures; a full run gets them from `snapshot`.
+for (const name of wanted.length ? wanted : Object.keys(BENCHES).filter((b) => b !== 'copy')) {
   const started = Date.now();
   console.log(`\n## ${name}`);
   await BENCHES[name]!();

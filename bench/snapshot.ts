@@ -5,6 +5,7 @@ import { SandboxAccount } from '../sandbox/account';
 import { FleetBuilder } from '../sandbox/fleet';
 import { benchContext, ratioToLimit, table, withPeakRss, writeResult } from './lib';
 import { measureSnapshotRegions } from './regions';
+import { measureCopies } from './copy';
 
 const INSTANCES = 1_000;
 const VOLUMES = 3;
@@ -96,6 +97,7 @@ export async function benchSnapshot() {
     naiveAwsSeconds: Math.round(n.windowMs / 1000),
     peakRssMb,
     ...(await measureSnapshotRegions()),
+    ...(await measureCopies()),
   };
   console.log(
     `${result.regions} Regions × 250 instances in one run: ${result.regionsAwsSeconds} AWS-s vs ${result.oneRegionAwsSeconds} for one Region's 250 ` +

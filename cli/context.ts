@@ -8,8 +8,8 @@ import { type JobContext, type JobName, realSleep, unlimitedDeadline } from '../
 import { silentLogger } from '../shared/log';
 import { buildDemoAccount, type DemoAccount } from '../sandbox/demo-account';
 import { progressMeter } from './progress';
-import { checkRegionFlag, checkRegionName, narrowToRegion } from './region-flag';
-import { homeRegion, resolveRegions } from '../shared/engine/regions';
+import { checkRegionFlag, checkRegionName, narrowToCopyRegion, narrowToRegion } from './region-flag';
+import { copyOnlyRegions, homeRegion, resolveRegions } from '../shared/engine/regions';
 
 /** Progress on stderr (stdout stays the report): a bar on a terminal, plain lines in CI and logs. */
 function cliProgress(nowMs: () => number) {
@@ -43,8 +43,11 @@ export async function cliRun(job: JobName, flags: CommonFlags): Promise<CliRun> 
   const run = await cliAccount(job, flags);
   if (flags.region === undefined) return run;
   const configured = await resolveRegions(run.ctx, run.config);
+  const home = await homeRegion(run.ctx);
+  // Prune also covers copy destinations outside `regions` (their copies alone): `--region` may name one.
+  if (job === 'prune' && copyOnlyRegions(run.config, home).includes(flags.region)) return { ...run, config: narrowToCopyRegion(run.config, flags.region) };
   checkRegionFlag(flags.region, configured, run.config.regions);
-  return { ...run, config: narrowToRegion(run.config, flags.region, await homeRegion(run.ctx), configured) };
+  return { ...run, config: narrowToRegion(run.config, flags.region, home, configured) };
 }
 
 /** The Region the SDK would pick on its own (AWS_REGION, the profile), or `fallback` when it has none. */

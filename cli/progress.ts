@@ -58,7 +58,10 @@ export function progressMeter(options: ProgressOptions): (update: string | Progr
   };
 }
 
-/** One progress line: `prune delete-snapshot 500/49,783 (1.0 %) · 4.9/s of 5/s (98 %) · ETA 2h 47m`. */
+/**
+ * One progress line: `prune delete-snapshot 500/49,783 (1.0 %) · 4.9/s of 5/s (98 %) · ETA 2h 47m`;
+ * for copies, also how many are in flight of the destination's limit and how many wait.
+ */
 export function progressLine(u: ProgressUpdate, elapsedSeconds: number, doneSinceStart: number, barWidth = 0): string {
   const n = (x: number) => x.toLocaleString('en-US');
   const pct = u.planned > 0 ? (100 * u.done) / u.planned : 100;
@@ -66,6 +69,7 @@ export function progressLine(u: ProgressUpdate, elapsedSeconds: number, doneSinc
   const bar = barWidth > 0 ? ` [${'#'.repeat(Math.round((pct / 100) * barWidth)).padEnd(barWidth, '-')}]` : '';
   const parts = [`${u.job} ${u.action}${bar} ${n(u.done)}/${n(u.planned)} (${pct.toFixed(1)} %)`];
   if (rate > 0) parts.push(`${rate.toFixed(1)}/s${u.limitPerSecond ? ` of ${u.limitPerSecond}/s (${Math.round((100 * rate) / u.limitPerSecond)} %)` : ''}`);
+  if (u.inFlight) parts.push(`${n(u.inFlight.now)}/${n(u.inFlight.limit)} in flight${u.inFlight.waiting > 0 ? `, ${n(u.inFlight.waiting)} waiting for a slot` : ''}`);
   if (u.failed > 0) parts.push(`${n(u.failed)} failed`);
   if (u.done >= u.planned) parts.push('done');
   else if (rate > 0) parts.push(`ETA ${duration((u.planned - u.done) / rate)}`);

@@ -37,8 +37,18 @@ export function narrowToRegion(config: Config, region: string, home: string, con
     regions: [region],
     // Every policy gets an explicit list: left unnarrowed it would cover `[region]`, copy targets included.
     snapshot: { ...config.snapshot, policies: config.snapshot.policies.map((p) => ({ ...p, regions: only(p.regions ?? configured) })) },
-    prune: config.prune.regions ? { ...config.prune, regions: only(config.prune.regions) } : config.prune,
+    // Explicit even when unset: prune would otherwise also visit the copy destinations outside `[region]`.
+    prune: { ...config.prune, regions: only(config.prune.regions ?? [region]) },
     degraded: config.degraded.regions ? { ...config.degraded, regions: only(config.degraded.regions) } : config.degraded,
     failover: { ...config.failover, groups: config.failover.groups.filter((g) => (g.region ?? home) === region) },
   };
+}
+
+/**
+ * The config of a prune run narrowed to a copy destination outside the configured Regions: the
+ * Regions stay as they are and `prune.regions` names only that one, so the run visits it alone,
+ * for its copies alone (shared/engine/regions.ts, copyOnlyRegions).
+ */
+export function narrowToCopyRegion(config: Config, region: string): Config {
+  return { ...config, prune: { ...config.prune, regions: [region] } };
 }

@@ -8,6 +8,8 @@
 // in the destination Region (https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption-requirements.html).
 
 const sub = (s) => ({ 'Fn::Sub': s });
+/** Copy sweep schedules are named `<function name cut to 41>-copy-…` (shared/copy/continuation.ts, COPY_SWEEP_PREFIX_MAX). */
+const COPY_SWEEP_PREFIX_MAX = 41;
 const snapshotsIn = (region) => sub(`arn:\${AWS::Partition}:ec2:${region}::snapshot/*`);
 
 /** The policies that copy, and each destination Region with the keys its copies use. */
@@ -31,8 +33,13 @@ function keyResource(region, kmsKeyId) {
   return sub(`arn:\${AWS::Partition}:kms:${region}:\${AWS::AccountId}:key/*`);
 }
 
-/** snapshot-volumes: copy the policies' own snapshots, create and tag managed copies, remove a raced duplicate copy. */
-function copyStatements(config) {
+/**
+ * snapshot-volumes: copy the policies' own snapshots, create and tag managed copies, remove a raced
+ * duplicate copy, and schedule the next copy sweep while copies wait for a slot
+ * (shared/copy/continuation.ts): one-time schedules named `<function>-copy-*` only, passing only
+ * the role that may invoke this function (continuationRole in iam.cjs).
+ */
+function copyStatements(config, functionName = 'snapshot-volumes', continuationRoleName = `${functionName}-continue`) {
   const { policies, regions } = copyTargets(config);
   if (policies.length === 0) return [];
   const destinations = [...regions.keys()];
@@ -67,6 +74,23 @@ function copyStatements(config) {
       Condition: { StringEquals: { 'aws:ResourceTag/caretaker:managed': 'true', 'aws:ResourceTag/caretaker:policy': policies }, Null: { 'aws:ResourceTag/caretaker:copy-of': 'false' } },
     },
   ];
+  if (schedulesCopySweeps(config)) {
+    statements.push(
+      {
+        Sid: 'ScheduleOwnCopySweeps',
+        Effect: 'Allow',
+        Action: ['scheduler:CreateSchedule'],
+        Resource: sub(`arn:\${AWS::Partition}:scheduler:\${AWS::Region}:\${AWS::AccountId}:schedule/default/${functionName.slice(0, COPY_SWEEP_PREFIX_MAX)}-copy-*`),
+      },
+      {
+        Sid: 'PassCopySweepRoleToScheduler',
+        Effect: 'Allow',
+        Action: ['iam:PassRole'],
+        Resource: sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${continuationRoleName}`),
+        Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      },
+    );
+  }
   for (const [region, { keys }] of regions) {
     if (keys.size === 0) continue;
     statements.push({
@@ -97,4 +121,9 @@ function copyPruneStatements(config) {
   ];
 }
 
-module.exports = { copyStatements, copyPruneStatements };
+/** Whether the snapshot function schedules copy sweeps (it then gets a Scheduler role and its ARN). */
+function schedulesCopySweeps(config) {
+  return copyTargets(config).policies.length > 0 && (config.snapshot || {}).maxCopyContinuationRuns !== 0;
+}
+
+module.exports = { copyStatements, copyPruneStatements, schedulesCopySweeps };

@@ -28,19 +28,23 @@ const uniq = (list) => [...new Set(list)];
  * The Regions one function acts in: a sorted list of names (the deployment's Region written as
  * `${AWS::Region}` when the config leaves `regions` out), or 'all'. Copies are made (CopySnapshot is
  * called in the destination Region) and pruned in their copyTo Regions, so those count for the
- * snapshot and prune roles.
+ * snapshot and prune roles, but only for reads and the copy block's own statements: `covered`
+ * (the default) leaves out copy destinations outside `regions`, where the roles may do nothing
+ * but read and act on copies (see scopeToRegions).
  */
-function roleRegions(config, fn) {
+function roleRegions(config, fn, { copies = true } = {}) {
   const top = config.regions === 'all' ? 'all' : config.regions || ['${AWS::Region}'];
   const policies = (config.snapshot || {}).policies || [];
   const copyRegions = policies.flatMap((p) => (p.copyTo || []).map((t) => t.region));
   const narrow = (list) => (list ? list : top);
   const union = (...sets) => (sets.includes('all') ? 'all' : uniq(sets.flat()).sort());
+  // prune.regions may name a copy destination outside `regions` (visited for its copies alone).
+  const inTop = (list) => (top === 'all' || list === 'all' ? list : list.filter((r) => top.includes(r)));
   switch (fn) {
     case 'snapshot-volumes':
-      return policies.length === 0 ? top : union(...policies.map((p) => narrow(p.regions)), copyRegions);
+      return policies.length === 0 ? top : union(...policies.map((p) => narrow(p.regions)), copies ? copyRegions : []);
     case 'prune-snapshots':
-      return union(narrow((config.prune || {}).regions), copyRegions);
+      return copies ? union(narrow((config.prune || {}).regions), copyRegions) : union(inTop(narrow((config.prune || {}).regions)));
     case 'replace-degraded':
       return narrow((config.degraded || {}).regions);
     case 'dns-failover': {
@@ -103,10 +107,24 @@ function scopeStatement(statement, regions) {
   return out;
 }
 
+/**
+ * A statement that only reads (Describe/Get/List), or whose resources name their Regions
+ * themselves (the copy block, deploy/iam-copy.cjs: the destinations' snapshot ARNs, the source
+ * side's `*`, the destinations' keys), may be called in copy destinations outside `regions`; the
+ * others (`${AWS::Region}` ARNs: creating, deleting, archiving the fleet's own snapshots) may not.
+ */
+function readsOrNamesRegions(statement) {
+  if ([statement.Action].flat().every((a) => /^[a-z0-9-]+:(Describe|Get|List)/.test(a))) return true;
+  return [statement.Resource].flat().every((r) => !JSON.stringify(r).includes('${AWS::Region}'));
+}
+
 /** Every statement of a function's role limited to the Regions the config makes it act in. */
 function scopeToRegions(statements, config, fn) {
   const regions = roleRegions(config, fn);
-  return statements.map((s) => scopeStatement(s, regions));
+  const covered = roleRegions(config, fn, { copies: false });
+  // A prune whose prune.regions names copy destinations alone covers no Region of its own: no fleet statement.
+  const kept = covered === 'all' || covered.length > 0 ? statements : statements.filter(readsOrNamesRegions);
+  return kept.map((s) => scopeStatement(s, readsOrNamesRegions(s) ? regions : covered));
 }
 
 module.exports = { roleRegions, scopeToRegions, scopeStatement };

@@ -3,7 +3,7 @@
 // Tests assert the packaged template's statements exactly (test/deploy/template.test.ts).
 const { readConfig, schedulerRole } = require('./schedules.cjs');
 const { degradedStatements } = require('./iam-degraded.cjs');
-const { copyStatements, copyPruneStatements } = require('./iam-copy.cjs');
+const { copyStatements, copyPruneStatements, schedulesCopySweeps } = require('./iam-copy.cjs');
 const { scopeToRegions } = require('./iam-regions.cjs');
 const { deployment, roleName } = require('./names.cjs');
 
@@ -43,7 +43,7 @@ function regionListing(config) {
 }
 
 /** snapshot-volumes: describe, CreateSnapshots tagged at creation only, SSM only for configured documents. */
-function snapshotStatements(config) {
+function snapshotStatements(config, functionName = 'snapshot-volumes', continuationRoleName = `${functionName}-continue`) {
   const statements = [
     {
       Sid: 'DescribeFleet',
@@ -102,7 +102,7 @@ function snapshotStatements(config) {
     statements.push({ Sid: 'ReadCommandResults', Effect: 'Allow', Action: ['ssm:GetCommandInvocation'], Resource: '*' });
   }
   // Cross-Region copies (copyTo): their own block, deploy/iam-copy.cjs.
-  statements.push(...copyStatements(config));
+  statements.push(...copyStatements(config, functionName, continuationRoleName));
   return [...statements, ...regionListing(config)];
 }
 
@@ -288,15 +288,17 @@ function failoverStatements(config) {
 }
 
 /**
- * The role EventBridge Scheduler assumes to run a prune continuation: it may invoke the prune
- * function and nothing else, and only Scheduler acting for this account may assume it.
+ * The role EventBridge Scheduler assumes to run a continuation (prune's backlog, the snapshot
+ * function's copy sweep): it may invoke that one function and nothing else, and only Scheduler
+ * acting for this account may assume it.
  */
-function continuationRole(functionName, name) {
+function continuationRole(functionName, name, job) {
+  const Job = job[0].toUpperCase() + job.slice(1);
   return schedulerRole({
     RoleName: name,
-    policyName: 'invoke-prune-only',
+    policyName: `invoke-${job}-only`,
     statement: {
-      Sid: 'InvokePruneFunction',
+      Sid: `Invoke${Job}Function`,
       Effect: 'Allow',
       Action: ['lambda:InvokeFunction'],
       Resource: sub(`arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:${functionName}`),
@@ -347,10 +349,19 @@ function roles({ resolveVariable }) {
           ],
         },
       };
-      if (fn === 'prune-snapshots') Resources.PruneContinuationRole = continuationRole(functionName, continuation);
+      if (fn === 'prune-snapshots') Resources.PruneContinuationRole = continuationRole(functionName, continuation, 'prune');
+      if (fn === 'snapshot-volumes' && schedulesCopySweeps(config)) Resources.SnapshotContinuationRole = continuationRole(functionName, continuation, 'snapshot');
     }
     return { Resources };
   });
 }
 
-module.exports = { roles, baseline, functionStatements, snapshotStatements, pruneStatements, failoverStatements, degradedStatements };
+/**
+ * The snapshot function's environment: the role its copy sweeps are scheduled with, when the
+ * config copies (serverless.yml; without copies the role does not exist).
+ */
+function snapshotEnvironment() {
+  return schedulesCopySweeps(readConfig()) ? { COPY_CONTINUATION_ROLE_ARN: { 'Fn::GetAtt': ['SnapshotContinuationRole', 'Arn'] } } : {};
+}
+
+module.exports = { roles, snapshotEnvironment, baseline, functionStatements, snapshotStatements, pruneStatements, failoverStatements, degradedStatements };

@@ -72,7 +72,8 @@ export function formatReport(report: RunReport, where: ReportWhere = {}): string
     for (const a of actions) out.push(`  ${inRegion(a)}${a.subject}: ${a.problem}`, `    -> ${a.todo}`);
   }
   out.push('', ...regionCountTables(report, where.region));
-  if (report.remaining > 0) out.push(`Not started (time budget): ${report.remaining}; the next run continues.`);
+  // A snapshot run's backlog is also its copies waiting for the destination's 20 in flight (shared/copy/continuation.ts).
+  if (report.remaining > 0) out.push(`Not started (${report.job === 'snapshot' ? 'time budget, or copies waiting for a slot' : 'time budget'}): ${report.remaining}; the next run continues.`);
   if (report.notes.length > 0) out.push('', 'Notes:', ...report.notes.map((n) => `  ${n}`));
   out.push(...(report.dryRun ? planLines(report) : itemLines(report)));
   out.push(...whereLines(report, where));

@@ -40,8 +40,10 @@ export function regionScopeProblems(config: RegionScoped, home?: string, enabled
       }
     });
   });
+  // Prune also visits copy destinations outside `regions` (for the copies alone): prune.regions may name them.
+  const copyDestinations = new Set(config.snapshot.policies.flatMap((p) => p.copyTo.map((t) => t.region)));
   config.prune.regions?.forEach((r, i) => {
-    inside(`prune.regions[${i}]`, r);
+    if (!copyDestinations.has(r)) inside(`prune.regions[${i}]`, r);
     named.push([`prune.regions[${i}]`, r]);
   });
   config.degraded.regions?.forEach((r, i) => {

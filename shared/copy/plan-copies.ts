@@ -46,7 +46,7 @@ export interface CopyPlanInput {
 /**
  * Pure: which of the policy's completed snapshots to copy to one destination, oldest first, at
  * most the copies the destination has room for (its limit less caretaker's copies in flight
- * there); the rest wait for the next trigger. A source is copied once: a copy tagged
+ * there); the rest wait (`deferred`) for the next trigger or the sweep's continuation. A source is copied once: a copy tagged
  * `caretaker:copy-of` with its id (any state) means done. Per source volume, copies only move
  * forward in time: a source older than the newest one already copied is never copied (its copy
  * was pruned by the copy rule, or it was passed over), so pruning never causes a re-copy. Several
@@ -55,7 +55,7 @@ export interface CopyPlanInput {
  * @example
  * const { decisions } = planCopies({ policy: 'nightly', target, state, now: Date.now(), windowMs: 3 * DAY });
  */
-export function planCopies(input: CopyPlanInput): { decisions: CopyDecision[]; actionNeeded: ActionNeeded[]; alreadyCopied: number } {
+export function planCopies(input: CopyPlanInput): { decisions: CopyDecision[]; actionNeeded: ActionNeeded[]; alreadyCopied: number; deferred: number } {
   const { policy, target, state, now, windowMs } = input;
   const decisions: CopyDecision[] = [];
   const actionNeeded: ActionNeeded[] = [];
@@ -84,6 +84,7 @@ export function planCopies(input: CopyPlanInput): { decisions: CopyDecision[]; a
     }
   }
   let alreadyCopied = 0;
+  let deferred = 0;
   let room = Math.max(0, COPY_LIMIT_PER_DESTINATION - state.inFlight);
   const sources = [...state.sources].sort((a, b) => a.startMs - b.startMs || (a.id < b.id ? -1 : 1));
   for (const s of sources) {
@@ -99,13 +100,14 @@ export function planCopies(input: CopyPlanInput): { decisions: CopyDecision[]; a
       continue;
     }
     if (room === 0) {
+      deferred++;
       decisions.push({ target: s.id, action: 'skip', reason: `deferred: ${COPY_LIMIT_PER_DESTINATION} copies in flight to ${target.region} (its limit); the next trigger copies it`, payload: copyPayload(policy, target, state.sourceRegion, s), group: policy });
       continue;
     }
     room--;
     decisions.push({ target: s.id, action: COPY_ACTION, reason: `completed, no copy in ${target.region} yet`, payload: copyPayload(policy, target, state.sourceRegion, s), group: policy });
   }
-  return { decisions, actionNeeded, alreadyCopied };
+  return { decisions, actionNeeded, alreadyCopied, deferred };
 }
 
 /** The copy's tags: managed, policy, copy-of, source Region/volume/start always; the source's own tags too with `copyTags`. */

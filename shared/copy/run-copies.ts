@@ -1,6 +1,6 @@
 import { clientRegion } from '../aws/clients';
 import { errorCode, errorMessage } from '../aws/errors';
-import { applyDecisions } from '../engine/apply';
+import { type ApplyOptions, applyDecisions } from '../engine/apply';
 import { BlastRadiusError } from '../engine/errors';
 import { emptyReport, enforceCap, finishReport, isActionable, skipResult } from '../engine/run';
 import type { JobContext, RunReport } from '../engine/types';
@@ -8,7 +8,7 @@ import type { SnapshotPolicy } from '../snapshot/config';
 import { scheduleIntervalMs } from '../snapshot/schedule-interval';
 import { applyCopy } from './apply-copy';
 import { describeDestination, describeSources } from './describe-copies';
-import { COPY_ACTION, planCopies } from './plan-copies';
+import { COPY_ACTION, COPY_LIMIT_PER_DESTINATION, planCopies } from './plan-copies';
 
 export interface CopyOptions {
   /** Only these source snapshots (a completion event's); default: every completed one in the window. */
@@ -62,7 +62,7 @@ export async function runCopies(ctx: JobContext, policy: SnapshotPolicy, options
       report.error ??= { code: errorCode(error), message: `describe of the copies in ${target.region} failed: ${errorMessage(error)}` };
       continue;
     }
-    const { decisions, actionNeeded, alreadyCopied } = planCopies({ policy: policy.name, target, state, now: ctx.now.getTime(), windowMs: copyWindowMs(policy) });
+    const { decisions, actionNeeded, alreadyCopied, deferred } = planCopies({ policy: policy.name, target, state, now: ctx.now.getTime(), windowMs: copyWindowMs(policy) });
     if (actionNeeded.length) report.actionNeeded = [...(report.actionNeeded ?? []), ...actionNeeded];
     report.plan.push(...decisions.map(({ target: t, action, reason, group }) => ({ target: t, action, reason, group })));
     report.results.push(...decisions.filter((d) => !isActionable(d)).map(skipResult));
@@ -79,21 +79,41 @@ export async function runCopies(ctx: JobContext, policy: SnapshotPolicy, options
     report.notes.push(
       `Copies of ${policy.name} to ${target.region}: ${copies} to start, ${alreadyCopied} source(s) already copied, ${waiting} waiting or passed over, ${state.inFlight} in flight there before this run.`,
     );
+    // Copies waiting for a free slot are the sweep's backlog: its continuation (continuation.ts) comes back for them.
+    report.remaining += deferred;
     if (ctx.dryRun || actionable.length === 0) continue;
-    const { results, notStarted } = await applyDecisions(actionable, (d) => applyCopy(d, dest.ec2), { concurrency: 4, deadline: ctx.deadline, safetyMarginMs: 10_000 });
+    const { results, notStarted } = await applyDecisions(actionable, (d) => applyCopy(d, dest.ec2), {
+      concurrency: 4,
+      deadline: ctx.deadline,
+      safetyMarginMs: 10_000,
+      onResult: copyProgress(ctx, target.region, actionable.length, state.inFlight, deferred),
+    });
     report.results.push(...results);
-    report.remaining += notStarted.length;
+    // A copy refused for the limit (copies of others took the slots) waits like a deferred one.
+    report.remaining += notStarted.length + results.filter((r) => r.errorCode === 'ResourceLimitExceeded').length;
   }
   return finishReport(report, ctx);
 }
 
-/** Adds a copy report to the run's own (one summary per run). */
-export function appendCopies(report: RunReport, copies: RunReport): RunReport {
-  report.plan.push(...copies.plan);
-  report.results.push(...copies.results);
-  report.remaining += copies.remaining;
-  report.notes.push(...copies.notes);
-  if (copies.actionNeeded?.length) report.actionNeeded = [...(report.actionNeeded ?? []), ...copies.actionNeeded];
-  report.error ??= copies.error;
-  return report;
+/**
+ * Progress of one destination's copies (the CLI's line): started of planned, and the copies in
+ * flight there against the destination's limit, which bounds copies where a call rate bounds
+ * deletions; `waiting` copies wait for a slot to free up.
+ */
+function copyProgress(ctx: JobContext, region: string, planned: number, inFlightBefore: number, waiting: number): ApplyOptions['onResult'] {
+  if (!ctx.progress) return undefined;
+  let started = 0;
+  let failed = 0;
+  return (r, done) => {
+    if (r.action === COPY_ACTION && r.outcome === 'done') started++;
+    if (r.outcome === 'failed') failed++;
+    ctx.progress?.({
+      job: 'snapshot',
+      action: `${COPY_ACTION} to ${region}`,
+      done,
+      planned,
+      failed,
+      inFlight: { now: inFlightBefore + started, limit: COPY_LIMIT_PER_DESTINATION, waiting },
+    });
+  };
 }

@@ -74,6 +74,19 @@ export async function resolveRegions(ctx: Pick<JobContext, 'clients' | 'region'>
   return chosen.includes(home) ? [home, ...chosen.filter((r) => r !== home)] : chosen;
 }
 
+/**
+ * Copy destinations outside the Regions the config covers: `copyTo` may name any enabled Region,
+ * and a copy there is still pruned by its own rule, so prune visits it for the copies alone
+ * (nothing else of that Region is read or touched). `narrowing` (`prune.regions`, which may name
+ * them) keeps only those it lists. With `regions: all` every enabled Region is covered already.
+ */
+export function copyOnlyRegions(config: RegionConfig, home: string, narrowing?: readonly string[]): string[] {
+  if (config.regions === 'all') return [];
+  const top = config.regions ?? [home];
+  const destinations = new Set(config.snapshot.policies.flatMap((p) => p.copyTo.map((t) => t.region)));
+  return [...destinations].filter((r) => !top.includes(r) && (narrowing === undefined || narrowing.includes(r)));
+}
+
 /** One Region's part of a run: what {@link runInRegions} calls for every Region (`regions`: all of the run's). */
 export type RegionRun = (regionCtx: JobContext, region: string, regions: readonly string[]) => Promise<RunReport>;
 
@@ -137,10 +150,19 @@ export async function runInRegions(ctx: JobContext, regions: readonly string[], 
  * A bad Region in the config is thrown (an alert, no action anywhere); a failed DescribeRegions is
  * the run's error (nothing done), like any describe failure.
  */
-export async function runOverRegions(job: JobName, ctx: JobContext, config: RegionConfig, narrowing: readonly string[] | undefined, run: RegionRun): Promise<RunReport> {
+export async function runOverRegions(
+  job: JobName,
+  ctx: JobContext,
+  config: RegionConfig,
+  narrowing: readonly string[] | undefined,
+  run: RegionRun,
+  /** Regions visited besides the covered ones (prune: {@link copyOnlyRegions}), given the home Region. */
+  alsoVisit?: (home: string) => readonly string[],
+): Promise<RunReport> {
   let regions: string[];
   try {
     regions = await resolveRegions(ctx, config, narrowing);
+    if (alsoVisit) regions.push(...alsoVisit(await homeRegion(ctx)).filter((r) => !regions.includes(r)));
   } catch (error) {
     if (error instanceof InputError) throw error;
     const report = emptyReport(job, ctx);

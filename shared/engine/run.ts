@@ -139,3 +139,17 @@ export function finishReport(report: RunReport, ctx: Pick<JobContext, 'nowMs'>):
 export function runFailed(report: RunReport): boolean {
   return report.error !== undefined || report.results.some((r) => r.outcome === 'failed');
 }
+
+/**
+ * Adds a part of the run (a copy sweep, a retried slot) to the run's own report, so one run sends
+ * one summary: its items, backlog, notes and ACTION NEEDED items; the first error stays the run's.
+ */
+export function appendReport(report: RunReport, part: RunReport): RunReport {
+  report.plan.push(...part.plan);
+  report.results.push(...part.results);
+  report.remaining += part.remaining;
+  report.notes.push(...part.notes);
+  if (part.actionNeeded?.length) report.actionNeeded = [...(report.actionNeeded ?? []), ...part.actionNeeded];
+  report.error ??= part.error;
+  return report;
+}

@@ -199,6 +199,11 @@ export interface ProgressUpdate {
   failed: number;
   /** The AWS API's sustained rate for this action (its token bucket's refill), to compare with. */
   limitPerSecond?: number;
+  /**
+   * Work bounded by concurrency rather than by a call rate (snapshot copies: 20 in flight per
+   * destination Region): how many run now, of the limit, and how many wait for a free slot.
+   */
+  inFlight?: { now: number; limit: number; waiting: number };
 }
 
 export const unlimitedDeadline: Deadline = { remainingMs: () => Number.POSITIVE_INFINITY };

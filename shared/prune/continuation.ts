@@ -1,5 +1,4 @@
-import { CreateScheduleCommand } from '@aws-sdk/client-scheduler';
-import { errorCode, errorMessage } from '../aws/errors';
+import { scheduleNextRun, unqualifiedFunctionArn } from '../aws/one-time-schedule';
 import type { JobContext, RunReport } from '../engine/types';
 
 /**
@@ -77,32 +76,13 @@ export function planContinuation(
  */
 export async function scheduleContinuation(ctx: JobContext, report: RunReport, target: ContinuationTarget | undefined, maxRuns: number, approval?: Approval): Promise<void> {
   const plan = planContinuation(report, target, maxRuns, ctx.nowMs(), approval);
-  if (!plan) return;
-  if ('skip' in plan) {
-    report.notes.push(`Backlog left: ${plan.skip}.`);
-    return;
-  }
-  try {
-    await ctx.clients.scheduler.send(
-      new CreateScheduleCommand({
-        Name: plan.name,
-        ScheduleExpression: `at(${plan.at})`,
-        ScheduleExpressionTimezone: 'UTC',
-        FlexibleTimeWindow: { Mode: 'OFF' },
-        ActionAfterCompletion: 'DELETE',
-        Description: 'EC2 Caretaker: continue the prune backlog',
-        Target: { Arn: target!.functionArn, RoleArn: target!.roleArn, Input: plan.input, RetryPolicy: { MaximumRetryAttempts: 0 } },
-      }),
-    );
-    report.notes.push(`Backlog left: continuation run ${target!.chain.run + 1} scheduled at ${plan.at}Z (${plan.name}).`);
-  } catch (error) {
-    if (errorCode(error) === 'ConflictException') {
-      report.notes.push(`Backlog left: continuation ${plan.name} was already scheduled (a duplicate delivery of this run).`);
-      return;
-    }
-    // The backlog is safe either way: the next scheduled run continues it.
-    report.notes.push(`Backlog left: could not schedule a continuation (${errorCode(error)}: ${errorMessage(error)}); the next scheduled run continues.`);
-  }
+  const outcome = await scheduleNextRun(ctx.clients.scheduler, plan, target, 'EC2 Caretaker: continue the prune backlog');
+  if (!outcome) return;
+  // The backlog is safe whatever happened: the next scheduled run continues it.
+  if ('skip' in outcome) report.notes.push(`Backlog left: ${outcome.skip}.`);
+  else if ('created' in outcome) report.notes.push(`Backlog left: continuation run ${target!.chain.run + 1} scheduled at ${outcome.at}Z (${outcome.created}).`);
+  else if ('exists' in outcome) report.notes.push(`Backlog left: continuation ${outcome.exists} was already scheduled (a duplicate delivery of this run).`);
+  else report.notes.push(`Backlog left: could not schedule a continuation (${outcome.failed}); the next scheduled run continues.`);
 }
 
 /**
@@ -118,8 +98,7 @@ export function continuationTarget(
 ): ContinuationTarget | undefined {
   if (!roleArn) return undefined;
   return {
-    // A qualified ARN (`:$LATEST`, an alias) would be a different target: invoke the function itself.
-    functionArn: lambda.invokedFunctionArn.split(':').slice(0, 7).join(':'),
+    functionArn: unqualifiedFunctionArn(lambda.invokedFunctionArn),
     roleArn,
     namePrefix: lambda.functionName,
     chain: event.continuation ?? { origin: event.time ?? runId, run: 1 },

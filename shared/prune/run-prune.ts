@@ -2,7 +2,7 @@ import type { Config } from '../config/schema';
 import { errorCode, errorMessage } from '../aws/errors';
 import { BlastRadiusError, InputError } from '../engine/errors';
 import { checkRunCap, emptyReport, finishReport } from '../engine/run';
-import { homeRegion, runOverRegions } from '../engine/regions';
+import { copyOnlyRegions, homeRegion, runOverRegions } from '../engine/regions';
 import { locateListedVolumes } from './locate-volumes';
 import type { JobContext, RunReport } from '../engine/types';
 import { snapshotDeleter } from './apply-deletions';
@@ -73,10 +73,13 @@ export async function runPrune(ctx: JobContext, config: PruneRunConfig, options:
   }
   let located: Promise<Map<string, Set<string>>> | undefined;
   const rules = rulesFingerprint(config, options.volumes);
-  const report = await runOverRegions('prune', ctx, config, config.prune.regions, async (regionCtx, region, regions) => {
+  let copyOnly: readonly string[] = [];
+  const report = await runOverRegions('prune', ctx, config, config.prune.regions, async (regionCtx, region, all) => {
     // Copies are pruned in the Region they landed in, by their policy's copyTo retain.
     const copiesHere = options.volumes ? [] : copyRulesIn(config, region);
-    if (regions.length === 1) return pruneRegion(regionCtx, region, config, { ...scope, copies: copiesHere }, options, rules, listed);
+    if (copyOnly.includes(region)) return pruneRegion(regionCtx, region, config, { policies: [], volumes: [], copies: copiesHere }, options, rules);
+    const regions = all.filter((r) => !copyOnly.includes(r));
+    if (all.length === 1) return pruneRegion(regionCtx, region, config, { ...scope, copies: copiesHere }, options, rules, listed);
     // Several Regions: a policy is pruned where it snapshots, a listed volume where it is (located
     // once for the run; a typo refuses every Region before any deletes).
     located ??= locateListedVolumes((r) => (ctx.clientsIn?.(r) ?? ctx.clients).ec2, regions, listed);
@@ -88,7 +91,7 @@ export async function runPrune(ctx: JobContext, config: PruneRunConfig, options:
       copies: copiesHere,
     };
     return pruneRegion(regionCtx, region, config, regional, options, rules);
-  });
+  }, (home) => (copyOnly = options.volumes ? [] : copyOnlyRegions(config, home, config.prune.regions)));
   // One continuation for the whole run: the next run re-reads every Region and continues each,
   // starting early on what each Region has left of the plan this run approved.
   const approval = report.remaining > 0 && options.continuation ? await approvalOf(ctx, report, rules) : undefined;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { instanceId, positiveInt, scheduleExpression, tagMatch, tagSet } from '../config/fields';
+import { instanceId, nonNegativeInt, positiveInt, scheduleExpression, tagMatch, tagSet } from '../config/fields';
 import { type Retain, retainSchema } from '../prune/config';
 import { regionList, regionName } from '../config/regions';
 import { refineScheduler, schedulerFields } from '../config/scheduler';
@@ -139,4 +139,10 @@ export type SnapshotPolicy = z.infer<typeof snapshotPolicySchema>;
 
 export const snapshotSchema = z.strictObject({
   policies: z.array(snapshotPolicySchema).default([]),
+  /**
+   * Copies left waiting for the destination's 20 copies in flight are swept again every 5 minutes
+   * (shared/copy/continuation.ts), at most this many runs after the last trigger (0: off; the next
+   * trigger copies them).
+   */
+  maxCopyContinuationRuns: nonNegativeInt.default(96),
 });

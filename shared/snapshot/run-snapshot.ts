@@ -2,8 +2,9 @@ import type { Config } from '../config/schema';
 import { RateLimiter } from '../engine/rate-limit';
 import { InputError } from '../engine/errors';
 import { runOverRegions } from '../engine/regions';
-import { finishReport, runJob } from '../engine/run';
-import { appendCopies, runCopies } from '../copy/run-copies';
+import { appendReport, finishReport, runJob } from '../engine/run';
+import type { CopyContinuationTarget } from '../copy/continuation';
+import { sweepCopies } from '../copy/sweep-copies';
 import type { JobContext, RunReport } from '../engine/types';
 import { applySnapshot } from './apply-snapshot';
 import type { SnapshotPolicy } from './config';
@@ -19,6 +20,8 @@ export interface SnapshotOptions {
   time?: string;
   /** Instances snapshotted at once (CreateSnapshots is paced by its own token bucket anyway). */
   concurrency?: number;
+  /** Lets the copy sweep schedule its next run while copies wait for a slot (the Lambda handler sets it). */
+  copyContinuation?: CopyContinuationTarget;
 }
 
 /** AWS's CreateSnapshots bucket: 100 burst, 5 per second. */
@@ -55,7 +58,11 @@ export function findPolicy(config: Config, name: string, source = 'event'): Snap
 export async function runSnapshot(ctx: JobContext, config: Config, options: SnapshotOptions): Promise<RunReport> {
   const policy = findPolicy(config, options.policy);
   const slot = scheduleSlot(policy.schedule, ctx.now, options.time ? new Date(options.time) : undefined, policy.timeZone);
-  return runOverRegions('snapshot', ctx, config, policy.regions, (regionCtx) => snapshotRegion(regionCtx, policy, slot, options));
+  const report = await runOverRegions('snapshot', ctx, config, policy.regions, (regionCtx) => snapshotRegion(regionCtx, policy, slot, options));
+  // The copy sweep (to the policy's copyTo, from every Region it snapshots in): snapshots completed
+  // since the last trigger whose copy is missing (an EBS event lost, a copy that waited for a slot).
+  if (policy.copyTo.length === 0) return report;
+  return finishReport(appendReport(report, await sweepCopies(ctx, config, policy.name, options.copyContinuation)), ctx);
 }
 
 /** Snapshots the policy's instances in one Region, paced by that Region's CreateSnapshots bucket. */
@@ -92,7 +99,5 @@ async function snapshotRegion(ctx: JobContext, policy: SnapshotPolicy, slot: str
     },
     ctx,
   );
-  // The copy sweep (from this Region to the policy's copyTo): snapshots completed since the last trigger whose copy is missing (an EBS event lost, a copy deferred).
-  if (policy.copyTo.length === 0) return report;
-  return finishReport(appendCopies(report, await runCopies(ctx, policy)), ctx);
+  return report;
 }

@@ -2,12 +2,13 @@ import { paginateDescribeSnapshots } from '@aws-sdk/client-ec2';
 import { errorCode, errorMessage } from '../aws/errors';
 import { filterChunks } from '../aws/filters';
 import type { Config } from '../config/schema';
-import { emptyReport, finishReport } from '../engine/run';
+import { appendReport, emptyReport, finishReport } from '../engine/run';
 import type { JobContext, RunReport } from '../engine/types';
 import { TAG } from '../tags';
 import type { CompletionEvent } from './completion-event';
 import { runSnapshot } from './run-snapshot';
-import { appendCopies, runCopies } from '../copy/run-copies';
+import { runCopies } from '../copy/run-copies';
+import { type CopyContinuationTarget, scheduleCopyContinuation } from '../copy/continuation';
 
 /**
  * Reacts to EBS's completion event for snapshots caretaker started: reads them (a `snapshot-id`
@@ -19,7 +20,7 @@ import { appendCopies, runCopies } from '../copy/run-copies';
  * @example
  * const report = await runVerifySnapshots(ctx, config, parseInput(completionEventSchema, event, 'event'));
  */
-export async function runVerifySnapshots(ctx: JobContext, config: Config, event: CompletionEvent): Promise<RunReport> {
+export async function runVerifySnapshots(ctx: JobContext, config: Config, event: CompletionEvent, copyContinuation?: CopyContinuationTarget): Promise<RunReport> {
   const report = emptyReport('snapshot', ctx);
   const slots = new Map<string, { policy: string; slot: string }>();
   let seen = 0;
@@ -49,17 +50,15 @@ export async function runVerifySnapshots(ctx: JobContext, config: Config, event:
     `EBS reported ${event.snapshotIds.length} snapshot(s) ${event.result}${event.cause ? ` (${event.cause})` : ''}; ${seen} still exist, ${failed} of caretaker's are in state error.`,
   );
   for (const { policy, slot } of slots.values()) {
-    const sub = await runSnapshot(ctx, config, { policy, time: slot });
-    report.plan.push(...sub.plan);
-    report.results.push(...sub.results);
-    report.remaining += sub.remaining;
-    report.notes.push(...sub.notes);
-    if (sub.actionNeeded?.length) report.actionNeeded = [...(report.actionNeeded ?? []), ...sub.actionNeeded];
-    report.error ??= sub.error;
+    appendReport(report, await runSnapshot(ctx, config, { policy, time: slot }));
   }
-  // The policy's whole sweep, not just this event's snapshots: oldest first, so copies move forward in order.
+  // The policy's whole sweep of this Region, not just this event's snapshots: oldest first, so
+  // copies move forward in order; copies left waiting for a slot get the policy's next sweep.
   for (const policy of config.snapshot.policies) {
-    if (toCopy.has(policy.name) && policy.copyTo.length > 0) appendCopies(report, await runCopies(ctx, policy));
+    if (!toCopy.has(policy.name) || policy.copyTo.length === 0) continue;
+    const copies = await runCopies(ctx, policy);
+    appendReport(report, copies);
+    await scheduleCopyContinuation(ctx, report, copies, policy.name, copyContinuation, config.snapshot.maxCopyContinuationRuns);
   }
   return finishReport(report, ctx);
 }

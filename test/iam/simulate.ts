@@ -154,6 +154,9 @@ function copyScope(fn: string, r: IamRequest): Config | undefined {
     (fn === 'snapshot-volumes' && (r.action === 'ec2:CopySnapshot' || ctx['ec2:CreateAction'] === 'CopySnapshot' || (r.action === 'ec2:DeleteSnapshot' && ctx['aws:ResourceTag/caretaker:copy-of'] !== undefined))) ||
     (fn === 'prune-snapshots' && r.action === 'ec2:DeleteSnapshot' && ctx['aws:ResourceTag/caretaker:copy-of'] !== undefined);
   const viaKms = fn === 'snapshot-volumes' && r.action.startsWith('kms:') && typeof ctx['kms:ViaService'] === 'string';
+  // A copy sweep's continuation (shared/copy/continuation.ts) is scheduled only by a config that copies somewhere.
+  const sweep = fn === 'snapshot-volumes' && (r.action === 'scheduler:CreateSchedule' || (r.action === 'iam:PassRole' && ctx['iam:PassedToService'] === 'scheduler.amazonaws.com'));
+  if (sweep) return { snapshot: { policies: [{ name: 'scope', schedule: 'rate(1 day)', selector: { instanceIds: [] }, copyTo: [{ region: 'eu-west-1', retain: { daily: 1 } }] }] } };
   if (!copying && !viaKms) return undefined;
   const region = viaKms ? String(ctx['kms:ViaService']).split('.')[1]! : regionOfArn;
   const target = { region, retain: { daily: 1 }, ...(viaKms ? { kmsKeyId: r.resource } : {}) };
