@@ -54,6 +54,15 @@ function degradedStatements(config) {
       Resource: ec2('instance'),
       Condition: { 'ForAllValues:StringLike': { 'aws:TagKeys': ['caretaker:remediation', 'caretaker:remediation-*', 'caretaker:replaced-by'] } },
     },
+    // Claims of runs long gone (caretaker:remediation-claim-<run>, shared/degraded/claim.ts) are removed, and
+    // nothing else: the keys must be named (a DeleteTags naming none would remove every tag).
+    {
+      Sid: 'RemoveStaleClaims',
+      Effect: 'Allow',
+      Action: ['ec2:DeleteTags'],
+      Resource: instance,
+      Condition: { 'ForAllValues:StringLike': { 'aws:TagKeys': ['caretaker:remediation-claim-*'] }, Null: { 'aws:TagKeys': 'false' } },
+    },
     // A replacement is tagged at launch with the old instance's tags (RunInstances' TagSpecifications).
     {
       Sid: 'TagReplacementsOnlyAtLaunch',

@@ -100,6 +100,7 @@ export class SandboxRegion {
       perVolumeSnapshotGapMs: options.timings?.perVolumeSnapshotGapMs ?? 15_000,
       archiveMs: options.timings?.archiveMs,
       restoreMs: options.timings?.restoreMs,
+      tagVisibilityLagMs: options.timings?.tagVisibilityLagMs,
     }, (options.seed ?? 1) + 2 + index * 101);
     if (index > 0) this.ec2.startIdsAt(index * 0x10_0000_0000);
     this.sns = new SnsModel(clock, account.accountId, name);

@@ -9,7 +9,8 @@ import type { ActionNeeded, Decision, JobContext, RunReport } from '../engine/ty
 import type { ApplyEnv } from './apply-env';
 import { manualCommand, notify } from './apply-notify';
 import { cleanupImages } from './relaunch/cleanup-images';
-import { relaunch } from './relaunch/relaunch';
+import { outOfRelaunchBudget, relaunch } from './relaunch/relaunch';
+import { claimInstance } from './claim';
 import { LeftStoppedError, stopStart } from './apply-stop-start';
 import type { WaiterLimits } from './config';
 import { describeFacts, describeInProgress, describeInstancesById, scanInstanceStatus } from './describe-degraded';
@@ -170,7 +171,9 @@ async function applyOne(d: Decision<DegradedPayload>, ctx: JobContext, env: Appl
   const id = d.target;
   try {
     let result: WorkerResult;
-    if (d.action === 'relaunch') result = await relaunch(d.payload, ctx, env);
+    const claimed = d.action === 'notify' ? undefined : (outOfRelaunchBudget(d.payload, ctx, env) ?? (await stoodDown(d.payload, ctx, env)));
+    if (claimed) result = claimed;
+    else if (d.action === 'relaunch') result = await relaunch(d.payload, ctx, env);
     else if (d.action === 'stop-start') result = await stopStart(d.payload, ctx, env);
     else {
       result = await notify(d.payload, ctx, env);
@@ -192,6 +195,12 @@ async function applyOne(d: Decision<DegradedPayload>, ctx: JobContext, env: Appl
     if (error instanceof Error) error.message = `${error.message} [why: ${d.reason}]`;
     throw error;
   }
+}
+
+/** Claims the instance (shared/degraded/claim.ts); a run that loses stands down with the winner named. */
+async function stoodDown(p: DegradedPayload, ctx: JobContext, env: ApplyEnv): Promise<WorkerResult | undefined> {
+  const outcome = await claimInstance(p.instance, ctx, env);
+  return outcome.won ? undefined : { outcome: 'skipped', reason: outcome.reason, details: { claimedElsewhere: true } };
 }
 
 function summarize(report: RunReport, state: DegradedState): string[] {
