@@ -161,6 +161,7 @@ function degradedStatements(config) {
     },
     kmsStatement(config),
   ];
+  statements.push(...healthApiStatements(config));
   const instanceRoles = (config.degraded || {}).instanceRoles || [];
   if (instanceRoles.length > 0) {
     statements.push({
@@ -190,6 +191,23 @@ function degradedStatements(config) {
     });
   }
   return statements;
+}
+
+/**
+ * The scan reads other Regions' Health events from the AWS Health API (shared/degraded/health-api.ts)
+ * when the job covers a Region besides the deployment's: DescribeEvents (no resource-level
+ * permissions) and DescribeAffectedEntities of EC2 events only. A config that covers only the
+ * deployment's Region never calls it and gets neither.
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awshealthapisandnotifications.html
+ */
+function healthApiStatements(config) {
+  const degraded = config.degraded || {};
+  const regions = degraded.regions || config.regions;
+  if (regions === undefined) return [];
+  return [
+    { Sid: 'ReadHealthEventsOfOtherRegions', Effect: 'Allow', Action: ['health:DescribeEvents'], Resource: '*' },
+    { Sid: 'ReadEntitiesOfEc2HealthEvents', Effect: 'Allow', Action: ['health:DescribeAffectedEntities'], Resource: sub('arn:${AWS::Partition}:health:*::event/EC2/*/*') },
+  ];
 }
 
 /**
