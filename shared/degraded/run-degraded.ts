@@ -187,8 +187,9 @@ async function applyOne(d: Decision<DegradedPayload>, ctx: JobContext, env: Appl
   const id = d.target;
   try {
     let result: WorkerResult;
-    const claimed = d.action === 'notify' ? undefined : (outOfRelaunchBudget(d.payload, ctx, env) ?? (await stoodDown(d.payload, ctx, env)));
-    if (claimed) result = claimed;
+    // A relaunch without the time for it, or a run that lost the claim, acts no further.
+    const held = d.action === 'notify' ? undefined : (outOfRelaunchBudget(d.payload, ctx, env) ?? (await stoodDown(d.payload, ctx, env)));
+    if (held) result = held;
     else if (d.action === 'relaunch') result = await relaunch(d.payload, ctx, env);
     else if (d.action === 'stop-start') result = await stopStart(d.payload, ctx, env);
     else {

@@ -122,7 +122,7 @@ export async function relaunch(p: DegradedPayload, ctx: JobContext, env: ApplyEn
  * no claim behind that would hold the next run off.
  */
 export function outOfRelaunchBudget(p: DegradedPayload, ctx: JobContext, env: ApplyEnv): WorkerResult | undefined {
-  if (p.resume || ctx.deadline.remainingMs() >= env.config.relaunchBudgetSeconds * 1000) return undefined;
+  if (p.action !== 'relaunch' || p.resume || ctx.deadline.remainingMs() >= env.config.relaunchBudgetSeconds * 1000) return undefined;
   return { outcome: 'skipped', reason: `less than ${env.config.relaunchBudgetSeconds} s left in this invocation for a relaunch; the next scan starts it`, details: { cutOff: true } };
 }
 
