@@ -84,9 +84,10 @@ describe('two runs on one notice at the same moment: exactly one acts (issue 15)
     expect(results.filter((r) => r.outcome === 'done'), JSON.stringify(results)).toEqual([expect.objectContaining({ id, action: 'stop-start' })]);
     expect(results.filter((r) => r.outcome === 'failed')).toEqual([]);
     // The other stood down, naming why: the first claim, the state it saw change, the run in progress, or
-    // (starting late under load) the instance it found stopped by the first run or already handled.
+    // (starting late under load) the instance it found stopped by the first run, already handled, or its
+    // notice already gone (AWS clears the scheduled event once the instance left the host).
     expect(results.filter((r) => r.outcome === 'skipped').map((r) => r.reason)).toEqual([
-      expect.stringMatching(/claimed first by run degraded-|another run acted meanwhile|in progress .*another run|not running|already handled/),
+      expect.stringMatching(/claimed first by run degraded-|another run acted meanwhile|in progress .*another run|not running|already handled|no pending event/),
     ]);
     expect(sandbox.callsOf('StopInstances')).toHaveLength(1);
     expect(sandbox.callsOf('StartInstances')).toHaveLength(1);
