@@ -10,6 +10,7 @@ import { buildDemoAccount, type DemoAccount } from '../sandbox/demo-account';
 import { progressMeter } from './progress';
 import { checkRegionFlag, checkRegionName, narrowToCopyRegion, narrowToRegion } from './region-flag';
 import { copyOnlyRegions, homeRegion, resolveRegions } from '../shared/engine/regions';
+import { DOCUMENTS_ENV, parseDeployedDocuments, withDeployedDocuments } from '../shared/snapshot/deployed-documents';
 
 /** Progress on stderr (stdout stays the report): a bar on a terminal, plain lines in CI and logs. */
 function cliProgress(nowMs: () => number) {
@@ -79,7 +80,9 @@ async function cliAccount(job: JobName, flags: CommonFlags): Promise<CliRun> {
       },
     };
   }
-  const config = await loadConfig(flags.config);
+  // Against the real account, the deployed stage's SSM document names (the function's
+  // CARETAKER_SSM_DOCUMENTS, copied into the shell) replace the config's, as in the function.
+  const config = withDeployedDocuments(await loadConfig(flags.config), parseDeployedDocuments(process.env[DOCUMENTS_ENV]));
   // Without `regions:` the deployment's Region is the one the CLI runs against, so `--region`
   // picks it (as it always has); with `regions:` the home stays put and `--region` narrows.
   const region = (config.regions === undefined ? flags.region : undefined) ?? config.region ?? (Array.isArray(config.regions) ? await sdkRegionOr(config.regions[0]!) : undefined);

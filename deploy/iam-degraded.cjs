@@ -1,6 +1,10 @@
 // The replace-degraded role's statements (deploy/iam.cjs builds every role).
 
 const sub = (s) => ({ 'Fn::Sub': s });
+const MOVE_DISKS = ['ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:AttachNetworkInterface', 'ec2:DetachNetworkInterface'];
+
+/** Allow `actions` on `resource` when the tag `key` is set (`ec2:ResourceTag/...`, or `aws:RequestTag/...` at creation). */
+const tagged = (Sid, actions, resource, key = 'ec2:ResourceTag/caretaker:replaces') => ({ Sid, Effect: 'Allow', Action: actions, Resource: resource, Condition: { Null: { [key]: 'false' } } });
 
 /**
  * replace-degraded: stop/start, relaunch (RunInstances, CreateImage, PassRole of the configured roles to EC2),
@@ -9,6 +13,15 @@ const sub = (s) => ({ 'Fn::Sub': s });
  */
 function degradedStatements(config) {
   const ec2 = (type) => sub(`arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:${type}/*`);
+  const imagesAndSnapshots = [sub('arn:${AWS::Partition}:ec2:${AWS::Region}::image/*'), sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*')];
+  const instance = ec2('instance');
+  /** Allow `actions` on instances whose caretaker:remediation state is `states` (StringEquals, or StringLike for patterns). */
+  const remediating = (actions, states, op = 'StringEquals', extra = {}) => ({
+    Effect: 'Allow',
+    Action: actions,
+    Resource: instance,
+    Condition: { [op]: { 'ec2:ResourceTag/caretaker:remediation': states, ...extra } },
+  });
   const ownerAllows = ownerOptIn((config.degraded || {}).defaultAction || 'auto');
   const statements = [
     {
@@ -41,6 +54,15 @@ function degradedStatements(config) {
       Resource: ec2('instance'),
       Condition: { 'ForAllValues:StringLike': { 'aws:TagKeys': ['caretaker:remediation', 'caretaker:remediation-*', 'caretaker:replaced-by'] } },
     },
+    // Claims of runs long gone (caretaker:remediation-claim-<run>, shared/degraded/claim.ts) are removed, and
+    // nothing else: the keys must be named (a DeleteTags naming none would remove every tag).
+    {
+      Sid: 'RemoveStaleClaims',
+      Effect: 'Allow',
+      Action: ['ec2:DeleteTags'],
+      Resource: instance,
+      Condition: { 'ForAllValues:StringLike': { 'aws:TagKeys': ['caretaker:remediation-claim-*'] }, Null: { 'aws:TagKeys': 'false' } },
+    },
     // A replacement is tagged at launch with the old instance's tags (RunInstances' TagSpecifications).
     {
       Sid: 'TagReplacementsOnlyAtLaunch',
@@ -50,59 +72,21 @@ function degradedStatements(config) {
       Condition: { StringEquals: { 'ec2:CreateAction': ['RunInstances'] } },
     },
     // Stop-start: EBS-root instances only (an instance-store root cannot be stopped, so nothing legitimate needs more).
-    ...ownerAllows('stop-start', 'StopStartRemediatedInstances', {
-      Effect: 'Allow',
-      Action: ['ec2:StopInstances', 'ec2:StartInstances'],
-      Resource: ec2('instance'),
-      Condition: { StringEquals: { 'ec2:ResourceTag/caretaker:remediation': ['stop-start:in-progress'], 'ec2:RootDeviceType': 'ebs' } },
-    }),
+    ...ownerAllows('stop-start', 'StopStartRemediatedInstances', remediating(['ec2:StopInstances', 'ec2:StartInstances'], ['stop-start:in-progress'], 'StringEquals', { 'ec2:RootDeviceType': 'ebs' })),
     // Relaunch: the old instance is stopped (quiesced) first, and again once its replacement holds its identity (afterRelaunch: stop).
-    ...ownerAllows('relaunch', 'StopStartRelaunchedInstances', {
-      Effect: 'Allow',
-      Action: ['ec2:StopInstances', 'ec2:StartInstances'],
-      Resource: ec2('instance'),
-      Condition: { StringEquals: { 'ec2:ResourceTag/caretaker:remediation': ['relaunch:in-progress', 'relaunch:done'] } },
-    }),
-    ...ownerAllows('relaunch', 'TerminateReplacedInstances', {
-      Effect: 'Allow',
-      Action: ['ec2:TerminateInstances'],
-      Resource: ec2('instance'),
-      Condition: { StringLike: { 'ec2:ResourceTag/caretaker:remediation': ['relaunch:*'] } },
-    }),
-    {
-      Sid: 'TerminateFailedReplacements',
-      Effect: 'Allow',
-      Action: ['ec2:TerminateInstances'],
-      Resource: ec2('instance'),
-      Condition: { Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } },
-    },
-    ...ownerAllows('relaunch', 'ImageOnlyOfInstancesBeingRelaunched', {
-      Effect: 'Allow',
-      Action: ['ec2:CreateImage'],
-      Resource: ec2('instance'),
-      Condition: { StringEquals: { 'ec2:ResourceTag/caretaker:remediation': 'relaunch:in-progress' } },
-    }),
-    {
-      Sid: 'ImagesTaggedAsReplacements',
-      Effect: 'Allow',
-      Action: ['ec2:CreateImage'],
-      Resource: [sub('arn:${AWS::Partition}:ec2:${AWS::Region}::image/*'), sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*')],
-      Condition: { Null: { 'aws:RequestTag/caretaker:replaces': 'false' } },
-    },
+    ...ownerAllows('relaunch', 'StopStartRelaunchedInstances', remediating(['ec2:StopInstances', 'ec2:StartInstances'], ['relaunch:in-progress', 'relaunch:done'])),
+    ...ownerAllows('relaunch', 'TerminateReplacedInstances', remediating(['ec2:TerminateInstances'], ['relaunch:*'], 'StringLike')),
+    tagged('TerminateFailedReplacements', ['ec2:TerminateInstances'], instance),
+    ...ownerAllows('relaunch', 'ImageOnlyOfInstancesBeingRelaunched', remediating(['ec2:CreateImage'], 'relaunch:in-progress')),
+    tagged('ImagesTaggedAsReplacements', ['ec2:CreateImage'], imagesAndSnapshots, 'aws:RequestTag/caretaker:replaces'),
     {
       Sid: 'TagImagesOnlyAtCreation',
       Effect: 'Allow',
       Action: ['ec2:CreateTags'],
-      Resource: [sub('arn:${AWS::Partition}:ec2:${AWS::Region}::image/*'), sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*')],
+      Resource: imagesAndSnapshots,
       Condition: { StringEquals: { 'ec2:CreateAction': ['CreateImage'] } },
     },
-    {
-      Sid: 'LaunchOnlyTaggedReplacements',
-      Effect: 'Allow',
-      Action: ['ec2:RunInstances'],
-      Resource: ec2('instance'),
-      Condition: { Null: { 'aws:RequestTag/caretaker:replaces': 'false' } },
-    },
+    tagged('LaunchOnlyTaggedReplacements', ['ec2:RunInstances'], instance, 'aws:RequestTag/caretaker:replaces'),
     {
       Sid: 'LaunchReplacementResources',
       Effect: 'Allow',
@@ -124,50 +108,17 @@ function degradedStatements(config) {
     // Elastic IPs (which carry no condition key naming where they sit) move only onto what the job
     // launched, or back onto the opted-in instance being relaunched when a failure rolls it back.
     { Sid: 'MoveElasticIps', Effect: 'Allow', Action: ['ec2:AssociateAddress'], Resource: ec2('elastic-ip') },
-    {
-      Sid: 'MoveElasticIpsOntoReplacements',
-      Effect: 'Allow',
-      Action: ['ec2:AssociateAddress'],
-      Resource: ec2('instance'),
-      Condition: { Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } },
-    },
-    ...ownerAllows('relaunch', 'MoveElasticIpsBackOntoRelaunchedInstances', {
-      Effect: 'Allow',
-      Action: ['ec2:AssociateAddress'],
-      Resource: ec2('instance'),
-      Condition: { StringEquals: { 'ec2:ResourceTag/caretaker:remediation': 'relaunch:in-progress' } },
-    }),
+    tagged('MoveElasticIpsOntoReplacements', ['ec2:AssociateAddress'], instance),
+    ...ownerAllows('relaunch', 'MoveElasticIpsBackOntoRelaunchedInstances', remediating(['ec2:AssociateAddress'], 'relaunch:in-progress')),
     // By NetworkInterfaceId + PrivateIpAddress (every Elastic IP to the private IP it sat on): only onto
     // the replacement's primary interface, tagged caretaker:replaces by RunInstances' TagSpecifications
     // (the role can write that key at launch only). AssociateAddress evaluates the interface's tags
     // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html#amazonec2-AssociateAddress).
-    {
-      Sid: 'MoveElasticIpsOntoReplacementInterfaces',
-      Effect: 'Allow',
-      Action: ['ec2:AssociateAddress'],
-      Resource: ec2('network-interface'),
-      Condition: { Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } },
-    },
+    tagged('MoveElasticIpsOntoReplacementInterfaces', ['ec2:AssociateAddress'], ec2('network-interface')),
     // Disks and interfaces move only between an instance being relaunched and its tagged replacement.
-    ...ownerAllows('relaunch', 'MoveDisksAndInterfacesOfRelaunchedInstances', {
-      Effect: 'Allow',
-      Action: ['ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:AttachNetworkInterface', 'ec2:DetachNetworkInterface'],
-      Resource: ec2('instance'),
-      Condition: { StringEquals: { 'ec2:ResourceTag/caretaker:remediation': 'relaunch:in-progress' } },
-    }),
-    {
-      Sid: 'MoveDisksAndInterfacesOfReplacements',
-      Effect: 'Allow',
-      Action: ['ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:AttachNetworkInterface', 'ec2:DetachNetworkInterface'],
-      Resource: ec2('instance'),
-      Condition: { Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } },
-    },
-    {
-      Sid: 'MovedDisksAndInterfaces',
-      Effect: 'Allow',
-      Action: ['ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:AttachNetworkInterface', 'ec2:DetachNetworkInterface'],
-      Resource: [ec2('volume'), ec2('network-interface')],
-    },
+    ...ownerAllows('relaunch', 'MoveDisksAndInterfacesOfRelaunchedInstances', remediating(MOVE_DISKS, 'relaunch:in-progress')),
+    tagged('MoveDisksAndInterfacesOfReplacements', MOVE_DISKS, instance),
+    { Sid: 'MovedDisksAndInterfaces', Effect: 'Allow', Action: MOVE_DISKS, Resource: [ec2('volume'), ec2('network-interface')] },
     // Secondary private IPs and IPv6 addresses leave the old primary interface and come back to it on an undo
     // (no condition key ties an interface to its instance, and the old one carries only its owner's tags).
     {
@@ -177,29 +128,11 @@ function degradedStatements(config) {
       Resource: ec2('network-interface'),
     },
     // Source/dest check is set only on the replacement's own primary interface (tagged at launch).
-    {
-      Sid: 'SetSourceDestCheckOnReplacementInterfaces',
-      Effect: 'Allow',
-      Action: ['ec2:ModifyNetworkInterfaceAttribute'],
-      Resource: ec2('network-interface'),
-      Condition: { Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } },
-    },
+    tagged('SetSourceDestCheckOnReplacementInterfaces', ['ec2:ModifyNetworkInterfaceAttribute'], ec2('network-interface')),
     // Protections (termination / stop) are restored on the replacement once the identity moved.
-    {
-      Sid: 'RestoreProtectionsOnReplacements',
-      Effect: 'Allow',
-      Action: ['ec2:ModifyInstanceAttribute'],
-      Resource: ec2('instance'),
-      Condition: { Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } },
-    },
+    tagged('RestoreProtectionsOnReplacements', ['ec2:ModifyInstanceAttribute'], instance),
     // Images a relaunch made (tagged caretaker:replaces at creation) are retired after degraded.imageRetentionDays.
-    {
-      Sid: 'RetireRelaunchImages',
-      Effect: 'Allow',
-      Action: ['ec2:DeregisterImage', 'ec2:DeleteSnapshot'],
-      Resource: [sub('arn:${AWS::Partition}:ec2:${AWS::Region}::image/*'), sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*')],
-      Condition: { Null: { 'ec2:ResourceTag/caretaker:replaces': 'false' } },
-    },
+    tagged('RetireRelaunchImages', ['ec2:DeregisterImage', 'ec2:DeleteSnapshot'], imagesAndSnapshots),
     // ELB has no call listing an instance's groups: every group is read (no resource-level permissions on describes).
     {
       Sid: 'FindLoadBalancerMemberships',
@@ -228,6 +161,7 @@ function degradedStatements(config) {
     },
     kmsStatement(config),
   ];
+  statements.push(...healthApiStatements(config));
   const instanceRoles = (config.degraded || {}).instanceRoles || [];
   if (instanceRoles.length > 0) {
     statements.push({
@@ -257,6 +191,23 @@ function degradedStatements(config) {
     });
   }
   return statements;
+}
+
+/**
+ * The scan reads other Regions' Health events from the AWS Health API (shared/degraded/health-api.ts)
+ * when the job covers a Region besides the deployment's: DescribeEvents (no resource-level
+ * permissions) and DescribeAffectedEntities of EC2 events only. A config that covers only the
+ * deployment's Region never calls it and gets neither.
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awshealthapisandnotifications.html
+ */
+function healthApiStatements(config) {
+  const degraded = config.degraded || {};
+  const regions = degraded.regions || config.regions;
+  if (regions === undefined) return [];
+  return [
+    { Sid: 'ReadHealthEventsOfOtherRegions', Effect: 'Allow', Action: ['health:DescribeEvents'], Resource: '*' },
+    { Sid: 'ReadEntitiesOfEc2HealthEvents', Effect: 'Allow', Action: ['health:DescribeAffectedEntities'], Resource: sub('arn:${AWS::Partition}:health:*::event/EC2/*/*') },
+  ];
 }
 
 /**

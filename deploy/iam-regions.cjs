@@ -20,7 +20,8 @@ const sub = (s) => ({ 'Fn::Sub': s });
 const HOME = sub('${AWS::Region}');
 
 const REGIONAL = new Set(['ec2', 'ssm', 'elasticloadbalancing', 'kms']);
-const UNSCOPED = new Set(['route53', 'iam', 'logs', 'sns', 'sqs', 'scheduler', 'lambda']);
+// AWS Health's API has one (global) endpoint in us-east-1, like Route 53 and IAM.
+const UNSCOPED = new Set(['route53', 'iam', 'health', 'logs', 'sns', 'sqs', 'scheduler', 'lambda']);
 
 const uniq = (list) => [...new Set(list)];
 

@@ -6,6 +6,7 @@ const { degradedStatements } = require('./iam-degraded.cjs');
 const { copyStatements, copyPruneStatements, schedulesCopySweeps } = require('./iam-copy.cjs');
 const { scopeToRegions } = require('./iam-regions.cjs');
 const { deployment, roleName } = require('./names.cjs');
+const { withDeployedDocuments } = require('./ssm-documents.cjs');
 
 const sub = (s) => ({ 'Fn::Sub': s });
 const ALERT_TOPIC = { Ref: 'AlertTopic' };
@@ -328,7 +329,8 @@ function functionStatements(fn, config, functionName, continuationRoleName) {
  */
 function roles({ resolveVariable }) {
   return deployment(resolveVariable).then((d) => {
-    const config = readConfig();
+    // The caretaker SSM documents under the stage's own names, as the function sends them.
+    const config = withDeployedDocuments(readConfig(), d);
     const Resources = {};
     for (const [fn, { logicalId }] of Object.entries(FUNCTIONS)) {
       const functionName = `${d.service}-${d.stage}-${fn}`;
@@ -360,8 +362,13 @@ function roles({ resolveVariable }) {
  * The snapshot function's environment: the role its copy sweeps are scheduled with, when the
  * config copies (serverless.yml; without copies the role does not exist).
  */
-function snapshotEnvironment() {
-  return schedulesCopySweeps(readConfig()) ? { COPY_CONTINUATION_ROLE_ARN: { 'Fn::GetAtt': ['SnapshotContinuationRole', 'Arn'] } } : {};
+/** The snapshot function's environment: the stage's SSM document names and, with copyTo, its copy-sweep role. */
+async function snapshotEnvironment(args) {
+  const { documentNamesEnv } = require('./ssm-documents.cjs');
+  return {
+    CARETAKER_SSM_DOCUMENTS: await documentNamesEnv(args),
+    ...(schedulesCopySweeps(readConfig()) ? { COPY_CONTINUATION_ROLE_ARN: { 'Fn::GetAtt': ['SnapshotContinuationRole', 'Arn'] } } : {}),
+  };
 }
 
 module.exports = { roles, snapshotEnvironment, baseline, functionStatements, snapshotStatements, pruneStatements, failoverStatements, degradedStatements };

@@ -1,4 +1,5 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { HealthClient } from '@aws-sdk/client-health';
 import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Route53Client } from '@aws-sdk/client-route-53';
@@ -18,6 +19,7 @@ export const makeHandler = (deps: HandlerDeps = lambdaDeps('replace-degraded', {
     sns: SNSClient,
     elbv2: ElasticLoadBalancingV2Client,
     elb: ElasticLoadBalancingClient,
+    health: HealthClient,
   })) =>
   defineHandler(
     {

@@ -1,5 +1,6 @@
 import { type DescribeRegionsRequest, EC2Client, type Region } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
+import { HealthClient } from '@aws-sdk/client-health';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -17,6 +18,7 @@ import { KmsKeys } from './kms-keys';
 import { awsError, type ServiceName } from './errors';
 import { type FaultRule, Faults, seededRandom } from './faults';
 import { Route53Model } from './route53';
+import { HealthModel } from './health';
 import { CallRecorder } from './call-recorder';
 import { SnsModel } from './sns';
 import { SsmModel } from './ssm';
@@ -118,6 +120,7 @@ export class SandboxRegion {
       perVolumeSnapshotGapMs: options.timings?.perVolumeSnapshotGapMs ?? 15_000,
       archiveMs: options.timings?.archiveMs,
       restoreMs: options.timings?.restoreMs,
+      tagVisibilityLagMs: options.timings?.tagVisibilityLagMs,
     }, (options.seed ?? 1) + 2 + index * 101);
     if (index > 0) this.ec2.startIdsAt(index * 0x10_0000_0000);
     this.sns = new SnsModel(clock, account.accountId, name);
@@ -165,6 +168,8 @@ export class SandboxAccount {
   readonly elb: ElbModel;
   /** Route 53 is global: one model whatever Region a client names. */
   readonly route53: Route53Model;
+  /** The AWS Health API is global too (one endpoint); it refuses every call unless `health.subscribed`. */
+  readonly health = new HealthModel();
   readonly faults: Faults;
   private readonly random: () => number;
   readonly calls: CallRecord[] = [];
@@ -238,7 +243,8 @@ export class SandboxAccount {
   async handle(service: ServiceName, operation: string, input: Record<string, unknown>, region = this.region): Promise<Record<string, unknown>> {
     const record: CallRecord = { service, operation, input, atMs: this.clock.nowMs(), region };
     this.calls.push(record);
-    const models = service === 'route53' ? undefined : this.regionModels.get(region);
+    const global = service === 'route53' || service === 'health';
+    const models = global ? undefined : this.regionModels.get(region);
     // Before the call runs: AWS authorizes against the state the resources are in now.
     this.recorder?.record(service, operation, input, {
       accountId: this.accountId,
@@ -247,7 +253,7 @@ export class SandboxAccount {
       regionState: (name) => this.regionModels.get(name),
     });
     try {
-      if (service !== 'route53' && !models) {
+      if (!global && !models) {
         // A disabled opt-in Region (or one the account does not have) refuses the credentials.
         // https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html
         throw awsError(service, 'AuthFailure', `AWS was not able to validate the provided access credentials (Region ${region} is not enabled for this account)`, 401);
@@ -262,7 +268,8 @@ export class SandboxAccount {
       }
       const fault = this.faults.pick(service, operation, input);
       if (fault) throw awsError(service, fault.code, fault.message ?? `injected fault: ${fault.code}`, fault.httpStatusCode);
-      const op = service === 'route53' ? (this.route53.operations as Record<string, (input: never) => unknown>)[operation] : models!.services[service]?.[operation];
+      const globalOps = service === 'route53' ? this.route53.operations : service === 'health' ? this.health.operations : undefined;
+      const op = globalOps ? (globalOps as Record<string, (input: never) => unknown>)[operation] : models!.services[service]?.[operation];
       if (!op) throw awsError(service, 'UnsupportedOperation', `The sandbox does not serve ${service}:${operation}`);
       const began = performance.now();
       const answer = op(input as never);
@@ -299,6 +306,7 @@ export class SandboxAccount {
       scheduler: new SchedulerClient(config),
       elbv2: new ElasticLoadBalancingV2Client(config),
       elb: new ElasticLoadBalancingClient(config),
+      health: new HealthClient({ ...config, region: 'us-east-1' }),
     };
     this.attach(clients.ec2, 'ec2');
     this.attach(clients.route53, 'route53');
@@ -307,6 +315,7 @@ export class SandboxAccount {
     this.attach(clients.scheduler, 'scheduler');
     this.attach(clients.elbv2, 'elbv2');
     this.attach(clients.elb, 'elb');
+    this.attach(clients.health, 'health');
     return clients;
   }
 

@@ -23,6 +23,7 @@ import { clone } from './ec2-shapes';
 
 // The shape helpers the other parts of the model import from here.
 export { clone, tagsFor } from './ec2-shapes';
+import { TagVisibility } from './ec2-tag-visibility';
 
 /** How long things take in the model, in sandbox milliseconds. */
 export interface Ec2Timings {
@@ -32,7 +33,15 @@ export interface Ec2Timings {
   /** How long ModifySnapshotTier and RestoreSnapshotTier take (defaults: 6 h, 24 h). */
   archiveMs?: number;
   restoreMs?: number;
+  /** Longest delay before an instance's tag write shows in DescribeInstances (ec2-tag-visibility.ts; default 0). */
+  tagVisibilityLagMs?: number;
 }
+
+/**
+ * User tags per resource; `aws:` tags do not count (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Tags.html#tag-restrictions).
+ * Over it, CreateTags fails `TagLimitExceeded` (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html).
+ */
+const MAX_TAGS = 50;
 
 /** Scheduled events and status checks of an instance, as DescribeInstanceStatus shows them. */
 export interface InstanceHealth {
@@ -64,6 +73,8 @@ export class Ec2Model {
   readonly tiers: SnapshotTiers;
   /** DescribeSnapshots, CreateSnapshot(s), DeleteSnapshot (ec2-snapshots.ts). */
   private readonly snapshotOps: Ec2Snapshots;
+  /** When instance tag writes become visible to DescribeInstances. */
+  readonly tagViews: TagVisibility;
 
   constructor(
     clock: SandboxClock,
@@ -79,6 +90,7 @@ export class Ec2Model {
     });
     this.snapshotOps = new Ec2Snapshots(this, clock);
     Object.assign(this.operations, this.snapshotOps.operations, this.tiers.operations);
+    this.tagViews = new TagVisibility(clock, timings.tagVisibilityLagMs ?? 0, seed + 7);
   }
 
   /** Operations the sandbox serves, by API name. */
@@ -137,7 +149,11 @@ export class Ec2Model {
     }
     const { page, nextToken } = paginate('ec2', applyFilters(items, input.Filters, this.instanceFields), input, { min: 5, max: 1000 });
     return {
-      Reservations: page.map((inst) => ({ ReservationId: `r-${inst.InstanceId!.slice(2)}`, OwnerId: this.accountId, Instances: [clone(inst)] })),
+      Reservations: page.map((inst) => ({
+        ReservationId: `r-${inst.InstanceId!.slice(2)}`,
+        OwnerId: this.accountId,
+        Instances: [{ ...clone(inst), Tags: clone(this.tagViews.visible(inst.InstanceId!, inst.Tags)) }],
+      })),
       NextToken: nextToken,
     };
   }
@@ -232,22 +248,31 @@ export class Ec2Model {
 
   private createTags(input: CreateTagsRequest) {
     const targets = (input.Resources ?? []).map((id) => this.tagged(id));
-    for (const target of targets) {
+    const updated = targets.map((target) => {
       const tags = new Map((target.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
       for (const t of input.Tags ?? []) tags.set(t.Key ?? '', t.Value ?? '');
-      target.Tags = [...tags].map(([Key, Value]) => ({ Key, Value }));
-    }
+      if ([...tags.keys()].filter((k) => !k.toLowerCase().startsWith('aws:')).length > MAX_TAGS) throw fail('ec2', 'TagLimitExceeded', `The maximum number of Tags for a resource has been reached (${MAX_TAGS}).`);
+      return [...tags].map(([Key, Value]) => ({ Key, Value }));
+    });
+    targets.forEach((target, i) => this.retag(input.Resources![i]!, target, updated[i]!));
     return {};
   }
 
   private deleteTags(input: DeleteTagsRequest) {
     const targets = (input.Resources ?? []).map((id) => this.tagged(id));
-    for (const target of targets) {
-      target.Tags = (target.Tags ?? []).filter(
-        (t) => !(input.Tags ?? []).some((d) => d.Key === t.Key && (d.Value === undefined || d.Value === t.Value)),
-      );
-    }
+    targets.forEach((target, i) => {
+      // Without Tags, DeleteTags removes every user tag (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteTags.html).
+      const gone = (t: Tag) => (input.Tags === undefined ? !(t.Key ?? '').toLowerCase().startsWith('aws:') : input.Tags.some((d) => d.Key === t.Key && (d.Value === undefined || d.Value === t.Value)));
+      const kept = (target.Tags ?? []).filter((t) => !gone(t));
+      this.retag(input.Resources![i]!, target, kept);
+    });
     return {};
+  }
+
+  /** A resource's new tags, at once for the account, later for DescribeInstances (instances only). */
+  private retag(id: string, target: { Tags?: Tag[] }, tags: Tag[]): void {
+    if (id.startsWith('i-')) this.tagViews.record(id, target.Tags, tags);
+    target.Tags = tags;
   }
 
   // ----- instance health (DescribeInstanceStatus and Elastic IPs live in ec2-status.ts) -----

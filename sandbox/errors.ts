@@ -1,4 +1,5 @@
 import { EC2ServiceException } from '@aws-sdk/client-ec2';
+import { HealthServiceException } from '@aws-sdk/client-health';
 import { ElasticLoadBalancingServiceException } from '@aws-sdk/client-elastic-load-balancing';
 import { ElasticLoadBalancingV2ServiceException } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Route53ServiceException } from '@aws-sdk/client-route-53';
@@ -6,7 +7,7 @@ import { SNSServiceException } from '@aws-sdk/client-sns';
 import { SSMServiceException } from '@aws-sdk/client-ssm';
 import { SchedulerServiceException } from '@aws-sdk/client-scheduler';
 
-export type ServiceName = 'ec2' | 'route53' | 'sns' | 'ssm' | 'scheduler' | 'elbv2' | 'elb';
+export type ServiceName = 'ec2' | 'route53' | 'sns' | 'ssm' | 'scheduler' | 'elbv2' | 'elb' | 'health';
 
 const CLASSES = {
   ec2: EC2ServiceException,
@@ -16,6 +17,7 @@ const CLASSES = {
   scheduler: SchedulerServiceException,
   elbv2: ElasticLoadBalancingV2ServiceException,
   elb: ElasticLoadBalancingServiceException,
+  health: HealthServiceException,
 } as const;
 
 /** Status codes AWS answers with, by error name; anything else is a 400 client error. */

@@ -128,6 +128,16 @@ function requestsOf(service: ServiceName, operation: string, input: Input, state
   if ((service === 'elbv2' || service === 'elb') && /^Describe/.test(operation)) return [{ action: `elasticloadbalancing:${operation}`, resource: '*', context: {} }];
   if (service === 'ssm' && operation === 'GetCommandInvocation') return [{ action: 'ssm:GetCommandInvocation', resource: '*', context: {} }];
   if (service === 'route53' && operation === 'ListHostedZonesByName') return [{ action: 'route53:ListHostedZonesByName', resource: '*', context: {} }];
+  // AWS Health: DescribeEvents has no resource-level permissions; DescribeAffectedEntities is authorized
+  // on each event's type, `arn:${Partition}:health:*::event/${Service}/${EventTypeCode}/*` (any Region,
+  // any event of that type: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awshealthapisandnotifications.html).
+  if (service === 'health' && operation === 'DescribeEvents') return [{ action: 'health:DescribeEvents', resource: '*', context: {} }];
+  if (service === 'health' && operation === 'DescribeAffectedEntities') {
+    return ((input.filter?.eventArns ?? []) as string[]).map((eventArn) => {
+      const [, eventService, code] = /:event\/([^/]+)\/([^/]+)\//.exec(eventArn) ?? [];
+      return { action: 'health:DescribeAffectedEntities', resource: `arn:aws:health:*::event/${eventService}/${code}/*`, context: {} };
+    });
+  }
 
   const key = `${service}:${operation}`;
   switch (key) {

@@ -1,5 +1,6 @@
 import * as ec2 from '@aws-sdk/client-ec2';
 import * as elb from '@aws-sdk/client-elastic-load-balancing';
+import * as health from '@aws-sdk/client-health';
 import * as elbv2 from '@aws-sdk/client-elastic-load-balancing-v2';
 import * as route53 from '@aws-sdk/client-route-53';
 import * as scheduler from '@aws-sdk/client-scheduler';
@@ -34,9 +35,10 @@ export const SERVICES: Record<ServiceName, { protocol: Protocol; xmlNamespace: s
   // Both ELB APIs sign as `elasticloadbalancing`; the request's Version tells them apart.
   elbv2: { protocol: 'awsQuery', xmlNamespace: 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/', version: '2015-12-01' },
   elb: { protocol: 'awsQuery', xmlNamespace: 'http://elasticloadbalancing.amazonaws.com/doc/2012-06-01/', version: '2012-06-01' },
+  health: { protocol: 'awsJson1_1', xmlNamespace: '', version: '2016-08-04', targetPrefix: 'AWSHealth_20160804' },
 };
 
-const MODULES: Record<ServiceName, Record<string, unknown>> = { ec2, route53, sns, ssm, scheduler, elbv2, elb };
+const MODULES: Record<ServiceName, Record<string, unknown>> = { ec2, route53, sns, ssm, scheduler, elbv2, elb, health };
 const cache = new Map<string, OperationSchema | null>();
 
 /** The schema of `service:operation`, or undefined when the SDK has no such operation. */

@@ -163,6 +163,7 @@ function missingParameter(service: ServiceName, member: string): ProtocolError {
       return new ProtocolError('InvalidInput', `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`);
     case 'ssm':
     case 'scheduler':
+    case 'health':
       return new ProtocolError('ValidationException', `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`);
   }
 }

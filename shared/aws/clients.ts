@@ -1,4 +1,5 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { HealthClient } from '@aws-sdk/client-health';
 import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Route53Client } from '@aws-sdk/client-route-53';
@@ -19,6 +20,8 @@ export interface Clients {
   elbv2: ElasticLoadBalancingV2Client;
   /** Classic load balancers, likewise. */
   elb: ElasticLoadBalancingClient;
+  /** The AWS Health API (global endpoint, us-east-1): the degraded scan's view of other Regions' events. */
+  health: HealthClient;
 }
 
 export interface ClientOptions {
@@ -37,7 +40,7 @@ export interface ClientOptions {
  * `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_EC2` etc., so pointing at an emulator needs no code.
  */
 export function createClients(options: ClientOptions = {}): Clients {
-  return lazyClients({ ec2: EC2Client, route53: Route53Client, sns: SNSClient, ssm: SSMClient, scheduler: SchedulerClient, elbv2: ElasticLoadBalancingV2Client, elb: ElasticLoadBalancingClient }, options);
+  return lazyClients({ ec2: EC2Client, route53: Route53Client, sns: SNSClient, ssm: SSMClient, scheduler: SchedulerClient, elbv2: ElasticLoadBalancingV2Client, elb: ElasticLoadBalancingClient, health: HealthClient }, options);
 }
 
 /**

@@ -20,8 +20,9 @@ export function lazyClients(classes: ClientClasses, options: ClientOptions = {})
     if (!made[key]) {
       const Cls = classes[key];
       if (!Cls) throw new CaretakerError(`this function is built without the ${key} client`);
-      // Route 53 is a global service served from us-east-1.
-      made[key] = new Cls(key === 'route53' ? { ...config, region: 'us-east-1' } : config);
+      // Route 53 is a global service served from us-east-1; so is the AWS Health API's endpoint
+      // (https://docs.aws.amazon.com/health/latest/APIReference/Welcome.html).
+      made[key] = new Cls(key === 'route53' || key === 'health' ? { ...config, region: 'us-east-1' } : config);
     }
     return made[key]!;
   };
@@ -46,6 +47,9 @@ export function lazyClients(classes: ClientClasses, options: ClientOptions = {})
     },
     get elb() {
       return get('elb');
+    },
+    get health() {
+      return get('health');
     },
   };
 }

@@ -46,6 +46,12 @@ export const waiterSchema = z.strictObject({
   attachSeconds: seconds('expected seconds > 0').default(300),
   /** A replacement must be healthy in every target group / classic load balancer of the old one within this. */
   healthySeconds: seconds('expected seconds > 0').default(600),
+  /**
+   * How long a run waits after claiming an instance before it reads the other runs' claims
+   * (shared/degraded/claim.ts): longer than a tag write takes to become visible to DescribeInstances.
+   * Spent before the instance is stopped, so it adds nothing to the downtime.
+   */
+  claimSettleSeconds: seconds('expected seconds > 0').default(30),
 });
 
 export type WaiterLimits = z.infer<typeof waiterSchema>;

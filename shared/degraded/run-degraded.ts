@@ -9,7 +9,9 @@ import type { ActionNeeded, Decision, JobContext, RunReport } from '../engine/ty
 import type { ApplyEnv } from './apply-env';
 import { manualCommand, notify } from './apply-notify';
 import { cleanupImages } from './relaunch/cleanup-images';
-import { relaunch } from './relaunch/relaunch';
+import { outOfRelaunchBudget, relaunch } from './relaunch/relaunch';
+import { claimInstance } from './claim';
+import { healthApiEvents } from './health-api';
 import { LeftStoppedError, stopStart } from './apply-stop-start';
 import type { WaiterLimits } from './config';
 import { describeFacts, describeInProgress, describeInstancesById, scanInstanceStatus } from './describe-degraded';
@@ -42,11 +44,13 @@ const RUN_INSTANCES_BUCKET = { capacity: 5, refillPerSecond: 2 };
  * Health events of other Regions: EventBridge delivers an AWS Health event only in the Region it
  * happens in (https://docs.aws.amazon.com/health/latest/ug/choosing-a-region.html) and our one stack
  * lives in one Region, so we do not forward them (that would take a rule per Region outside the
- * stack: a StackSet or a custom resource). The scan covers those Regions instead: retirements, stops,
- * reboots and maintenance are also DescribeInstanceStatus scheduled events, seen at most one
- * `degraded.schedule` later; a degraded instance-store drive is a Health-only notice and is missed
- * there. A Health event that does reach us for another covered Region (a backup-Region copy, a rule
- * the user added) acts at once, with that Region's clients. README: "Degraded notices from every Region".
+ * stack: a StackSet or a custom resource). The scan reads them from the AWS Health API instead
+ * (shared/degraded/health-api.ts), where the support plan allows it; otherwise (and for what the API
+ * misses) the scan's DescribeInstanceStatus covers retirements, stops, reboots and maintenance, seen
+ * at most one `degraded.schedule` later, and a degraded instance-store drive (a Health-only notice)
+ * is missed there, as the summary says. A Health event that does reach us for another covered
+ * Region (a backup-Region copy, a rule the user added) acts at once, with that Region's clients.
+ * README: "Degraded notices from every Region".
  *
  * @example
  * const report = await runDegraded(ctx, config, { trigger: parseDegradedTrigger(event) });
@@ -57,18 +61,31 @@ export async function runDegraded(ctx: JobContext, config: Config, options: Degr
   // A bad Region in the config (not enabled, outside `regions`) is thrown: an alert, no action anywhere.
   const covered = await resolveRegions({ ...ctx, region }, config, config.degraded.regions);
   const home: Home = { region, accountId: options.home?.accountId, regions: covered };
-  if (options.trigger.kind !== 'health') return runInRegions({ ...ctx, region }, covered, (regionCtx, r) => runDegradedIn(regionCtx, config, options, { ...home, region: r }));
+  if (options.trigger.kind !== 'health') {
+    // Other Regions' Health events come from the AWS Health API where the support plan allows it.
+    const others = covered.filter((r) => r !== region);
+    const polled = others.length > 0 ? await healthApiEvents(ctx.clients.health, others, home.accountId) : undefined;
+    const fromApi = byRegionOf(polled?.ok ? noticesFromHealthEvents(polled.events, home).notices : [], region);
+    const report = await runInRegions({ ...ctx, region }, covered, (regionCtx, r) => runDegradedIn(regionCtx, config, options, { ...home, region: r }, fromApi.get(r)));
+    if (polled && !polled.ok) report.notes.push(polled.note);
+    return report;
+  }
 
   // A Health event: only the Regions of the instances it names; what it names elsewhere is skipped once.
   const { notices, skipped } = noticesFromHealthEvents(options.trigger.events, home);
-  const byRegion = new Map<string, DegradedNotice[]>();
-  for (const n of notices) byRegion.set(n.region ?? region, [...(byRegion.get(n.region ?? region) ?? []), n]);
+  const byRegion = byRegionOf(notices, region);
   const regions = covered.filter((r) => byRegion.has(r));
   const report =
     regions.length > 0
       ? await runInRegions({ ...ctx, region }, regions, (regionCtx, r) => runDegradedIn(regionCtx, config, options, { ...home, region: r }, byRegion.get(r)))
       : nothingToDo(ctx);
   return withSkipped(report, skipped);
+}
+
+function byRegionOf(notices: DegradedNotice[], home: string): Map<string, DegradedNotice[]> {
+  const byRegion = new Map<string, DegradedNotice[]>();
+  for (const n of notices) byRegion.set(n.region ?? home, [...(byRegion.get(n.region ?? home) ?? []), n]);
+  return byRegion;
 }
 
 /** A Health event naming no instance in a covered Region: a run that describes nothing. */
@@ -86,7 +103,7 @@ function withSkipped(report: RunReport, skipped: SkippedEntity[]): RunReport {
   return report;
 }
 
-/** One Region's part of a run (its clients in `ctx`); `notices`: a Health event's notices in that Region. */
+/** One Region's part of a run (its clients in `ctx`); `notices`: a Health event's (or the Health API's) notices in that Region. */
 async function runDegradedIn(ctx: JobContext, config: Config, options: DegradedOptions, home: Home, notices?: DegradedNotice[]): Promise<RunReport> {
   const policy = config.degraded;
   const report = emptyReport('degraded', ctx);
@@ -146,7 +163,7 @@ async function runDegradedIn(ctx: JobContext, config: Config, options: DegradedO
   return finishReport(report, ctx);
 }
 
-/** One Region's state: the Health event's notices there, or the scan's, and the instances they name. */
+/** One Region's state: the Health event's notices there, or the scan's (with the Health API's), and the instances they name. */
 async function describe(ctx: JobContext, options: DegradedOptions, healthNotices: DegradedNotice[]): Promise<DegradedState> {
   const { ec2 } = ctx.clients;
   let notices: DegradedNotice[];
@@ -155,7 +172,7 @@ async function describe(ctx: JobContext, options: DegradedOptions, healthNotices
     notices = healthNotices;
   } else {
     const only = options.instanceIds ?? options.trigger.instanceIds;
-    notices = await scanInstanceStatus(ec2, only);
+    notices = [...(await scanInstanceStatus(ec2, only)), ...healthNotices.filter((n) => !only?.length || only.includes(n.instanceId))];
     inProgress = await describeInProgress(ec2);
     if (only?.length) inProgress = inProgress.filter((id) => only.includes(id));
   }
@@ -170,7 +187,10 @@ async function applyOne(d: Decision<DegradedPayload>, ctx: JobContext, env: Appl
   const id = d.target;
   try {
     let result: WorkerResult;
-    if (d.action === 'relaunch') result = await relaunch(d.payload, ctx, env);
+    // A relaunch without the time for it, or a run that lost the claim, acts no further.
+    const held = d.action === 'notify' ? undefined : (outOfRelaunchBudget(d.payload, ctx, env) ?? (await stoodDown(d.payload, ctx, env)));
+    if (held) result = held;
+    else if (d.action === 'relaunch') result = await relaunch(d.payload, ctx, env);
     else if (d.action === 'stop-start') result = await stopStart(d.payload, ctx, env);
     else {
       result = await notify(d.payload, ctx, env);
@@ -192,6 +212,12 @@ async function applyOne(d: Decision<DegradedPayload>, ctx: JobContext, env: Appl
     if (error instanceof Error) error.message = `${error.message} [why: ${d.reason}]`;
     throw error;
   }
+}
+
+/** Claims the instance (shared/degraded/claim.ts); a run that loses stands down with the winner named. */
+async function stoodDown(p: DegradedPayload, ctx: JobContext, env: ApplyEnv): Promise<WorkerResult | undefined> {
+  const outcome = await claimInstance(p.instance, ctx, env);
+  return outcome.won ? undefined : { outcome: 'skipped', reason: outcome.reason, details: { claimedElsewhere: true } };
 }
 
 function summarize(report: RunReport, state: DegradedState): string[] {

@@ -13,6 +13,7 @@ import { newRunId, runFailed } from '../engine/run';
 import { type JobContext, type JobName, realSleep, type RunReport } from '../engine/types';
 import { lambdaLogger, type Logger } from '../log';
 import { logRunDetail, type RunSummary, summarizeRun } from './summary';
+import { DOCUMENTS_ENV, parseDeployedDocuments, withDeployedDocuments } from '../snapshot/deployed-documents';
 import { type EmfWriter, stdoutWriter } from '../metrics/emit-metrics';
 import { failoverObserver } from '../metrics/failover-observer';
 import { publishMetrics, regionOf } from '../metrics/publish-metrics';
@@ -54,7 +55,11 @@ export function lambdaDeps(service: string, classes: ClientClasses): HandlerDeps
   return {
     clients,
     // A rejected load is not cached: a fixed config file needs no cold start to be picked up.
-    config: () => (config ??= loadConfig(process.env.CARETAKER_CONFIG).catch((e) => ((config = undefined), Promise.reject(e)))),
+    // The stage's own names of the caretaker SSM documents replace the config's (deploy/ssm-documents.cjs).
+    config: () =>
+      (config ??= loadConfig(process.env.CARETAKER_CONFIG)
+        .then((c) => withDeployedDocuments(c, parseDeployedDocuments(process.env[DOCUMENTS_ENV])))
+        .catch((e) => ((config = undefined), Promise.reject(e)))),
     alerts: (c) => {
       const topic = process.env.ALERT_TOPIC_ARN;
       if (!topic) throw new InputError('environment', [{ path: 'ALERT_TOPIC_ARN', message: 'not set' }]);

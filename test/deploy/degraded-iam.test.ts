@@ -1,10 +1,22 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 
-const { degradedStatements } = createRequire(import.meta.url)('../../deploy/iam.cjs');
+const { degradedStatements, functionStatements } = createRequire(import.meta.url)('../../deploy/iam.cjs');
 const sids = (config: unknown) => degradedStatements(config).map((s: { Sid: string }) => s.Sid);
 
 describe('replace-degraded IAM statements', () => {
+  it('read the AWS Health API (EC2 events only) only when the job covers a Region besides the deployment\'s, without a Region condition (global endpoint)', () => {
+    const health = ['ReadHealthEventsOfOtherRegions', 'ReadEntitiesOfEc2HealthEvents'];
+    expect(sids({ degraded: {} }).filter((s: string) => health.includes(s))).toEqual([]);
+    for (const config of [{ regions: ['us-east-1', 'eu-west-1'] }, { regions: 'all' }, { degraded: { regions: ['eu-west-1'] } }]) {
+      const statements = functionStatements('replace-degraded', config, 'ec2-caretaker-test-replace-degraded', 'x').filter((s: { Sid: string }) => health.includes(s.Sid));
+      expect(statements).toEqual([
+        { Sid: 'ReadHealthEventsOfOtherRegions', Effect: 'Allow', Action: ['health:DescribeEvents'], Resource: '*' },
+        { Sid: 'ReadEntitiesOfEc2HealthEvents', Effect: 'Allow', Action: ['health:DescribeAffectedEntities'], Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:health:*::event/EC2/*/*' } },
+      ]);
+    }
+  });
+
   it('pass exactly the instance roles the config names, and only to EC2', () => {
     expect(sids({ degraded: {} })).not.toContain('PassConfiguredInstanceRolesToEc2');
     const pass = degradedStatements({ degraded: { instanceRoles: ['web-role', 'db-role'] } }).find(

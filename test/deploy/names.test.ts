@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensurePackaged, PACKAGE_DIR, packagedTemplate } from '../bundle/build';
+import { packagedTemplate } from '../bundle/build';
 
 const { boundedName, roleName, ROLE_NAME_MAX } = createRequire(import.meta.url)('../../deploy/names.cjs') as {
   boundedName(parts: string[], max: number): string;
@@ -11,6 +10,9 @@ const { boundedName, roleName, ROLE_NAME_MAX } = createRequire(import.meta.url)(
 };
 
 type Template = { Resources: Record<string, { Type: string; Properties?: Record<string, any> }> };
+
+/** Every feature that names something, the caretaker SSM documents included. */
+const FIXTURE = { CARETAKER_CONFIG_FILE: join(import.meta.dirname, 'fixtures', 'all-features.config.yml') };
 
 /** Names that are global to the account (IAM roles; CloudWatch dashboards are "global, not region-specific"). */
 function globalNames(t: Template): string[] {
@@ -36,11 +38,12 @@ let otherRegion: Template;
 let otherStage: Template;
 
 beforeAll(async () => {
-  await ensurePackaged();
-  home = JSON.parse(readFileSync(join(PACKAGE_DIR, 'cloudformation-template-update-stack.json'), 'utf8'));
-  otherRegion = (await packagedTemplate('test', 'eu-west-1')) as Template;
-  otherStage = (await packagedTemplate('prod', 'us-east-1')) as Template;
+  home = (await packagedTemplate('test', 'us-east-1', FIXTURE)) as Template;
+  otherRegion = (await packagedTemplate('test', 'eu-west-1', FIXTURE)) as Template;
+  otherStage = (await packagedTemplate('prod', 'us-east-1', FIXTURE)) as Template;
 }, 600_000);
+
+const documents = (t: Template) => Object.values(t.Resources).filter((r) => r.Type === 'AWS::SSM::Document').map((r) => r.Properties!.Name as string);
 
 describe('a second Region or a second stage deploys beside the first (issue 15)', () => {
   it('shares no global name with the same stage in another Region', () => {
@@ -49,9 +52,28 @@ describe('a second Region or a second stage deploys beside the first (issue 15)'
     expect(overlap(globalNames(home), globalNames(otherRegion))).toEqual([]);
   });
 
-  it('shares no name at all with another stage in the same Region', () => {
+  it('shares no name at all with another stage in the same Region, the SSM documents included', () => {
     expect(allNames(home).length).toBeGreaterThan(globalNames(home).length);
+    expect(documents(home).sort()).toEqual(['ec2-caretaker-test-caretaker-fsfreeze', 'ec2-caretaker-test-caretaker-mysql-lock']);
+    expect(documents(otherStage)).toHaveLength(2);
     expect(overlap(allNames(home), allNames(otherStage))).toEqual([]);
+  });
+
+  it('tells the snapshot function its stage\'s document names, and lets it send exactly those', () => {
+    for (const t of [home, otherStage]) {
+      const fn = Object.values(t.Resources).find((r) => r.Type === 'AWS::Lambda::Function' && String(r.Properties!.FunctionName).endsWith('-snapshot-volumes'))!;
+      const names = JSON.parse(fn.Properties!.Environment.Variables.CARETAKER_SSM_DOCUMENTS) as Record<string, string>;
+      expect(Object.values(names).sort()).toEqual(documents(t).sort());
+      expect(Object.keys(names).sort()).toEqual(['caretaker-fsfreeze', 'caretaker-mysql-lock']);
+      const statements = t.Resources.SnapshotVolumesRole!.Properties!.Policies[0].PolicyDocument.Statement as Array<{ Action: string[]; Resource: unknown }>;
+      const sendable = statements
+        .filter((s) => s.Action.includes('ssm:SendCommand'))
+        .flatMap((s) => [s.Resource].flat())
+        .map((r) => (r as { 'Fn::Sub': string })['Fn::Sub'])
+        .filter((r) => r.includes(':document/'))
+        .map((r) => r.slice(r.indexOf(':document/') + ':document/'.length));
+      expect(sendable.sort()).toEqual(documents(t).sort());
+    }
   });
 
   it('keeps every name within its limit', () => {
@@ -62,6 +84,7 @@ describe('a second Region or a second stage deploys beside the first (issue 15)'
       'AWS::SQS::Queue': ['QueueName', 80],
       'AWS::CloudWatch::Alarm': ['AlarmName', 255],
       'AWS::Lambda::Function': ['FunctionName', 64],
+      'AWS::SSM::Document': ['Name', 128],
     };
     for (const t of [home, otherRegion, otherStage]) {
       for (const [id, r] of Object.entries(t.Resources)) {

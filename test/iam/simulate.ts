@@ -192,6 +192,8 @@ function configScope(fn: string, r: IamRequest): Config {
   if (r.action === 'ec2:DescribeRegions') return { regions: 'all' };
   const copy = copyScope(fn, r);
   if (copy) return copy;
+  // The scan reads the Health API only when the job covers a Region besides the deployment's.
+  if (fn === 'replace-degraded' && r.action.startsWith('health:')) return { regions: [DEPLOYMENT.region, 'eu-west-1'] };
   switch (`${fn} ${r.action}`) {
     case 'dns-failover route53:ChangeResourceRecordSets': {
       const names = ctx['route53:ChangeResourceRecordSetsNormalizedRecordNames'] as string[];

@@ -3,6 +3,7 @@ import * as ELB from '@aws-sdk/client-elastic-load-balancing';
 import * as ELBv2 from '@aws-sdk/client-elastic-load-balancing-v2';
 import * as R53 from '@aws-sdk/client-route-53';
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { HealthClient } from '@aws-sdk/client-health';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -46,7 +47,7 @@ async function httpClients(sandbox: SandboxAccount): Promise<Clients> {
     maxAttempts: 4,
     retryStrategy: new (await import('@smithy/core/retry')).ConfiguredRetryStrategy(4, () => 1),
   };
-  return { ec2: new EC2.EC2Client(config), route53: new R53.Route53Client(config), sns: new SNSClient(config), ssm: new SSMClient(config), scheduler: new SchedulerClient(config), elbv2: new ELBv2.ElasticLoadBalancingV2Client(config), elb: new ELB.ElasticLoadBalancingClient(config) };
+  return { ec2: new EC2.EC2Client(config), route53: new R53.Route53Client(config), sns: new SNSClient(config), ssm: new SSMClient(config), scheduler: new SchedulerClient(config), elbv2: new ELBv2.ElasticLoadBalancingV2Client(config), elb: new ELB.ElasticLoadBalancingClient(config), health: new HealthClient(config) };
 }
 
 /** What a call gave: its output without request ids, or its error as the SDK classified it. */

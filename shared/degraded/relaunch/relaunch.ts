@@ -36,9 +36,6 @@ export async function relaunch(p: DegradedPayload, ctx: JobContext, env: ApplyEn
   const oldId = old.InstanceId!;
   const tags = tagRecord(old.Tags);
   if (p.resume) return interrupted(p, ctx);
-  if (ctx.deadline.remainingMs() < env.config.relaunchBudgetSeconds * 1000) {
-    return { outcome: 'skipped', reason: `less than ${env.config.relaunchBudgetSeconds} s left in this invocation for a relaunch; the next scan starts it`, details: { cutOff: true } };
-  }
   await writeState(ec2, oldId, { action: 'relaunch', phase: 'in-progress', at: stepTime(ctx) }, {
     [TAG_TOKEN]: p.token,
     [TAG_STARTED]: stepTime(ctx).toISOString(),
@@ -117,6 +114,16 @@ export async function relaunch(p: DegradedPayload, ctx: JobContext, env: ApplyEn
       ...(downtimeFrom !== undefined ? { downtimeSeconds: Math.round((movedAt - downtimeFrom) / 1000) } : {}),
     },
   };
+}
+
+/**
+ * A relaunch starts only with `relaunchBudgetSeconds` of the invocation left; otherwise it is left to
+ * the next scan. Checked before the run claims the instance, so a relaunch it does not start leaves
+ * no claim behind that would hold the next run off.
+ */
+export function outOfRelaunchBudget(p: DegradedPayload, ctx: JobContext, env: ApplyEnv): WorkerResult | undefined {
+  if (p.action !== 'relaunch' || p.resume || ctx.deadline.remainingMs() >= env.config.relaunchBudgetSeconds * 1000) return undefined;
+  return { outcome: 'skipped', reason: `less than ${env.config.relaunchBudgetSeconds} s left in this invocation for a relaunch; the next scan starts it`, details: { cutOff: true } };
 }
 
 /** After the move: protections on the replacement, the old one out of its load balancers, then stopped or terminated. */
