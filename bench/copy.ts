@@ -71,7 +71,7 @@ async function burst(maxCopyContinuationRuns: number, horizonMs: number) {
     const pendingSources = [...sandbox.ec2.snapshots.values()].filter(({ data }) => sandbox.ec2.refreshSnapshot(data).State === 'pending');
     const next = Math.min(
       ...pendingSources.map(({ data }) => data.StartTime!.getTime() + SOURCE_MS),
-      ...[...sandbox.scheduler.schedules.values()].map((s) => s.atMs),
+      ...[...sandbox.scheduler.schedules.values()].map((s) => s.fireAtMs),
     );
     if (!Number.isFinite(next) || next - start > horizonMs) break;
     sandbox.clock.advance(Math.max(0, next - sandbox.clock.nowMs()));

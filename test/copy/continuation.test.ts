@@ -78,9 +78,10 @@ describe('copy backlog drain (sandbox, through the snapshot handler)', () => {
     const inFlight = () => [...w.eu().snapshots.values()].filter(({ data }) => w.eu().refreshSnapshot(data).State === 'pending').length;
     /** Advances to the next one-time schedule, fires it and returns its run; undefined when none is left. */
     const fireNext = async () => {
-      const next = [...w.sandbox.scheduler.schedules.values()].sort((a, b) => a.atMs - b.atMs)[0];
+      // Scheduler fires an at() anywhere in its minute (sandbox/scheduler.ts): advance to when this one does.
+      const next = w.sandbox.scheduler.next();
       if (!next) return undefined;
-      w.sandbox.clock.advance(Math.max(0, next.atMs - w.sandbox.clock.nowMs()));
+      w.sandbox.clock.advance(Math.max(0, next.fireAtMs - w.sandbox.clock.nowMs()));
       const [due] = w.sandbox.scheduler.fireDue();
       return { schedule: due!, summary: await invoke(JSON.parse(due!.input)) };
     };
