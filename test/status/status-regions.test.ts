@@ -28,6 +28,26 @@ const twoRegionConfig = (extra: object = {}) =>
     ...extra,
   });
 
+/**
+ * db-consistent's copies in eu-west-1: one landed yesterday, today's still on its way; `expected` is
+ * what the status view shows of them 24 h after the first started.
+ */
+function landCopies(euFleet: ReturnType<typeof buildDemoAccount>['euFleet']) {
+  const vol = { VolumeId: 'vol-ffffffff', Size: 500 };
+  const done = euFleet.snapshot(vol, 86_400_000, { [TAG.managed]: 'true', [TAG.policy]: 'db-consistent', [TAG.copyOf]: 'us-east-1:snap-0aaaaaaaaaaaaaaa1' });
+  const pending = euFleet.snapshot(vol, 0, { [TAG.managed]: 'true', [TAG.policy]: 'db-consistent', [TAG.copyOf]: 'us-east-1:snap-0aaaaaaaaaaaaaaa2' }, true);
+  const expected = [
+    {
+      policy: 'db-consistent',
+      completed: 1,
+      newestCompleted: { snapshotId: done.SnapshotId, at: done.StartTime!.toISOString(), ageHours: 24 },
+      pending: [{ snapshotId: pending.SnapshotId, copyOf: 'us-east-1:snap-0aaaaaaaaaaaaaaa2', startedAt: pending.StartTime!.toISOString(), progress: expect.stringMatching(/%$/) }],
+      failed: 0,
+    },
+  ];
+  return { done, pending, expected };
+}
+
 describe('statusScopes', () => {
   it('shows each policy, the degraded scan and each failover group in the Regions they cover', () => {
     const scopes = statusScopes(twoRegionConfig(), ['us-east-1', 'eu-west-1', 'ap-southeast-2'], 'us-east-1');
@@ -64,9 +84,7 @@ describe('caretaker status in a copy-only Region (demo sandbox)', () => {
   it('shows the copies that landed and the pending ones per policy, reads nothing else there, and only describes', async () => {
     const { sandbox, euFleet } = buildDemoAccount();
     const config = parseConfig(US_ONLY);
-    const vol = { VolumeId: 'vol-ffffffff', Size: 500 };
-    const done = euFleet.snapshot(vol, 86_400_000, { [TAG.managed]: 'true', [TAG.policy]: 'db-consistent', [TAG.copyOf]: 'us-east-1:snap-0aaaaaaaaaaaaaaa1' });
-    const pending = euFleet.snapshot(vol, 0, { [TAG.managed]: 'true', [TAG.policy]: 'db-consistent', [TAG.copyOf]: 'us-east-1:snap-0aaaaaaaaaaaaaaa2' }, true);
+    const { done, pending, expected } = landCopies(euFleet);
     // A managed snapshot there that is no copy (made when eu-west-1 was still covered): not a copy, not shown.
     euFleet.snapshot({ VolumeId: 'vol-eeeeeeee', Size: 8 }, 3_600_000, { [TAG.managed]: 'true', [TAG.policy]: 'daily' });
     const ctx = sandboxJobContext(sandbox, { now: new Date(done.StartTime!.getTime() + 86_400_000), clientsIn: (region) => sandbox.clients({ region }) });
@@ -75,15 +93,7 @@ describe('caretaker status in a copy-only Region (demo sandbox)', () => {
     const [us, eu] = await Promise.all(scopes.map(async (scope) => planStatus(await describeStatus(ctx, config, scope), config, ctx.now)));
     expect(us).toMatchObject({ region: 'us-east-1', copyOnly: false });
     expect(eu).toMatchObject({ region: 'eu-west-1', copyOnly: true, volumes: [], degraded: [], groups: [] });
-    expect(eu!.copies).toEqual([
-      {
-        policy: 'db-consistent',
-        completed: 1,
-        newestCompleted: { snapshotId: done.SnapshotId, at: done.StartTime!.toISOString(), ageHours: 24 },
-        pending: [{ snapshotId: pending.SnapshotId, copyOf: 'us-east-1:snap-0aaaaaaaaaaaaaaa2', startedAt: pending.StartTime!.toISOString(), progress: expect.stringMatching(/%$/) }],
-        failed: 0,
-      },
-    ]);
+    expect(eu!.copies).toEqual(expected);
     // In the copy-only Region: its snapshots (by the copy tag) and nothing else; no instance, no status scan.
     const euCalls = sandbox.calls.slice(before).filter((c) => c.region === 'eu-west-1');
     expect([...new Set(euCalls.map((c) => `${c.service}:${c.operation}`))]).toEqual(['ec2:DescribeSnapshots']);
@@ -124,9 +134,7 @@ describe('caretaker status over two Regions (demo sandbox)', () => {
   it('reads each Region with its own clients and shows only what covers it', async () => {
     const { sandbox, config, euFleet } = buildDemoAccount();
     // A copy of db-1's consistent snapshot landed in eu-west-1 yesterday; today's is still on its way.
-    const vol = { VolumeId: 'vol-ffffffff', Size: 500 };
-    const done = euFleet.snapshot(vol, 86_400_000, { [TAG.managed]: 'true', [TAG.policy]: 'db-consistent', [TAG.copyOf]: 'us-east-1:snap-0aaaaaaaaaaaaaaa1' });
-    const pending = euFleet.snapshot(vol, 0, { [TAG.managed]: 'true', [TAG.policy]: 'db-consistent', [TAG.copyOf]: 'us-east-1:snap-0aaaaaaaaaaaaaaa2' }, true);
+    const { done, pending, expected } = landCopies(euFleet);
     const ctx = sandboxJobContext(sandbox, { now: new Date(done.StartTime!.getTime() + 86_400_000), clientsIn: (region) => sandbox.clients({ region }) });
     const before = sandbox.calls.length;
     const [us, eu] = await Promise.all(statusScopes(config, ['us-east-1', 'eu-west-1'], 'us-east-1').map(async (scope) => planStatus(await describeStatus(ctx, config, scope), config, ctx.now)));
@@ -135,15 +143,7 @@ describe('caretaker status over two Regions (demo sandbox)', () => {
     expect(eu!.volumes.map((v) => `${v.policy} ${v.instanceName}`)).toEqual(['daily web-eu-1', 'daily web-eu-1']);
     expect(us!.volumes.some((v) => v.instanceName === 'web-eu-1')).toBe(false);
     expect(us!.volumes.filter((v) => v.policy === 'db-consistent')).toHaveLength(2);
-    expect(eu!.copies).toEqual([
-      {
-        policy: 'db-consistent',
-        completed: 1,
-        newestCompleted: { snapshotId: done.SnapshotId, at: done.StartTime!.toISOString(), ageHours: 24 },
-        pending: [{ snapshotId: pending.SnapshotId, copyOf: 'us-east-1:snap-0aaaaaaaaaaaaaaa2', startedAt: pending.StartTime!.toISOString(), progress: expect.stringMatching(/%$/) }],
-        failed: 0,
-      },
-    ]);
+    expect(eu!.copies).toEqual(expected);
     expect(us!.copies).toEqual([]);
     // The demo's degraded host is in us-east-1; eu-west-1 has none.
     expect(us!.degraded.length).toBeGreaterThan(0);
