@@ -1,8 +1,8 @@
 import { describeStatus } from '../shared/status/describe-status';
 import { formatStatus } from '../shared/status/format-status';
 import { planStatus, type RegionStatus } from '../shared/status/plan-status';
-import { statusScopes } from '../shared/status/status-scopes';
-import { homeRegion, resolveRegions } from '../shared/engine/regions';
+import { copyOnlyScope, type StatusScope, statusScopes } from '../shared/status/status-scopes';
+import { copyOnlyRegions, homeRegion, resolveRegions } from '../shared/engine/regions';
 import { cliRun, type CommonFlags } from './context';
 
 /** A Region the status view could not read (not enabled, no permission, ...): shown, never hidden. */
@@ -12,14 +12,26 @@ interface UnreadableRegion {
 }
 
 /**
- * `caretaker status`: one table per Region the config covers (or the one `--region` names), read
- * from the account itself (tags and describes, one probe per failover member), no state store. The
- * Regions are read in parallel, each with its own clients and rate buckets. `--json` prints
- * `{ regions: [...] }`, one entry per Region, for scripts. Exit 1 when a Region could not be read.
+ * `caretaker status`: one table per Region the config covers, then one per copy-only Region (a
+ * `copyTo` destination outside `regions`: its copies alone, `copyOnly: true`), or the one Region
+ * `--region` names, read from the account itself (tags and describes, one probe per failover
+ * member), no state store. The Regions are read in parallel, each with its own clients and rate
+ * buckets. `--json` prints `{ regions: [...] }`, one entry per Region, for scripts. Exit 1 when a
+ * Region could not be read.
  */
 export async function runStatus(flags: CommonFlags & { json?: boolean }): Promise<number> {
-  const run = await cliRun('snapshot', { ...flags, 'dry-run': true });
-  const scopes = statusScopes(run.config, await resolveRegions(run.ctx, run.config), await homeRegion(run.ctx));
+  const whole = await cliRun('snapshot', { ...flags, region: undefined, 'dry-run': true });
+  const home = await homeRegion(whole.ctx);
+  const copyOnly = copyOnlyRegions(whole.config, home);
+  let run = whole;
+  let scopes: StatusScope[];
+  if (flags.region !== undefined && copyOnly.includes(flags.region)) {
+    // `--region` may name a copy-only Region, as prune's does (cli/context.ts): its copies alone.
+    scopes = [copyOnlyScope(flags.region)];
+  } else {
+    if (flags.region !== undefined) run = await cliRun('snapshot', { ...flags, 'dry-run': true });
+    scopes = statusScopes(run.config, await resolveRegions(run.ctx, run.config), home, flags.region === undefined ? copyOnly : []);
+  }
   const regions: Array<RegionStatus | UnreadableRegion> = await Promise.all(
     scopes.map((scope) =>
       describeStatus(run.ctx, run.config, scope).then(

@@ -36,6 +36,8 @@ export interface StatusState {
   groups: Array<{ group: FailoverGroup; current?: string; addresses: Map<string, MemberAddress>; probes: Map<string, ProbeResult>; error?: string }>;
   /** Cross-Region copies that landed in this Region (tagged `caretaker:copy-of`), every state. */
   copies: CopyRow[];
+  /** A copy destination outside the config's Regions: only `copies` was read ({@link StatusScope}). */
+  copyOnly: boolean;
 }
 
 export interface CopyRow {
@@ -88,6 +90,7 @@ export async function describeStatus(ctx: JobContext, config: Config, scope?: St
     notices: degraded ? await scanInstanceStatus(ec2) : [],
     groups,
     copies: await describeCopies(ctx),
+    copyOnly: scope?.copyOnly ?? false,
   };
 }
 

@@ -19,6 +19,10 @@ function age(hours: number): string {
  * console.log(formatStatus(planStatus(await describeStatus(ctx, config), config, ctx.now)).join('\n'));
  */
 export function formatStatus(s: RegionStatus): string[] {
+  if (s.copyOnly) {
+    // Nothing else of the Region is the suite's business: its copies alone, read-only.
+    return [`Region ${s.region} (copies only: a copyTo destination outside \`regions\`), ${s.at}`, '', ...formatCopies(s)];
+  }
   const out = [`Region ${s.region}, ${s.at}`, ''];
   const stale = s.volumes.filter((v) => v.stale).length;
   out.push(`Snapshots (${s.volumes.length} volume(s), ${stale} stale):`);
@@ -43,8 +47,31 @@ export function formatStatus(s: RegionStatus): string[] {
       ).map((l) => `  ${l}`),
     );
   }
+  out.push('', ...formatCopies(s));
+  out.push('', `Degraded hosts (${s.degraded.length}):`);
+  if (s.degraded.length === 0) out.push('  none');
+  else {
+    out.push(
+      ...table(
+        ['instance', 'state', 'remediation', 'since', 'notice now'],
+        s.degraded.map((d) => [`${d.instanceId}${d.name ? ` ${d.name}` : ''}`, d.state, d.remediation ?? 'none yet', d.since?.slice(0, 16) ?? '-', d.notice ?? '-']),
+      ).map((l) => `  ${l}`),
+    );
+  }
+  out.push('', `Failover groups (${s.groups.length}):`);
+  if (s.groups.length === 0) out.push('  none configured');
+  for (const g of s.groups) {
+    out.push(`  ${g.group}: ${g.record} → active ${g.active}`);
+    out.push(...table(['member', 'address', 'probe now'], g.members.map((m) => [m.name, m.address, m.probe])).map((l) => `    ${l}`));
+  }
+  return out;
+}
+
+/** The copies that landed in a Region, per policy, and the pending ones with their sources. */
+function formatCopies(s: RegionStatus): string[] {
+  const out: string[] = [];
   const pending = s.copies.flatMap((c) => c.pending.map((p) => ({ policy: c.policy, ...p })));
-  out.push('', `Copies from other Regions (${s.copies.reduce((n, c) => n + c.completed, 0)} completed, ${pending.length} pending):`);
+  out.push(`Copies from other Regions (${s.copies.reduce((n, c) => n + c.completed, 0)} completed, ${pending.length} pending):`);
   if (s.copies.length === 0) out.push('  none');
   else {
     out.push(
@@ -64,22 +91,6 @@ export function formatStatus(s: RegionStatus): string[] {
       out.push('  Pending copies (their sources are kept until they complete):');
       out.push(...table(['copy', 'copy of', 'policy', 'started', 'progress'], pending.map((p) => [p.snapshotId, p.copyOf, p.policy, `${p.startedAt.slice(0, 16)}Z`, p.progress])).map((l) => `    ${l}`));
     }
-  }
-  out.push('', `Degraded hosts (${s.degraded.length}):`);
-  if (s.degraded.length === 0) out.push('  none');
-  else {
-    out.push(
-      ...table(
-        ['instance', 'state', 'remediation', 'since', 'notice now'],
-        s.degraded.map((d) => [`${d.instanceId}${d.name ? ` ${d.name}` : ''}`, d.state, d.remediation ?? 'none yet', d.since?.slice(0, 16) ?? '-', d.notice ?? '-']),
-      ).map((l) => `  ${l}`),
-    );
-  }
-  out.push('', `Failover groups (${s.groups.length}):`);
-  if (s.groups.length === 0) out.push('  none configured');
-  for (const g of s.groups) {
-    out.push(`  ${g.group}: ${g.record} → active ${g.active}`);
-    out.push(...table(['member', 'address', 'probe now'], g.members.map((m) => [m.name, m.address, m.probe])).map((l) => `    ${l}`));
   }
   return out;
 }

@@ -14,9 +14,13 @@ export interface CopiesStatus {
   failed: number;
 }
 
-/** Pure: the copies of a Region per policy, newest completed and pending ones, from {@link describeStatus}'s rows. */
-export function planCopies(rows: readonly CopyRow[], now: Date): CopiesStatus[] {
-  const byPolicy = new Map<string, CopyRow[]>();
+/**
+ * Pure: the copies of a Region per policy, newest completed and pending ones, from
+ * {@link describeStatus}'s rows. `expected` (the policies whose `copyTo` names this Region) get a
+ * row even before any copy landed, so "nothing arrived yet" shows as 0, not as silence.
+ */
+export function planCopies(rows: readonly CopyRow[], now: Date, expected: readonly string[] = []): CopiesStatus[] {
+  const byPolicy = new Map<string, CopyRow[]>(expected.map((p) => [p, []]));
   for (const r of rows) byPolicy.set(r.policy ?? '-', [...(byPolicy.get(r.policy ?? '-') ?? []), r]);
   return [...byPolicy.keys()].sort().map((policy) => {
     const list = byPolicy.get(policy)!;

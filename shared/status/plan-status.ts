@@ -52,8 +52,14 @@ export interface RegionStatus {
   volumes: VolumeStatus[];
   degraded: DegradedStatus[];
   groups: GroupStatus[];
-  /** Cross-Region copies that landed in this Region, per policy (pending ones listed). */
+  /** Cross-Region copies that landed in this Region, per policy (pending ones listed); every policy copying here has a row. */
   copies: CopiesStatus[];
+  /**
+   * A copy destination outside the config's `regions` (a copy-only Region): the suite only makes,
+   * reads and prunes copies there, so `volumes`, `degraded` and `groups` are empty and only
+   * `copies` was read.
+   */
+  copyOnly: boolean;
 }
 
 const HOUR = 3_600_000;
@@ -126,5 +132,6 @@ export function planStatus(state: StatusState, config: Config, now: Date): Regio
       members,
     };
   });
-  return { region: state.region, at: now.toISOString(), volumes, degraded, groups, copies: planCopies(state.copies, now) };
+  const copyingHere = config.snapshot.policies.filter((p) => p.copyTo.some((t) => t.region === state.region)).map((p) => p.name);
+  return { region: state.region, at: now.toISOString(), copyOnly: state.copyOnly, volumes, degraded, groups, copies: planCopies(state.copies, now, copyingHere) };
 }

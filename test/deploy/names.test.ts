@@ -2,6 +2,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { packagedTemplate } from '../bundle/build';
+import { loadConfig } from '../../shared/config/load';
+import { copyOnlyRegions } from '../../shared/engine/regions';
 
 const { boundedName, roleName, ROLE_NAME_MAX } = createRequire(import.meta.url)('../../deploy/names.cjs') as {
   boundedName(parts: string[], max: number): string;
@@ -43,11 +45,12 @@ beforeAll(async () => {
   otherStage = (await packagedTemplate('prod', 'us-east-1', FIXTURE)) as Template;
 }, 600_000);
 
+const fn = (t: Template, name: string) => Object.values(t.Resources).find((r) => r.Type === 'AWS::Lambda::Function' && String(r.Properties!.FunctionName).endsWith(`-${name}`))!;
 const documents = (t: Template) => Object.values(t.Resources).filter((r) => r.Type === 'AWS::SSM::Document').map((r) => r.Properties!.Name as string);
 
 describe('a second Region or a second stage deploys beside the first (issue 15)', () => {
   it('shares no global name with the same stage in another Region', () => {
-    expect(globalNames(home).length).toBeGreaterThanOrEqual(6);
+    expect(globalNames(home).length).toBeGreaterThanOrEqual(7);
     expect(globalNames(otherRegion)).toHaveLength(globalNames(home).length);
     expect(overlap(globalNames(home), globalNames(otherRegion))).toEqual([]);
   });
@@ -101,6 +104,60 @@ describe('a second Region or a second stage deploys beside the first (issue 15)'
       const statements = t.Resources.PruneSnapshotsRole!.Properties!.Policies[0].PolicyDocument.Statement as Array<{ Sid: string; Resource: unknown }>;
       expect(statements.find((s) => s.Sid === 'PassContinuationRoleToScheduler')!.Resource).toEqual({ 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${continuation}` });
     }
+  });
+
+  it('creates the copy-sweep role with its own name per stage and Region, and passes exactly that one (the fixture copies)', () => {
+    const sweepRoles = [home, otherRegion, otherStage].map((t) => t.Resources.SnapshotContinuationRole!.Properties!.RoleName as string);
+    expect(sweepRoles).toEqual(['ec2-caretaker-test-us-east-1-snapshot-volumes-continue', 'ec2-caretaker-test-eu-west-1-snapshot-volumes-continue', 'ec2-caretaker-prod-us-east-1-snapshot-volumes-continue']);
+    for (const [i, t] of [home, otherRegion, otherStage].entries()) {
+      expect(globalNames(t)).toContain(`role ${sweepRoles[i]}`);
+      const statements = t.Resources.SnapshotVolumesRole!.Properties!.Policies[0].PolicyDocument.Statement as Array<{ Sid: string; Resource: unknown; Condition?: unknown }>;
+      expect(statements.find((s) => s.Sid === 'PassCopySweepRoleToScheduler')).toMatchObject({
+        Resource: { 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${sweepRoles[i]}` },
+        Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      });
+      // Its sweeps are one-time schedules named after the stage's own function (shared/copy/continuation.ts).
+      const stage = i === 2 ? 'prod' : 'test';
+      expect(statements.find((s) => s.Sid === 'ScheduleOwnCopySweeps')!.Resource).toEqual({
+        'Fn::Sub': `arn:\${AWS::Partition}:scheduler:\${AWS::Region}:\${AWS::AccountId}:schedule/default/ec2-caretaker-${stage}-snapshot-volumes-copy-*`,
+      });
+    }
+  });
+
+  it('lets Scheduler alone, for this account, assume the copy-sweep role, which may invoke only the snapshot function', () => {
+    for (const t of [home, otherRegion, otherStage]) {
+      const role = t.Resources.SnapshotContinuationRole!.Properties!;
+      const fnName = fn(t, 'snapshot-volumes').Properties!.FunctionName as string;
+      // The same confused-deputy guard as the other Scheduler roles (aws:SourceAccount).
+      expect(role.AssumeRolePolicyDocument.Statement).toEqual([
+        { Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } },
+      ]);
+      expect(role.AssumeRolePolicyDocument).toEqual(t.Resources.PruneContinuationRole!.Properties!.AssumeRolePolicyDocument);
+      expect(role.Policies).toEqual([
+        {
+          PolicyName: 'invoke-snapshot-only',
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [{ Sid: 'InvokeSnapshotFunction', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: { 'Fn::Sub': `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:${fnName}` } }],
+          },
+        },
+      ]);
+      expect(role.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+
+  it('tells the snapshot function the copy-sweep role of its own template, and only it', () => {
+    for (const t of [home, otherRegion, otherStage]) {
+      expect(fn(t, 'snapshot-volumes').Properties!.Environment.Variables.COPY_CONTINUATION_ROLE_ARN).toEqual({ 'Fn::GetAtt': ['SnapshotContinuationRole', 'Arn'] });
+      for (const other of ['prune-snapshots', 'dns-failover', 'replace-degraded']) expect(fn(t, other).Properties!.Environment.Variables.COPY_CONTINUATION_ROLE_ARN).toBeUndefined();
+    }
+  });
+
+  it('packages a fixture that validate-config accepts (copyTo to a Region outside `regions`, its key in that Region)', async () => {
+    const config = await loadConfig(FIXTURE.CARETAKER_CONFIG_FILE);
+    expect(config.snapshot.policies.find((p) => p.name === 'daily')!.copyTo).toMatchObject([{ region: 'eu-central-1', kmsKeyId: expect.stringMatching(/^arn:aws:kms:eu-central-1:/) }]);
+    expect(copyOnlyRegions(config, 'us-east-1')).toEqual(['eu-central-1']);
+    expect(copyOnlyRegions(config, 'eu-west-1')).toEqual(['eu-central-1']);
   });
 
   it('names the dashboard the functions link to', () => {

@@ -106,6 +106,13 @@ describe('packaged CloudFormation template', () => {
     expect(byId.UpsertConfiguredRecords).toBeUndefined();
   });
 
+  it('has no copy-sweep role nor its environment variable for the shipped config (no copyTo; the fixture has both, test/deploy/names.test.ts)', () => {
+    expect(template.Resources.SnapshotContinuationRole).toBeUndefined();
+    const fn = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.FunctionName === 'ec2-caretaker-test-snapshot-volumes')!;
+    expect(fn.Properties.Environment.Variables.COPY_CONTINUATION_ROLE_ARN).toBeUndefined();
+    expect(JSON.stringify(statementsOf('SnapshotVolumesRole'))).not.toMatch(/CopySnapshot|scheduler:|iam:PassRole/);
+  });
+
   it('deploys no SSM document for the shipped config (its only policy is crash-consistent)', () => {
     expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::SSM::Document')).toEqual([]);
   });

@@ -132,6 +132,67 @@ describe('IAM: every call the code makes is allowed (call log of this test run)'
 /** A probe: what a role must (or must not) be able to do, under the all-features fixture config. */
 type Probe = [why: string, fn: string, request: IamRequest];
 
+// ----- cross-Region copies (issue 15): the fixture's `daily` policy copies to eu-central-1, a Region
+// outside its `regions` (a copy-only Region), under a customer managed key there. CopySnapshot is sent
+// to the destination Region and authorized on the source snapshot and on the new one; tagging at creation
+// needs ec2:CreateTags with ec2:CreateAction (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html);
+// CreateSchedule is authorized on arn:…:scheduler:<Region>:<account>:schedule/<group>/<name> together with
+// iam:PassRole of the target's role, iam:PassedToService = scheduler.amazonaws.com
+// (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoneventbridgescheduler.html).
+const COPY_REGION = 'eu-central-1';
+const COPY_KEY = fixture.snapshot.policies.find((p: Config) => p.name === 'daily').copyTo[0].kmsKeyId as string;
+const SWEEP_ROLE = `ec2-caretaker-test-${DEPLOYMENT.region}-snapshot-volumes-continue`;
+const inCopyRegion = (request: IamRequest): IamRequest => ({ ...request, context: { ...request.context, 'aws:RequestedRegion': COPY_REGION } });
+const snapshotIn = (region: string, id: string) => `arn:aws:ec2:${region}::snapshot/${id}`;
+const copyTags = { 'caretaker:managed': 'true', 'caretaker:policy': 'daily', 'caretaker:copy-of': `${DEPLOYMENT.region}:snap-0f00000000000020` };
+const requestTags = (t: Record<string, string>) => ({ ...Object.fromEntries(Object.entries(t).map(([k, v]) => [`aws:RequestTag/${k}`, v])), 'aws:TagKeys': Object.keys(t) });
+const copySource = (extra: Record<string, string> = {}): IamRequest =>
+  inCopyRegion({ action: 'ec2:CopySnapshot', resource: snapshotIn(DEPLOYMENT.region, 'snap-0f00000000000020'), context: { ...tags({ 'caretaker:managed': 'true', 'caretaker:policy': 'daily', ...extra }), ...requestTags(copyTags) } });
+const copyCreated = (region: string, t: Record<string, string> = copyTags): IamRequest => ({ action: 'ec2:CopySnapshot', resource: snapshotIn(region, 'snap-0new0000000000000'), context: { ...requestTags(t), 'aws:RequestedRegion': region } });
+const copyKms = (action: string, key = COPY_KEY, via = `ec2.${COPY_REGION}.amazonaws.com`): IamRequest =>
+  inCopyRegion({ action, resource: key, context: { 'kms:ViaService': via, 'kms:CallerAccount': DEPLOYMENT.accountId, ...(action === 'kms:CreateGrant' ? { 'kms:GrantIsForAWSResource': 'true' } : {}) } });
+const schedule = (name: string): IamRequest => ({ action: 'scheduler:CreateSchedule', resource: `arn:aws:scheduler:${DEPLOYMENT.region}:${DEPLOYMENT.accountId}:schedule/default/${name}`, context: {} });
+const passToScheduler = (role: string): IamRequest => ({ action: 'iam:PassRole', resource: `arn:aws:iam::${DEPLOYMENT.accountId}:role/${role}`, context: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
+const deleteIn = (region: string, t: Record<string, string>): IamRequest => ({ action: 'ec2:DeleteSnapshot', resource: snapshotIn(region, 'snap-0f00000000000021'), context: { ...tags(t), 'aws:RequestedRegion': region } });
+
+const COPY_ALLOW: Probe[] = [
+  ['copy: CopySnapshot on the policy\'s own source snapshot (sent to the destination Region)', 'snapshot-volumes', copySource()],
+  ['copy: CopySnapshot creating a managed copy in the destination', 'snapshot-volumes', copyCreated(COPY_REGION)],
+  ['copy: tag the copy at creation', 'snapshot-volumes', { action: 'ec2:CreateTags', resource: snapshotIn(COPY_REGION, 'snap-0new0000000000000'), context: { ...requestTags(copyTags), 'ec2:CreateAction': 'CopySnapshot', 'aws:RequestedRegion': COPY_REGION } }],
+  ...['kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'].map((action): Probe => [`copy: ${action} on the copy key through EC2 in its Region`, 'snapshot-volumes', copyKms(action)]),
+  ['copy: find copies in the copy-only Region (DescribeSnapshots)', 'snapshot-volumes', inCopyRegion({ action: 'ec2:DescribeSnapshots', resource: '*', context: {} })],
+  ['copy: remove a raced duplicate copy', 'snapshot-volumes', deleteIn(COPY_REGION, copyTags)],
+  ['copy: schedule its own copy sweep', 'snapshot-volumes', schedule('ec2-caretaker-test-snapshot-volumes-copy-3f2a1b-2611280630')],
+  ['copy: pass its continuation role to Scheduler', 'snapshot-volumes', passToScheduler(SWEEP_ROLE)],
+  ['prune: read snapshots in the copy-only Region', 'prune-snapshots', inCopyRegion({ action: 'ec2:DescribeSnapshots', resource: '*', context: {} })],
+  ['prune: delete a managed copy in the copy-only Region', 'prune-snapshots', deleteIn(COPY_REGION, copyTags)],
+];
+
+const COPY_DENY: Probe[] = [
+  ['copy: CreateSchedule under another name (prune\'s prefix)', 'snapshot-volumes', schedule('ec2-caretaker-test-prune-snapshots-copy-3f2a1b-2611280630')],
+  ['copy: CreateSchedule under another name (not a copy sweep)', 'snapshot-volumes', schedule('ec2-caretaker-test-snapshot-volumes-nightly')],
+  ['copy: CreateSchedule in another schedule group', 'snapshot-volumes', { ...schedule('x'), resource: `arn:aws:scheduler:${DEPLOYMENT.region}:${DEPLOYMENT.accountId}:schedule/other/ec2-caretaker-test-snapshot-volumes-copy-3f2a1b-2611280630` }],
+  ['copy: pass prune\'s continuation role to Scheduler', 'snapshot-volumes', passToScheduler(`ec2-caretaker-test-${DEPLOYMENT.region}-prune-snapshots-continue`)],
+  ['copy: pass another stage\'s sweep role to Scheduler', 'snapshot-volumes', passToScheduler(`ec2-caretaker-prod-${DEPLOYMENT.region}-snapshot-volumes-continue`)],
+  ['copy: pass its own sweep role to another service', 'snapshot-volumes', { ...passToScheduler(SWEEP_ROLE), context: { 'iam:PassedToService': 'lambda.amazonaws.com' } }],
+  ['copy: pass the sweep role from prune', 'prune-snapshots', passToScheduler(SWEEP_ROLE)],
+  ['copy-only Region: prune deletes a managed snapshot that is not a copy', 'prune-snapshots', deleteIn(COPY_REGION, { 'caretaker:managed': 'true', 'caretaker:policy': 'daily' })],
+  ['copy-only Region: snapshot-volumes deletes a managed snapshot that is not a copy', 'snapshot-volumes', deleteIn(COPY_REGION, { 'caretaker:managed': 'true', 'caretaker:policy': 'daily' })],
+  ['copy-only Region: prune deletes a copy tagged caretaker:keep', 'prune-snapshots', deleteIn(COPY_REGION, { ...copyTags, 'caretaker:keep': 'audit' })],
+  ['copy-only Region: CreateSnapshots of an instance there', 'snapshot-volumes', inCopyRegion({ action: 'ec2:CreateSnapshots', resource: `arn:aws:ec2:${COPY_REGION}:${DEPLOYMENT.accountId}:instance/i-0f00000000000001`, context: {} })],
+  ['copy-only Region: CreateSnapshots creating managed snapshots there', 'snapshot-volumes', inCopyRegion({ action: 'ec2:CreateSnapshots', resource: snapshotIn(COPY_REGION, 'snap-0new0000000000000'), context: requestTags({ 'caretaker:managed': 'true' }) })],
+  ['copy-only Region: archive a managed copy', 'prune-snapshots', inCopyRegion({ action: 'ec2:ModifySnapshotTier', resource: snapshotIn(COPY_REGION, 'snap-0f00000000000021'), context: tags(copyTags) })],
+  ['copy-only Region: run a consistency document there', 'snapshot-volumes', inCopyRegion({ action: 'ssm:SendCommand', resource: `arn:aws:ssm:${COPY_REGION}:${DEPLOYMENT.accountId}:document/ec2-caretaker-test-caretaker-mysql-lock`, context: {} })],
+  ['copy: CopySnapshot of a source that is not managed', 'snapshot-volumes', inCopyRegion({ action: 'ec2:CopySnapshot', resource: snapshotIn(DEPLOYMENT.region, 'snap-0f00000000000022'), context: { ...tags({ 'caretaker:policy': 'daily' }), ...requestTags(copyTags) } })],
+  ['copy: CopySnapshot of another policy\'s snapshot (db does not copy)', 'snapshot-volumes', inCopyRegion({ action: 'ec2:CopySnapshot', resource: snapshotIn(DEPLOYMENT.region, 'snap-0f00000000000023'), context: { ...tags({ 'caretaker:managed': 'true', 'caretaker:policy': 'db' }), ...requestTags(copyTags) } })],
+  ['copy: a copy into a Region that is no destination', 'snapshot-volumes', copyCreated('eu-west-2')],
+  ['copy: a copy not tagged caretaker:managed=true', 'snapshot-volumes', copyCreated(COPY_REGION, { 'caretaker:policy': 'daily' })],
+  ['copy: tag an existing snapshot in the destination (not at creation)', 'snapshot-volumes', { action: 'ec2:CreateTags', resource: snapshotIn(COPY_REGION, 'snap-0f00000000000021'), context: { ...requestTags({ 'caretaker:managed': 'true' }), 'aws:RequestedRegion': COPY_REGION } }],
+  ['copy: the copy key used directly, not through EC2', 'snapshot-volumes', copyKms('kms:Decrypt', COPY_KEY, `lambda.${COPY_REGION}.amazonaws.com`)],
+  ['copy: another key in the copy Region', 'snapshot-volumes', copyKms('kms:CreateGrant', COPY_KEY.replace('0f0f0f0f', '0e0e0e0e'))],
+  ['copy: the copy key through EC2 of another Region', 'snapshot-volumes', copyKms('kms:CreateGrant', COPY_KEY, 'ec2.eu-west-2.amazonaws.com')],
+];
+
 const DENY: Probe[] = [
   // prune-snapshots
   ['delete a snapshot without caretaker:managed=true of a volume outside the config', 'prune-snapshots', { action: 'ec2:DeleteSnapshot', resource: ec2('snapshot', 'snap-0f00000000000001', false), context: { 'ec2:ParentVolume': ec2('volume', 'vol-0ccccccccccccccc3') } }],
@@ -247,6 +308,23 @@ describe('IAM: must-deny probes (all-features config)', () => {
   });
 });
 
+describe('IAM: cross-Region copies and the copy-only Region (all-features config copies daily to eu-central-1)', () => {
+  it.each(COPY_DENY)('denies: %s', async (_why, fn, request) => {
+    expect(await packagedDecision(fn, request)).toMatch(/^(ImplicitlyDenied|ExplicitlyDenied)$/);
+  });
+
+  it.each(COPY_ALLOW)('allows: %s', async (_why, fn, request) => {
+    expect(await packagedDecision(fn, request)).toBe('Allowed');
+  });
+
+  it('denies every copy call once the fixture no longer copies (the allows above come from copyTo)', async () => {
+    const noCopies = { ...fixture, snapshot: { ...fixture.snapshot, policies: fixture.snapshot.policies.map(({ copyTo: _, ...p }: Config) => p) } };
+    for (const [why, fn, request] of COPY_ALLOW) {
+      expect(await decide(policyFor(fn, noCopies, TOPIC), request, kms(request)), why).toMatch(/^(ImplicitlyDenied|ExplicitlyDenied)$/);
+    }
+  });
+});
+
 /**
  * Under defaultAction notify nothing is stopped without the owner's tag: the probe of issue 12
  * ("mark an arbitrary instance, then stop it") holds in full. Evaluated on the roles deploy/iam.cjs
@@ -331,8 +409,9 @@ describe('IAM: the roles act only in the configured Regions', () => {
     expect(await allowed('snapshot-volumes', config, grant(key, 'ec2.eu-central-1.amazonaws.com'))).toBe('Allowed');
     expect(await allowed('snapshot-volumes', config, grant(key, 'lambda.eu-central-1.amazonaws.com'))).toMatch(DENIED);
     expect(await allowed('snapshot-volumes', config, grant(key.replace('0f0f0f0f', '0e0e0e0e'), 'ec2.eu-central-1.amazonaws.com'))).toMatch(DENIED);
-    // Without copyTo keys the role has no KMS statement at all.
-    expect(await allowed('snapshot-volumes', twoRegions, grant(key, 'ec2.eu-central-1.amazonaws.com'))).toMatch(DENIED);
+    // Without copyTo keys the role has no KMS statement at all (the fixture's own copyTo taken out).
+    const withoutCopies = { ...twoRegions, snapshot: { ...twoRegions.snapshot, policies: twoRegions.snapshot.policies.map(({ copyTo: _, ...p }: Config) => p) } };
+    expect(await allowed('snapshot-volumes', withoutCopies, grant(key, 'ec2.eu-central-1.amazonaws.com'))).toMatch(DENIED);
   });
 });
 
