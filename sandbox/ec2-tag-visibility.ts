@@ -8,6 +8,14 @@ interface TagWrite {
   changes: Array<{ key: string; before: string | undefined }>;
 }
 
+/**
+ * The sandbox's default upper bound on an instance tag write's delay before DescribeInstances shows
+ * it. AWS documents no bound ("might not be immediately visible"); a few seconds is what the
+ * eventual-consistency page's advice (retry with backoff for up to minutes) describes as the common
+ * case, and it stays well inside the degraded claim's default 30 s settle time.
+ */
+export const DEFAULT_TAG_LAG_MS = 2_000;
+
 const asRecord = (tags: Tag[] | undefined) => new Map((tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
 
 /**
@@ -17,7 +25,8 @@ const asRecord = (tags: Tag[] | undefined) => new Map((tags ?? []).map((t) => [t
  * instance becomes visible to DescribeInstances after its own delay, drawn (seeded) between 0 and
  * `maxLagMs`, so two writes can surface in either order; until then DescribeInstances shows the
  * keys as they were. The account itself (IAM conditions, the model's own checks) sees every write
- * at once. `maxLagMs` 0 (the default) is the model without lag.
+ * at once. `maxLagMs` 0 is the model without lag; by default every sandbox has
+ * {@link DEFAULT_TAG_LAG_MS}, so no test, demo or benchmark meets a kinder EC2 than the real one.
  */
 export class TagVisibility {
   private readonly writes = new Map<string, TagWrite[]>();

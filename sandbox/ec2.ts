@@ -23,7 +23,7 @@ import { clone } from './ec2-shapes';
 
 // The shape helpers the other parts of the model import from here.
 export { clone, tagsFor } from './ec2-shapes';
-import { TagVisibility } from './ec2-tag-visibility';
+import { DEFAULT_TAG_LAG_MS, TagVisibility } from './ec2-tag-visibility';
 
 /** How long things take in the model, in sandbox milliseconds. */
 export interface Ec2Timings {
@@ -33,7 +33,7 @@ export interface Ec2Timings {
   /** How long ModifySnapshotTier and RestoreSnapshotTier take (defaults: 6 h, 24 h). */
   archiveMs?: number;
   restoreMs?: number;
-  /** Longest delay before an instance's tag write shows in DescribeInstances (ec2-tag-visibility.ts; default 0). */
+  /** Longest delay before an instance's tag write shows in DescribeInstances (ec2-tag-visibility.ts; default DEFAULT_TAG_LAG_MS, 2 s; 0 turns the lag off). */
   tagVisibilityLagMs?: number;
 }
 
@@ -90,7 +90,7 @@ export class Ec2Model {
     });
     this.snapshotOps = new Ec2Snapshots(this, clock);
     Object.assign(this.operations, this.snapshotOps.operations, this.tiers.operations);
-    this.tagViews = new TagVisibility(clock, timings.tagVisibilityLagMs ?? 0, seed + 7);
+    this.tagViews = new TagVisibility(clock, timings.tagVisibilityLagMs ?? DEFAULT_TAG_LAG_MS, seed + 7);
   }
 
   /** Operations the sandbox serves, by API name. */

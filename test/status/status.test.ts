@@ -15,6 +15,7 @@ import { lambdaContext, sandboxDeps } from '../../sandbox/handler-deps';
 import { sandboxJobContext } from '../../sandbox/job-context';
 import type { SandboxAccount } from '../../sandbox/account';
 import { captureConsole } from '../helpers';
+import { DEFAULT_TAG_LAG_MS } from '../../sandbox/ec2-tag-visibility';
 
 const status = async (sandbox: SandboxAccount, config: Config) => {
   const ctx = sandboxJobContext(sandbox, { now: sandbox.clock.now() });
@@ -68,6 +69,8 @@ describe('caretaker status on the sandbox fleet', () => {
     expect(untouched.remediation).toBeUndefined();
     expect(untouched.notice).toMatch(/^instance-retirement by /);
     await degradedHandler(sandboxDeps(sandbox, config, topicArn))(demoHealthEvent(sandbox, app.InstanceId!), lambdaContext('degraded'));
+    // EC2 shows a tag write in DescribeInstances only after a while (sandbox/ec2-tag-visibility.ts).
+    sandbox.clock.advance(DEFAULT_TAG_LAG_MS);
     const after = await status(sandbox, config);
     expect(after.degraded.find((d) => d.instanceId === app.InstanceId)).toMatchObject({ name: 'app-1', state: expect.stringMatching(/^stopp/), remediation: 'relaunch:done' });
     expect(formatStatus(after).join('\n')).toContain('relaunch:done');
