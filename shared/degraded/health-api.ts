@@ -1,4 +1,4 @@
-import { DescribeAffectedEntitiesCommand, DescribeEventsCommand, type Event, type HealthClient } from '@aws-sdk/client-health';
+import { type Event, type HealthClient, paginateDescribeAffectedEntities, paginateDescribeEvents } from '@aws-sdk/client-health';
 import { errorCode, errorMessage } from '../aws/errors';
 import type { HealthEvent } from './event';
 import { HEALTH_EVENT_CODES } from './event-codes';
@@ -28,30 +28,20 @@ export async function healthApiEvents(health: HealthClient, regions: string[], a
   try {
     const found: Event[] = [];
     for (let i = 0; i < regions.length; i += FILTER_MAX) {
-      let nextToken: string | undefined;
-      do {
-        const page = await health.send(
-          new DescribeEventsCommand({
-            filter: { services: ['EC2'], regions: regions.slice(i, i + FILTER_MAX), eventStatusCodes: ['open', 'upcoming'] },
-            maxResults: PAGE_SIZE,
-            nextToken,
-          }),
-        );
+      const filter = { services: ['EC2'], regions: regions.slice(i, i + FILTER_MAX), eventStatusCodes: ['open' as const, 'upcoming' as const] };
+      for await (const page of paginateDescribeEvents({ client: health, pageSize: PAGE_SIZE }, { filter, maxResults: PAGE_SIZE })) {
         // Only the degraded-host codes: the account's other EC2 events (API changes, ...) are not ours.
         found.push(...(page.events ?? []).filter((e) => e.arn && e.eventTypeCode && e.eventTypeCode in HEALTH_EVENT_CODES));
-        nextToken = page.nextToken;
-      } while (nextToken);
+      }
     }
     const entities = new Map<string, string[]>();
     for (let i = 0; i < found.length; i += FILTER_MAX) {
-      let nextToken: string | undefined;
-      do {
-        const page = await health.send(new DescribeAffectedEntitiesCommand({ filter: { eventArns: found.slice(i, i + FILTER_MAX).map((e) => e.arn!) }, maxResults: PAGE_SIZE, nextToken }));
+      const filter = { eventArns: found.slice(i, i + FILTER_MAX).map((e) => e.arn!) };
+      for await (const page of paginateDescribeAffectedEntities({ client: health, pageSize: PAGE_SIZE }, { filter, maxResults: PAGE_SIZE })) {
         for (const entity of page.entities ?? []) {
           if (entity.eventArn && entity.entityValue) entities.set(entity.eventArn, [...(entities.get(entity.eventArn) ?? []), entity.entityValue]);
         }
-        nextToken = page.nextToken;
-      } while (nextToken);
+      }
     }
     return { ok: true, events: found.map((e) => asEventBridgeEvent(e, entities.get(e.arn!) ?? [], accountId)) };
   } catch (error) {
